@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct ThinkScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "thinkscope",
+        abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing."
+    )
+}
