@@ -18,15 +18,18 @@ let package = Package(
         .target(name: "CKernels", cSettings: kernelFlags),
         .target(name: "GGUF"),
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        .target(name: "Engine", dependencies: ["GGUF", "CKernels"]),
+        .target(name: "ModelFactory", dependencies: ["Engine", "Tokenizer", "GGUF", "CKernels"]),
         .executableTarget(
             name: "thinkscope",
             dependencies: [
-                "GGUF", "Tokenizer",
+                "GGUF", "Tokenizer", "Engine", "ModelFactory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "CLITests", dependencies: ["thinkscope"]),
     ]

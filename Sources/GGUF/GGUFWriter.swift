@@ -48,6 +48,27 @@ public struct GGUFWriter {
         tensors.append(Tensor(name: name, type: type, shape: shape, data: data))
     }
 
+    /// Removes a metadata key, if present.
+    public mutating func remove(key: String) {
+        metadata.removeAll { $0.key == key }
+    }
+
+    /// Removes a tensor, if present.
+    public mutating func removeTensor(_ name: String) {
+        tensors.removeAll { $0.name == name }
+    }
+
+    /// Replaces a tensor in place (keeping its position), or adds it.
+    public mutating func replaceTensor(_ name: String, type: GGMLType, shape: [Int], data: [UInt8]) {
+        guard let i = tensors.firstIndex(where: { $0.name == name }) else {
+            addTensor(name, type: type, shape: shape, data: data)
+            return
+        }
+        addTensor(name, type: type, shape: shape, data: data)
+        tensors.swapAt(i, tensors.count - 1)
+        tensors.removeLast()
+    }
+
     /// Adds an F32 tensor.
     public mutating func addTensor(_ name: String, shape: [Int], floats: [Float]) {
         addTensor(name, type: .f32, shape: shape, data: floats.withUnsafeBytes { Array($0) })
@@ -55,6 +76,16 @@ public struct GGUFWriter {
 
     /// The complete file image.
     public func bytes() -> [UInt8] {
+        var out = header()
+        for t in tensors {
+            out.append(contentsOf: t.data)
+            out.append(contentsOf: [UInt8](repeating: 0, count: padded(t.data.count) - t.data.count))
+        }
+        return out
+    }
+
+    /// Everything before the tensor data: header, metadata, tensor table and padding.
+    private func header() -> [UInt8] {
         var out: [UInt8] = []
         out.append(contentsOf: Array("GGUF".utf8))
         append(UInt32(3), to: &out)
@@ -81,21 +112,25 @@ public struct GGUFWriter {
         if !tensors.isEmpty {
             out.append(contentsOf: [UInt8](repeating: 0, count: padded(out.count) - out.count))
         }
-        for t in tensors {
-            out.append(contentsOf: t.data)
-            out.append(contentsOf: [UInt8](repeating: 0, count: padded(t.data.count) - t.data.count))
-        }
         return out
     }
 
-    /// Writes the file to `path`, replacing it atomically (write to a temporary name, then rename).
+    /// Writes the file to `path`, tensor by tensor, replacing it atomically (a temporary name,
+    /// then rename), so a reader never sees a half-written model.
     public func write(to path: String) throws {
-        let image = bytes()
         let tmp = path + ".tmp-\(getpid())"
         guard let f = fopen(tmp, "wb") else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
-        let written = image.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-        let closed = fclose(f)
-        guard written == image.count, closed == 0 else {
+        var ok = true
+        func put(_ bytes: [UInt8]) {
+            if ok { ok = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) } == bytes.count }
+        }
+        put(header())
+        for t in tensors {
+            put(t.data)
+            put([UInt8](repeating: 0, count: padded(t.data.count) - t.data.count))
+        }
+        let closed = fclose(f) == 0
+        guard ok, closed else {
             unlink(tmp)
             throw WriteError(path: path, reason: "short write")
         }

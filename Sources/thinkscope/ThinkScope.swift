@@ -4,6 +4,8 @@ import ArgumentParser
 struct ThinkScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thinkscope",
-        abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing."
+        abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing.",
+        subcommands: [InfoCommand.self, TokenizeCommand.self, LogitsCommand.self, BenchCommand.self,
+                      RandomModelCommand.self]
     )
 }

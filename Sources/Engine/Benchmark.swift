@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Prefill and decode speed of a model, measured the way the llama.cpp oracle measures it: the
+/// same synthetic prompt, a warm-up round, then the median of `repeats` rounds.
+public enum Benchmark {
+    public struct Result: Sendable {
+        public var prefillTPS: Double
+        public var decodeTPS: Double
+    }
+
+    /// An observer that takes every tap and keeps routing counts, as the inspector does.
+    final class InspectorLikeObserver: ForwardObserver {
+        let stats: RoutingStatistics
+        var maxLogit: Float = 0
+        var taps: Set<TapPoint> { Set(TapPoint.allCases) }
+        init(_ c: ModelConfig) { stats = RoutingStatistics(layers: c.layerCount, experts: max(c.expertCount, 1)) }
+        func routing(_ tap: RoutingTap) { stats.routing(tap) }
+        func logits(position: Int, _ logits: UnsafeBufferPointer<Float>) { maxLogit = logits[0] }
+    }
+
+    public static func run(model: Model, promptTokens: Int, generateTokens: Int, threads: Int,
+                           repeats: Int, hooks: Bool) throws -> Result {
+        let vocab = model.config.vocabSize
+        let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % min(vocab, 150_000) }
+        let session = Session(model: model, context: promptTokens + generateTokens + 16, threads: threads)
+        let observer = hooks ? InspectorLikeObserver(model.config) : nil
+        session.observer = observer
+        var prefill: [Double] = [], decode: [Double] = []
+        for round in 0...repeats {
+            session.rewind(to: 0)
+            let t0 = now()
+            try session.evaluate(prompt)
+            let t1 = now()
+            for i in 0..<generateTokens { try session.evaluate([(i * 31) % min(vocab, 1000)]) }
+            let t2 = now()
+            if round > 0 {
+                prefill.append(Double(promptTokens) / (t1 - t0))
+                decode.append(Double(generateTokens) / (t2 - t1))
+            }
+        }
+        return Result(prefillTPS: median(prefill), decodeTPS: median(decode))
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}

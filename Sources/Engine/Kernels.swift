@@ -1,0 +1,36 @@
+import CKernels
+import GGUF
+
+/// The engine's only door to the C kernels: maps GGUF types to kernel calls.
+enum Kernels {
+    static func supportsMatmul(_ t: GGMLType) -> Bool { ck_type_supported(Int32(t.id)) != 0 && t != .q8_K }
+    static func supportsDequantize(_ t: GGMLType) -> Bool { ck_type_supported(Int32(t.id)) != 0 }
+
+    static func dequantizeRow(_ t: GGMLType, _ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        ck_dequantize_row(Int32(t.id), src, dst, Int32(count))
+    }
+
+    /// The activation format a weight of type `t` is dotted with.
+    static func activationType(for t: GGMLType) -> Int32 { ck_vec_dot_type(Int32(t.id)) }
+
+    /// Bytes one activation row of `n` values takes in the format weight type `t` needs.
+    static func activationRowBytes(for t: GGMLType, n: Int) -> Int {
+        ck_row_size(ck_vec_dot_type(Int32(t.id)), Int32(n))
+    }
+
+    static func quantizeActivation(for t: GGMLType, _ x: UnsafePointer<Float>, _ xq: UnsafeMutableRawPointer, n: Int) {
+        ck_quantize_activation(Int32(t.id), x, xq, Int32(n))
+    }
+
+    /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows.
+    static func matmul(_ w: WeightMatrix, rows: Range<Int>, xq: UnsafeRawPointer, xqStride: Int, m: Int,
+                       y: UnsafeMutablePointer<Float>, yStride: Int) {
+        if m == 1 {
+            ck_matvec(Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
+                      Int32(w.cols), xq, y)
+        } else {
+            ck_matmul(Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
+                      Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import GGUF
+
+/// A loaded model: the mapped file, its hyperparameters and weight views. Immutable and shareable;
+/// generation state lives in `Session`.
+public final class Model: Sendable {
+    public let file: GGUFFile
+    public let weights: ModelWeights
+    public var config: ModelConfig { weights.config }
+
+    public init(file: GGUFFile) throws {
+        let arch = try file.string("general.architecture")
+        guard let a = ArchitectureRegistry.architecture(named: arch) else {
+            throw EngineError.unsupportedArchitecture(file: file.path, found: arch, supported: ArchitectureRegistry.names)
+        }
+        self.file = file
+        weights = try a.load(file: file)
+    }
+
+    public convenience init(path: String) throws {
+        try self.init(file: GGUFFile(path: path))
+    }
+}

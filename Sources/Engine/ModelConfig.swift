@@ -1,0 +1,106 @@
+import GGUF
+
+/// Hyperparameters of a Qwen3-family model, read from GGUF metadata once at load.
+/// Keys are templates over the architecture name (`%s.attention.head_count_kv`), as in llama.cpp.
+public struct ModelConfig: Sendable, Equatable {
+    public var architecture: String
+    public var layerCount: Int
+    public var embeddingLength: Int
+    public var headCount: Int
+    public var kvHeadCount: Int
+    public var headDim: Int
+    public var feedForwardLength: Int
+    public var rmsEpsilon: Float
+    public var ropeFreqBase: Float
+    public var contextLength: Int
+    public var vocabSize: Int
+    /// Mixture-of-experts fields; zero for dense models.
+    public var expertCount: Int
+    public var expertUsedCount: Int
+    public var expertFeedForwardLength: Int
+
+    public var isMoE: Bool { expertCount > 0 }
+    public var queryLength: Int { headCount * headDim }
+    public var kvLength: Int { kvHeadCount * headDim }
+
+    /// The metadata keys this engine reads, with `%s` standing for the architecture.
+    public enum Key {
+        public static let blockCount = "%s.block_count"
+        public static let embeddingLength = "%s.embedding_length"
+        public static let feedForwardLength = "%s.feed_forward_length"
+        public static let headCount = "%s.attention.head_count"
+        public static let kvHeadCount = "%s.attention.head_count_kv"
+        public static let keyLength = "%s.attention.key_length"
+        public static let valueLength = "%s.attention.value_length"
+        public static let rmsEpsilon = "%s.attention.layer_norm_rms_epsilon"
+        public static let ropeFreqBase = "%s.rope.freq_base"
+        public static let ropeDimensionCount = "%s.rope.dimension_count"
+        public static let contextLength = "%s.context_length"
+        public static let expertCount = "%s.expert_count"
+        public static let expertUsedCount = "%s.expert_used_count"
+        public static let expertFeedForwardLength = "%s.expert_feed_forward_length"
+
+        public static func resolve(_ template: String, _ arch: String) -> String {
+            template.hasPrefix("%s") ? arch + template.dropFirst(2) : template
+        }
+    }
+
+    /// Reads and checks the hyperparameters of `file` for architecture `arch`.
+    public init(file: GGUFFile, architecture arch: String, moe: Bool) throws {
+        func key(_ t: String) -> String { Key.resolve(t, arch) }
+        func positive(_ t: String, default d: Int? = nil) throws -> Int {
+            let k = key(t)
+            guard let v = try file.optionalInt(k) ?? d else { throw GGUFError(path: file.path, .missingKey(k)) }
+            guard v > 0 else { throw EngineError.invalidHyperparameter(file: file.path, key: k, value: "\(v)", expected: "a positive integer") }
+            return v
+        }
+        architecture = arch
+        layerCount = try positive(Key.blockCount)
+        embeddingLength = try positive(Key.embeddingLength)
+        headCount = try positive(Key.headCount)
+        kvHeadCount = try positive(Key.kvHeadCount, default: headCount)
+        headDim = try positive(Key.keyLength, default: embeddingLength / headCount)
+        let valueDim = try positive(Key.valueLength, default: headDim)
+        guard valueDim == headDim else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.valueLength), value: "\(valueDim)", expected: "equal to key_length \(headDim)")
+        }
+        guard headCount % kvHeadCount == 0 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.kvHeadCount), value: "\(kvHeadCount)", expected: "a divisor of head_count \(headCount)")
+        }
+        guard headDim % 2 == 0 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.keyLength), value: "\(headDim)", expected: "an even number")
+        }
+        if let rot = try file.optionalInt(key(Key.ropeDimensionCount)), rot != headDim {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.ropeDimensionCount), value: "\(rot)", expected: "equal to the head dimension \(headDim) (partial RoPE is not supported)")
+        }
+        let eps = try file.double(key(Key.rmsEpsilon))
+        guard eps > 0, eps < 1 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.rmsEpsilon), value: "\(eps)", expected: "a small positive number")
+        }
+        rmsEpsilon = Float(eps)
+        let base = try file.optionalDouble(key(Key.ropeFreqBase)) ?? 10_000
+        guard base > 1 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.ropeFreqBase), value: "\(base)", expected: "a number above 1")
+        }
+        ropeFreqBase = Float(base)
+        contextLength = try positive(Key.contextLength, default: 4096)
+        if moe {
+            let experts = try positive(Key.expertCount), used = try positive(Key.expertUsedCount)
+            guard used <= experts else {
+                throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.expertUsedCount), value: "\(used)", expected: "at most expert_count \(experts)")
+            }
+            expertCount = experts
+            expertUsedCount = used
+            let ff = try file.optionalInt(key(Key.feedForwardLength))
+            expertFeedForwardLength = try positive(Key.expertFeedForwardLength, default: ff.map { $0 / used })
+            feedForwardLength = ff ?? 0
+        } else {
+            expertCount = 0
+            expertUsedCount = 0
+            expertFeedForwardLength = 0
+            feedForwardLength = try positive(Key.feedForwardLength)
+        }
+        let embd = try file.requireTensor("token_embd.weight")
+        vocabSize = embd.shape.count == 2 ? embd.shape[1] : 0
+    }
+}

@@ -1,0 +1,75 @@
+/// Every activation buffer of the forward pass, sized once for `batch` tokens.
+/// Shapes are in comments as [rows][columns].
+final class Scratch {
+    let batch: Int
+    let capacity: Int
+    let threads: Int
+    let tokens: Buffer<Int32>        // [batch]
+    let x: Buffer<Float>             // [batch][d] residual stream
+    let xn: Buffer<Float>            // [batch][d] normed input of a block
+    let q: Buffer<Float>             // [batch][heads * hd]
+    let k: Buffer<Float>             // [batch][kvHeads * hd]
+    let v: Buffer<Float>             // [batch][kvHeads * hd]
+    let att: Buffer<Float>           // [batch][heads * hd] attention output
+    let tmp: Buffer<Float>           // [batch][d] block output
+    let gate: Buffer<Float>          // [batch][ff] (dense) or [batch][ffExpert]
+    let up: Buffer<Float>            // same as gate
+    let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
+    let scores: Buffer<Float>        // [threads][capacity] attention scores
+    let q16: Buffer<UInt16>          // [threads][hd] query rounded to fp16
+    let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
+    let logits: Buffer<Float>        // [batch][vocab]
+    var lastLogitsRow = 0
+    // Mixture of experts
+    let router: Buffer<Float>        // [batch][experts] router logits, then probabilities
+    let selected: Buffer<Int32>      // [batch][k] chosen experts, best first
+    let selectedWeights: Buffer<Float> // [batch][k] renormalised weights
+    let expertCounts: Buffer<Int32>  // [experts]
+    let expertOffsets: Buffer<Int32> // [experts]
+    let expertSlots: Buffer<Int32>   // [batch * k] (token * k + slot), grouped by expert
+    let gathered: Buffer<Float>      // [batch][d] inputs of one expert's tokens
+    let slotOutputs: Buffer<Float>   // [batch * k][d] expert outputs before weighting
+
+    init(weights w: ModelWeights, batch: Int, capacity: Int, threads: Int) {
+        let c = w.config
+        self.batch = batch
+        self.capacity = capacity
+        self.threads = threads
+        let d = c.embeddingLength
+        let ff = max(c.feedForwardLength * (c.isMoE ? 0 : 1), c.expertFeedForwardLength)
+        tokens = Buffer(batch, 0)
+        x = Buffer(batch * d, 0)
+        xn = Buffer(batch * d, 0)
+        q = Buffer(batch * c.queryLength, 0)
+        k = Buffer(batch * c.kvLength, 0)
+        v = Buffer(batch * c.kvLength, 0)
+        att = Buffer(batch * c.queryLength, 0)
+        tmp = Buffer(batch * d, 0)
+        gate = Buffer(batch * ff, 0)
+        up = Buffer(batch * ff, 0)
+        ropeCache = Buffer(batch * c.headDim, 0)
+        scores = Buffer(threads * capacity, 0)
+        q16 = Buffer(threads * c.headDim, 0)
+        var widest = 0
+        var all: [WeightMatrix] = [w.output]
+        for l in w.layers {
+            all += [l.wq, l.wk, l.wv, l.wo]
+            switch l.ffn {
+            case .dense(let g, let u, let dn): all += [g, u, dn]
+            case .experts(let r, let g, let u, let dn): all += [r, g.expert(0), u.expert(0), dn.expert(0)]
+            }
+        }
+        for m in all { widest = max(widest, Kernels.activationRowBytes(for: m.type, n: m.cols)) }
+        activations = Buffer(batch * widest, 0)
+        logits = Buffer(batch * c.vocabSize, 0)
+        let e = max(c.expertCount, 1), kk = max(c.expertUsedCount, 1)
+        router = Buffer(batch * e, 0)
+        selected = Buffer(batch * kk, 0)
+        selectedWeights = Buffer(batch * kk, 0)
+        expertCounts = Buffer(e, 0)
+        expertOffsets = Buffer(e, 0)
+        expertSlots = Buffer(batch * kk, 0)
+        gathered = Buffer(c.isMoE ? batch * d : 1, 0)
+        slotOutputs = Buffer(c.isMoE ? batch * kk * d : 1, 0)
+    }
+}

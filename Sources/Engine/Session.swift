@@ -1,0 +1,288 @@
+import CKernels
+
+/// Generation state for one sequence: the KV cache, the position, and every scratch buffer the
+/// forward pass needs, allocated once at creation. `evaluate` runs tokens through the model.
+/// A session is used from one thread at a time; the work inside a call is spread over threads.
+public final class Session {
+    public let model: Model
+    /// Positions the KV cache can hold.
+    public let capacity: Int
+    /// Tokens processed so far (the next token's position).
+    public private(set) var position: Int = 0
+    /// Tokens processed per forward pass during prefill.
+    public let batchSize: Int
+    public let parallel: Parallel
+    /// Installed observer, if any; its taps are read once when set.
+    public var observer: ForwardObserver? {
+        didSet {
+            let taps = observer?.taps ?? []
+            tapRouting = !taps.isDisjoint(with: [.routerProbabilities, .selectedExperts])
+            tapLogits = taps.contains(.logits)
+        }
+    }
+
+    private var tapRouting = false
+    private var tapLogits = false
+    let kv: KVCache
+    private let s: Scratch
+
+    /// - Parameters:
+    ///   - context: KV-cache capacity; default min(model context, 8192).
+    ///   - threads: worker threads; default all cores.
+    public init(model: Model, context: Int? = nil, threads: Int? = nil, batchSize: Int = 64) {
+        let c = model.config
+        self.model = model
+        capacity = max(1, context ?? min(c.contextLength, 8192))
+        self.batchSize = max(1, batchSize)
+        parallel = Parallel(threads: threads ?? ProcessInfoThreads.available)
+        kv = KVCache(layers: c.layerCount, capacity: capacity, rowLength: c.kvLength)
+        s = Scratch(weights: model.weights, batch: self.batchSize, capacity: capacity, threads: parallel.threads)
+    }
+
+    public var config: ModelConfig { model.config }
+
+    /// Logits of the last evaluated position (valid until the next call).
+    public var lastLogits: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: s.logits.pointer + (s.lastLogitsRow * config.vocabSize), count: config.vocabSize)
+    }
+
+    /// Runs `tokens` at the current position; afterwards `lastLogits` holds the next-token logits.
+    /// If `allLogits` is given, it receives every position's logits (row after row).
+    public func evaluate(_ tokens: [Int], allLogits: UnsafeMutablePointer<Float>? = nil) throws {
+        guard !tokens.isEmpty else { throw EngineError.emptyInput }
+        guard position + tokens.count <= capacity else {
+            throw EngineError.contextFull(capacity: capacity, requested: position + tokens.count)
+        }
+        let vocab = config.vocabSize
+        for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(token: t, vocabSize: vocab) }
+        var done = 0
+        while done < tokens.count {
+            let n = min(batchSize, tokens.count - done)
+            let isLast = done + n == tokens.count
+            for i in 0..<n { s.tokens[i] = Int32(tokens[done + i]) }
+            let outputs = allLogits != nil ? n : (isLast ? 1 : 0)
+            forward(n: n, outputRows: outputs)
+            if let all = allLogits, outputs > 0 {
+                (all + done * vocab).update(from: s.logits.pointer, count: n * vocab)
+            }
+            done += n
+        }
+    }
+
+    /// Convenience: evaluate one token and return the next-token logits.
+    @discardableResult
+    public func decode(_ token: Int) throws -> UnsafeBufferPointer<Float> {
+        try evaluate([token])
+        return lastLogits
+    }
+
+    /// Forgets positions from `newPosition` on (the cache beyond it is simply overwritten later).
+    public func rewind(to newPosition: Int) {
+        position = max(0, min(position, newPosition))
+    }
+
+    /// A new session holding a copy of this one's first `at` positions (default: all); it
+    /// continues exactly as this one would. Used to share a thinking prefix across budgets.
+    public func fork(at: Int? = nil) -> Session {
+        let keep = min(at ?? position, position)
+        let other = Session(model: model, context: capacity, threads: parallel.threads, batchSize: batchSize)
+        other.kv.copyPrefix(from: kv, count: keep)
+        other.position = keep
+        if keep == position {
+            other.s.logits.pointer.update(from: s.logits.pointer, count: s.logits.count)
+            other.s.lastLogitsRow = s.lastLogitsRow
+        }
+        return other
+    }
+
+    // MARK: Forward pass
+
+    /// Runs s.tokens[0..<n] at positions position..<position+n. The last `outputRows` rows get
+    /// logits in s.logits.
+    private func forward(n: Int, outputRows: Int) {
+        let c = config, w = model.weights
+        let d = c.embeddingLength
+        let x = s.x.pointer
+        for i in 0..<n {
+            let t = Int(s.tokens[i])
+            Kernels.dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.row(t), x + i * d, count: d)
+        }
+        for i in 0..<n {
+            ck_rope_cache_row(s.ropeCache.pointer + i * c.headDim, c, position: position + i)
+        }
+        for (l, layer) in w.layers.enumerated() {
+            attention(layer: l, weights: layer, n: n)
+            switch layer.ffn {
+            case .dense(let gate, let up, let down):
+                denseFFN(layer, gate: gate, up: up, down: down, n: n)
+            case .experts(let router, let gate, let up, let down):
+                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, n: n)
+            }
+        }
+        position += n
+        guard outputRows > 0 else { return }
+        let first = n - outputRows
+        for i in first..<n {
+            rmsnorm(x + i * d, w.outputNorm, s.xn.pointer + (i - first) * d, d)
+        }
+        project(w.output, input: s.xn.pointer, inputStride: d, m: outputRows, output: s.logits.pointer, outputStride: c.vocabSize)
+        s.lastLogitsRow = outputRows - 1
+        if tapLogits, let o = observer {
+            for r in 0..<outputRows {
+                o.logits(position: position - outputRows + r,
+                         UnsafeBufferPointer(start: s.logits.pointer + r * c.vocabSize, count: c.vocabSize))
+            }
+        }
+    }
+
+    private func rmsnorm(_ x: UnsafePointer<Float>, _ weight: [Float], _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        weight.withUnsafeBufferPointer { ck_rmsnorm(x, $0.baseAddress, y, Int32(n), config.rmsEpsilon) }
+    }
+
+    /// output[j] = W · input[j] for j in 0..<m, with activations converted to the weight's format.
+    private func project(_ w: WeightMatrix, input: UnsafePointer<Float>, inputStride: Int, m: Int,
+                         output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        let rowBytes = Kernels.activationRowBytes(for: w.type, n: w.cols)
+        let xq = s.activations.raw
+        for j in 0..<m {
+            Kernels.quantizeActivation(for: w.type, input + j * inputStride, xq + j * rowBytes, n: w.cols)
+        }
+        let box = UnsafeSendable((xq, output))
+        parallel.forRanges(w.rows) { rows, _ in
+            Kernels.matmul(w, rows: rows, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: outputStride)
+        }
+    }
+
+    private func attention(layer l: Int, weights lw: LayerWeights, n: Int) {
+        let c = config
+        let d = c.embeddingLength, hd = c.headDim, qLen = c.queryLength, kvLen = c.kvLength
+        let x = s.x.pointer, xn = s.xn.pointer
+        for i in 0..<n { rmsnorm(x + i * d, lw.attentionNorm, xn + i * d, d) }
+        project(lw.wq, input: xn, inputStride: d, m: n, output: s.q.pointer, outputStride: qLen)
+        project(lw.wk, input: xn, inputStride: d, m: n, output: s.k.pointer, outputStride: kvLen)
+        project(lw.wv, input: xn, inputStride: d, m: n, output: s.v.pointer, outputStride: kvLen)
+        for i in 0..<n {
+            let q = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen
+            for h in 0..<c.headCount { rmsnorm(q + h * hd, lw.qNorm, q + h * hd, hd) }
+            for h in 0..<c.kvHeadCount { rmsnorm(k + h * hd, lw.kNorm, k + h * hd, hd) }
+            let cs = s.ropeCache.pointer + i * hd
+            ck_rope_neox(q, Int32(c.headCount), Int32(hd), Int32(hd), cs)
+            ck_rope_neox(k, Int32(c.kvHeadCount), Int32(hd), Int32(hd), cs)
+            ck_fp32_to_fp16_row(k, kv.keyRow(layer: l, position: position + i), Int32(kvLen))
+            ck_fp32_to_fp16_row(s.v.pointer + i * kvLen, kv.valueRow(layer: l, position: position + i), Int32(kvLen))
+        }
+        let group = c.headCount / c.kvHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        let keys = kv.keyRow(layer: l, position: 0), values = kv.valueRow(layer: l, position: 0)
+        let box = UnsafeSendable((s, keys, values, position))
+        parallel.forRanges(n * c.headCount, align: 1) { items, slot in
+            let (s, keys, values, start) = box.value
+            let scores = s.scores.pointer + slot * s.capacity
+            let q16 = s.q16.pointer + slot * hd
+            for item in items {
+                let i = item / c.headCount, h = item % c.headCount
+                let kvOffset = (h / group) * hd
+                ck_attention_head(s.q.pointer + i * qLen + h * hd, Int32(hd), keys + kvOffset, values + kvOffset,
+                                  kvLen, Int32(start + i + 1), scale, scores, q16, s.att.pointer + i * qLen + h * hd)
+            }
+        }
+        project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
+        ck_add(x, s.tmp.pointer, x, Int32(n * d))
+    }
+
+    private func denseFFN(_ lw: LayerWeights, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, n: Int) {
+        let d = config.embeddingLength, ff = gate.rows
+        let x = s.x.pointer, xn = s.xn.pointer
+        for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
+        project(gate, input: xn, inputStride: d, m: n, output: s.gate.pointer, outputStride: ff)
+        project(up, input: xn, inputStride: d, m: n, output: s.up.pointer, outputStride: ff)
+        ck_swiglu(s.gate.pointer, s.up.pointer, s.gate.pointer, Int32(n * ff))
+        project(down, input: s.gate.pointer, inputStride: ff, m: n, output: s.tmp.pointer, outputStride: d)
+        ck_add(x, s.tmp.pointer, x, Int32(n * d))
+    }
+
+    private func expertFFN(layer l: Int, _ lw: LayerWeights, router: WeightMatrix, gate: ExpertWeights,
+                           up: ExpertWeights, down: ExpertWeights, n: Int) {
+        let c = config
+        let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
+        let x = s.x.pointer, xn = s.xn.pointer
+        for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
+        let probs = s.router.pointer
+        project(router, input: xn, inputStride: d, m: n, output: probs, outputStride: e)
+        // Route every token: softmax over all experts, top-k, renormalised weights.
+        for i in 0..<n {
+            let p = probs + i * e
+            ck_softmax(p, Int32(e))
+            let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
+            topK(p, count: e, k: k, into: sel)
+            var sum: Float = 0
+            for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += wts[j] }
+            let denom = max(sum, 6.103515625e-5)
+            for j in 0..<k { wts[j] /= denom }
+            if tapRouting, let o = observer {
+                o.routing(RoutingTap(layer: l, position: position + i,
+                                     probabilities: UnsafeBufferPointer(start: p, count: e),
+                                     experts: UnsafeBufferPointer(start: sel, count: k),
+                                     weights: UnsafeBufferPointer(start: wts, count: k)))
+            }
+        }
+        // Group (token, slot) pairs by expert so each expert's tokens are computed together.
+        let counts = s.expertCounts.pointer
+        counts.update(repeating: 0, count: e)
+        for i in 0..<(n * k) { counts[Int(s.selected[i])] += 1 }
+        var offset: Int32 = 0
+        for ex in 0..<e { s.expertOffsets[ex] = offset; offset += counts[ex] }
+        counts.update(repeating: 0, count: e)
+        for i in 0..<(n * k) {
+            let ex = Int(s.selected[i])
+            s.expertSlots[Int(s.expertOffsets[ex] + counts[ex])] = Int32(i)
+            counts[ex] += 1
+        }
+        for ex in 0..<e where counts[ex] > 0 {
+            let m = Int(counts[ex]), first = Int(s.expertOffsets[ex])
+            for j in 0..<m {
+                let token = Int(s.expertSlots[first + j]) / k
+                (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
+            }
+            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, outputStride: ff)
+            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, outputStride: ff)
+            ck_swiglu(s.gate.pointer, s.up.pointer, s.gate.pointer, Int32(m * ff))
+            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, outputStride: d)
+            for j in 0..<m {
+                let slot = Int(s.expertSlots[first + j])
+                (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
+            }
+        }
+        // Weighted sum in selection order, as llama.cpp adds the expert views: ((y0 w0 + y1 w1) + y2 w2) …
+        for i in 0..<n {
+            let acc = s.tmp.pointer
+            for j in 0..<k {
+                let y = s.slotOutputs.pointer + (i * k + j) * d
+                ck_scale(y, s.selectedWeights[i * k + j], y, Int32(d))
+                if j == 0 { acc.update(from: y, count: d) } else { ck_add(acc, y, acc, Int32(d)) }
+            }
+            ck_add(x + i * d, acc, x + i * d, Int32(d))
+        }
+    }
+
+    /// Indices of the k largest values, largest first (ties: lower index first).
+    private func topK(_ p: UnsafePointer<Float>, count: Int, k: Int, into out: UnsafeMutablePointer<Int32>) {
+        var filled = 0
+        for i in 0..<count {
+            let v = p[i]
+            if filled == k && v <= p[Int(out[k - 1])] { continue }
+            var j = min(filled, k - 1)
+            while j > 0 && p[Int(out[j - 1])] < v {
+                out[j] = out[j - 1]
+                j -= 1
+            }
+            out[j] = Int32(i)
+            if filled < k { filled += 1 }
+        }
+    }
+}
+
+/// RoPE angles for one position of a Qwen3-family model (plain RoPE: no YaRN scaling).
+private func ck_rope_cache_row(_ cs: UnsafeMutablePointer<Float>, _ c: ModelConfig, position: Int) {
+    ck_rope_cache(cs, Int32(c.headDim), Int32(position), c.ropeFreqBase, 1, 0, 1, 0, 0)
+}

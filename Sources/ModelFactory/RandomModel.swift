@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CKernels
+import Engine
+import GGUF
+import Tokenizer
+
+/// Builds Qwen3 / Qwen3-MoE GGUF files with random weights and real shapes. They exercise exactly
+/// the code paths (and the speed) of real downloads, which cannot be fetched here; tests and
+/// benchmarks compare them against llama.cpp.
+public struct RandomModelSpec: Sendable, Equatable, Codable {
+    public var architecture = Qwen3.name
+    public var layers = 2
+    public var embedding = 128
+    public var heads = 4
+    public var kvHeads = 2
+    public var headDim = 64
+    public var feedForward = 256
+    public var vocab = 512
+    public var experts = 0
+    public var expertsUsed = 0
+    public var expertFeedForward = 0
+    public var tiedEmbeddings = true
+    /// Weight type name of the matrices: F32, F16, BF16 or Q8_0.
+    public var weightType = "F32"
+    public var contextLength = 4096
+    public var ropeFreqBase: Float = 1_000_000
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case architecture, layers, embedding, heads, kvHeads, headDim, feedForward, vocab, experts, expertsUsed,
+             expertFeedForward, tiedEmbeddings, weightType, contextLength, ropeFreqBase, seed
+    }
+
+    /// Decodes a spec in which every field is optional (missing fields keep their defaults).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ k: CodingKeys, _ current: T) throws -> T { try c.decodeIfPresent(T.self, forKey: k) ?? current }
+        architecture = try get(.architecture, architecture)
+        layers = try get(.layers, layers)
+        embedding = try get(.embedding, embedding)
+        heads = try get(.heads, heads)
+        kvHeads = try get(.kvHeads, kvHeads)
+        headDim = try get(.headDim, headDim)
+        feedForward = try get(.feedForward, feedForward)
+        vocab = try get(.vocab, vocab)
+        experts = try get(.experts, experts)
+        expertsUsed = try get(.expertsUsed, expertsUsed)
+        expertFeedForward = try get(.expertFeedForward, expertFeedForward)
+        tiedEmbeddings = try get(.tiedEmbeddings, tiedEmbeddings)
+        weightType = try get(.weightType, weightType)
+        contextLength = try get(.contextLength, contextLength)
+        ropeFreqBase = try get(.ropeFreqBase, ropeFreqBase)
+        seed = try get(.seed, seed)
+    }
+
+    /// Why this spec cannot be built, or nil.
+    public var problem: String? {
+        guard let t = GGMLType.named(weightType), RandomModel.writableTypes.contains(t) else {
+            return "weightType must be one of F32, F16, BF16, Q8_0"
+        }
+        if layers < 1 || embedding < 1 || heads < 1 || kvHeads < 1 || headDim < 2 { return "sizes must be positive" }
+        if heads % kvHeads != 0 { return "heads must be a multiple of kvHeads" }
+        if vocab < 260 { return "vocab must be at least 260" }
+        if experts > 0 && (expertsUsed < 1 || expertsUsed > experts || expertFeedForward < 1) {
+            return "MoE needs 1 <= expertsUsed <= experts and expertFeedForward >= 1"
+        }
+        if (experts > 0) != (architecture == Qwen3MoE.name) { return "experts > 0 exactly when architecture is qwen3moe" }
+        let cols = [embedding, heads * headDim, feedForward, expertFeedForward].filter { $0 > 0 }
+        if cols.contains(where: { $0 % t.blockSize != 0 }) { return "row lengths must be multiples of \(t.blockSize) for \(t.name)" }
+        return nil
+    }
+
+    /// Qwen3-0.6B's shapes (28 layers, hidden 1024, 16/8 heads of 128, FFN 3072, vocab 151936, tied).
+    public static var qwen3_0_6B: RandomModelSpec {
+        var s = RandomModelSpec()
+        s.layers = 28; s.embedding = 1024; s.heads = 16; s.kvHeads = 8; s.headDim = 128
+        s.feedForward = 3072; s.vocab = 151_936; s.contextLength = 40960
+        return s
+    }
+
+    /// Qwen3-4B's shapes cut to `layers` layers (hidden 2560, 32/8 heads, FFN 9728, tied).
+    public static func qwen3_4B(layers: Int = 8) -> RandomModelSpec {
+        var s = RandomModelSpec()
+        s.layers = layers; s.embedding = 2560; s.heads = 32; s.kvHeads = 8; s.headDim = 128
+        s.feedForward = 9728; s.vocab = 151_936; s.contextLength = 40960
+        return s
+    }
+
+    /// Qwen3-30B-A3B's shapes cut to `layers` layers (hidden 2048, 32/4 heads, 128 experts, top-8,
+    /// expert FFN 768, untied output).
+    public static func qwen3_30B_A3B(layers: Int = 4) -> RandomModelSpec {
+        var s = RandomModelSpec()
+        s.architecture = Qwen3MoE.name
+        s.layers = layers; s.embedding = 2048; s.heads = 32; s.kvHeads = 4; s.headDim = 128
+        s.feedForward = 6144; s.vocab = 151_936; s.experts = 128; s.expertsUsed = 8
+        s.expertFeedForward = 768; s.tiedEmbeddings = false; s.contextLength = 40960
+        return s
+    }
+
+    /// Named presets for the command line.
+    public static func preset(_ name: String) -> RandomModelSpec? {
+        switch name {
+        case "qwen3-0.6b": return .qwen3_0_6B
+        case "qwen3-4b-8l": return .qwen3_4B(layers: 8)
+        case "qwen3-30b-a3b-4l": return .qwen3_30B_A3B(layers: 4)
+        case "qwen3-30b-a3b-6l": return .qwen3_30B_A3B(layers: 6)
+        default: return nil
+        }
+    }
+
+    public static let presetNames = ["qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l"]
+}
+
+public enum RandomModel {
+    /// A GGUF writer holding a complete random model for `spec` (tokenizer included).
+    public static let writableTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0]
+
+    public static func writer(_ spec: RandomModelSpec) -> GGUFWriter {
+        precondition(spec.problem == nil, spec.problem ?? "")
+        let type = GGMLType.named(spec.weightType)!
+        var rng = SplitMix64(seed: spec.seed)
+        var w = GGUFWriter()
+        let a = spec.architecture
+        func key(_ t: String) -> String { ModelConfig.Key.resolve(t, a) }
+        w.set("general.architecture", a)
+        w.set("general.name", "random-\(a)")
+        w.set(key(ModelConfig.Key.blockCount), uint32: spec.layers)
+        w.set(key(ModelConfig.Key.contextLength), uint32: spec.contextLength)
+        w.set(key(ModelConfig.Key.embeddingLength), uint32: spec.embedding)
+        w.set(key(ModelConfig.Key.feedForwardLength), uint32: spec.feedForward)
+        w.set(key(ModelConfig.Key.headCount), uint32: spec.heads)
+        w.set(key(ModelConfig.Key.kvHeadCount), uint32: spec.kvHeads)
+        w.set(key(ModelConfig.Key.keyLength), uint32: spec.headDim)
+        w.set(key(ModelConfig.Key.valueLength), uint32: spec.headDim)
+        w.set(key(ModelConfig.Key.rmsEpsilon), float32: 1e-6)
+        w.set(key(ModelConfig.Key.ropeFreqBase), float32: Double(spec.ropeFreqBase))
+        if spec.experts > 0 {
+            w.set(key(ModelConfig.Key.expertCount), uint32: spec.experts)
+            w.set(key(ModelConfig.Key.expertUsedCount), uint32: spec.expertsUsed)
+            w.set(key(ModelConfig.Key.expertFeedForwardLength), uint32: spec.expertFeedForward)
+        }
+        addSyntheticVocabulary(&w, size: spec.vocab)
+
+        let d = spec.embedding, q = spec.heads * spec.headDim, kv = spec.kvHeads * spec.headDim
+        func matrix(_ name: String, _ cols: Int, _ rows: Int, _ extra: Int = 1) {
+            let values = rng.normals(cols * rows * extra, scale: 1 / Float(cols).squareRoot())
+            w.addTensor(name, type: type, shape: extra > 1 ? [cols, rows, extra] : [cols, rows],
+                        data: encode(values, as: type))
+        }
+        func norm(_ name: String, _ n: Int) {
+            w.addTensor(name, shape: [n], floats: rng.normals(n, scale: 0.1).map { 1 + $0 })
+        }
+        // Small embeddings keep a tied output from simply echoing the input token; an untied output
+        // spreads logits over a few units, as in trained models.
+        let embd = rng.normals(d * spec.vocab, scale: 0.15)
+        w.addTensor("token_embd.weight", type: type, shape: [d, spec.vocab], data: encode(embd, as: type))
+        norm("output_norm.weight", d)
+        if !spec.tiedEmbeddings {
+            let out = rng.normals(d * spec.vocab, scale: 3 / Float(d).squareRoot())
+            w.addTensor("output.weight", type: type, shape: [d, spec.vocab], data: encode(out, as: type))
+        }
+        for l in 0..<spec.layers {
+            let p = "blk.\(l)."
+            norm(p + "attn_norm.weight", d)
+            matrix(p + "attn_q.weight", d, q)
+            matrix(p + "attn_k.weight", d, kv)
+            matrix(p + "attn_v.weight", d, kv)
+            norm(p + "attn_q_norm.weight", spec.headDim)
+            norm(p + "attn_k_norm.weight", spec.headDim)
+            matrix(p + "attn_output.weight", q, d)
+            norm(p + "ffn_norm.weight", d)
+            if spec.experts > 0 {
+                w.addTensor(p + "ffn_gate_inp.weight", shape: [d, spec.experts],
+                            floats: rng.normals(d * spec.experts, scale: 2 / Float(d).squareRoot()))
+                matrix(p + "ffn_gate_exps.weight", d, spec.expertFeedForward, spec.experts)
+                matrix(p + "ffn_up_exps.weight", d, spec.expertFeedForward, spec.experts)
+                matrix(p + "ffn_down_exps.weight", spec.expertFeedForward, d, spec.experts)
+            } else {
+                matrix(p + "ffn_gate.weight", d, spec.feedForward)
+                matrix(p + "ffn_up.weight", d, spec.feedForward)
+                matrix(p + "ffn_down.weight", spec.feedForward, d)
+            }
+        }
+        return w
+    }
+
+    /// Writes a random model to `path`.
+    public static func write(_ spec: RandomModelSpec, to path: String) throws {
+        try writer(spec).write(to: path)
+    }
+
+    /// Encodes F32 values as `type` (F32, F16, BF16 or Q8_0).
+    static func encode(_ values: [Float], as type: GGMLType) -> [UInt8] {
+        switch type {
+        case .f32:
+            return values.withUnsafeBytes { Array($0) }
+        case .f16, .bf16:
+            var out = [UInt16](repeating: 0, count: values.count)
+            values.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    if type == .f16 {
+                        ck_fp32_to_fp16_row(src.baseAddress, dst.baseAddress, Int32(values.count))
+                    } else {
+                        ck_fp32_to_bf16_row(src.baseAddress, dst.baseAddress, Int32(values.count))
+                    }
+                }
+            }
+            return out.withUnsafeBytes { Array($0) }
+        case .q8_0:
+            var out = [UInt8](repeating: 0, count: type.byteCount(elements: values.count)!)
+            values.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBytes { ck_quantize_row_q8_0(src.baseAddress, $0.baseAddress, Int32(values.count)) }
+            }
+            return out
+        default:
+            preconditionFailure("random models are written as F32, F16, BF16 or Q8_0; quantize further with llama.cpp")
+        }
+    }
+
+    /// A small byte-level BPE vocabulary of exactly `size` tokens: the 256 byte symbols, pairs of
+    /// them (with merges), and the three ChatML control tokens at the end.
+    static func addSyntheticVocabulary(_ w: inout GGUFWriter, size: Int) {
+        precondition(size >= 260, "vocabulary needs room for bytes and control tokens")
+        let symbols = ByteLevel.byteToScalar.map { String($0) }
+        var tokens = symbols, types = [Int](repeating: 1, count: 256), merges: [String] = []
+        var i = 0
+        while tokens.count < size - 3 {
+            let a = symbols[i / 256 % 256], b = symbols[i % 256]
+            i += 1
+            if a == b { continue }
+            tokens.append(a + b)
+            types.append(1)
+            merges.append(a + " " + b)
+        }
+        for special in ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] {
+            tokens.append(special)
+            types.append(3)
+        }
+        w.set("tokenizer.ggml.model", "gpt2")
+        w.set("tokenizer.ggml.pre", "qwen2")
+        w.set("tokenizer.ggml.tokens", strings: tokens)
+        w.set("tokenizer.ggml.token_type", int32s: types)
+        w.set("tokenizer.ggml.merges", strings: merges)
+        w.set("tokenizer.ggml.eos_token_id", uint32: size - 1)
+        w.set("tokenizer.ggml.bos_token_id", uint32: size - 3)
+        w.set("tokenizer.ggml.padding_token_id", uint32: size - 3)
+        w.set("tokenizer.ggml.add_bos_token", .bool(false))
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) with Gaussian samples.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Float { Float(next() >> 40) * (1.0 / Float(1 << 24)) }
+
+    /// `count` samples of N(0, scale²) (Box–Muller).
+    public mutating func normals(_ count: Int, scale: Float) -> [Float] {
+        var out = [Float](repeating: 0, count: count)
+        var i = 0
+        while i < count {
+            let u1 = max(unit(), 1e-7), u2 = unit()
+            let r = (-2 * logf(u1)).squareRoot() * scale
+            out[i] = r * cosf(2 * .pi * u2)
+            if i + 1 < count { out[i + 1] = r * sinf(2 * .pi * u2) }
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prefill and decode speed (tokens per second; median of repeats after a warm-up)."
+    )
+
+    @Option(help: "GGUF model file.") var model: String
+    @Option(name: .customShort("p"), help: "Prompt tokens to prefill.") var prompt: Int = 128
+    @Option(name: .customShort("n"), help: "Tokens to decode.") var generate: Int = 64
+    @Option(name: .customShort("t"), help: "Threads.") var threads: Int = ProcessInfoThreads.available
+    @Option(name: .customShort("r"), help: "Measured repeats.") var repeats: Int = 3
+    @Flag(help: "Install a routing/logits observer, as the inspector does.") var hooks = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard prompt >= 1, generate >= 1, threads >= 1, repeats >= 1 else {
+            throw ValidationError("-p, -n, -t and -r must be at least 1")
+        }
+    }
+
+    func run() throws {
+        let m = try Model(path: model)
+        let result = try Benchmark.run(model: m, promptTokens: prompt, generateTokens: generate,
+                                       threads: threads, repeats: repeats, hooks: hooks)
+        if json {
+            let obj: [String: Any] = [
+                "engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
+                "hooks": hooks, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@",
+                         result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import Engine
+import GGUF
+import ModelFactory
+
+/// The committed llama.cpp reference (tools/parity/make_engine_fixtures.py).
+struct ParityFixture: Decodable {
+    struct Case: Decodable, CustomTestStringConvertible {
+        var name: String
+        var spec: RandomModelSpec
+        var model_fnv1a64: String
+        var ids: [Int]
+        var positions: [Int]
+        var logits: [String]
+        var greedy_prompt: [Int]
+        var greedy: [Int]
+        var testDescription: String { name }
+
+        func referenceLogits(_ i: Int) -> [Float] {
+            let data = Data(base64Encoded: logits[i])!
+            return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+    }
+    var cases: [Case]
+
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../Fixtures/engine-parity.json").standardized.path
+
+    static let loaded: ParityFixture = {
+        let data = FileManager.default.contents(atPath: path)!
+        return try! JSONDecoder().decode(ParityFixture.self, from: data)
+    }()
+}
+
+/// FNV-1a over little-endian 64-bit words (the file zero-padded to a multiple of 8).
+func fnv1a64Words(_ bytes: [UInt8]) -> String {
+    var h: UInt64 = 0xCBF2_9CE4_8422_2325
+    var padded = bytes
+    padded += [UInt8](repeating: 0, count: (8 - bytes.count % 8) % 8)
+    padded.withUnsafeBytes { raw in
+        for w in raw.bindMemory(to: UInt64.self) {
+            h ^= UInt64(littleEndian: w)
+            h = h &* 0x100_0000_01B3
+        }
+    }
+    return String(h, radix: 16).leftPadded(to: 16)
+}
+
+extension String {
+    func leftPadded(to n: Int) -> String { String(repeating: "0", count: max(0, n - count)) + self }
+}
+
+/// KL(p ‖ q) of the softmax distributions of two logit rows, in Double.
+func klDivergence(reference p: [Float], _ q: UnsafeBufferPointer<Float>) -> Double {
+    func logSoftmax<C: Collection>(_ x: C) -> [Double] where C.Element == Float {
+        let m = Double(x.max()!)
+        let lse = m + log(x.reduce(0.0) { $0 + exp(Double($1) - m) })
+        return x.map { Double($0) - lse }
+    }
+    let lp = logSoftmax(p), lq = logSoftmax(q)
+    var kl = 0.0
+    for i in lp.indices { kl += exp(lp[i]) * (lp[i] - lq[i]) }
+    return kl
+}
+
+func argmax<C: Collection>(_ x: C) -> Int where C.Element == Float, C.Index == Int {
+    var best = x.startIndex
+    for i in x.indices where x[i] > x[best] { best = i }
+    return best
+}
+
+@Suite(.serialized) struct EngineParityTests {
+    @Test(arguments: ParityFixture.loaded.cases)
+    func logitsMatchLlamaCpp(_ c: ParityFixture.Case) throws {
+        let bytes = RandomModel.writer(c.spec).bytes()
+        #expect(fnv1a64Words(bytes) == c.model_fnv1a64, "the random-model generator changed; regenerate the fixture")
+        let model = try Model(file: GGUFFile(bytes: bytes, name: c.name))
+        let session = Session(model: model, context: c.ids.count + 8)
+        let vocab = model.config.vocabSize
+        var all = [Float](repeating: 0, count: c.ids.count * vocab)
+        try all.withUnsafeMutableBufferPointer { try session.evaluate(c.ids, allLogits: $0.baseAddress) }
+        let limit: Double = c.spec.weightType == "Q8_0" ? 1e-3 : 1e-4
+        var agree = 0
+        var worst = 0.0
+        for (i, pos) in c.positions.enumerated() {
+            let ref = c.referenceLogits(i)
+            try all.withUnsafeBufferPointer { buf in
+                let row = UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])
+                let kl = klDivergence(reference: ref, row)
+                worst = max(worst, kl)
+                if argmax(ref) == argmax(row) { agree += 1 }
+                #expect(kl <= limit, "\(c.name) position \(pos): KL \(kl)")
+                _ = try #require(kl.isFinite)
+            }
+        }
+        #expect(agree == c.positions.count, "\(c.name): top-1 agreement \(agree)/\(c.positions.count)")
+        print("parity \(c.name): worst KL \(worst), top-1 \(agree)/\(c.positions.count)")
+    }
+
+    @Test(arguments: ParityFixture.loaded.cases)
+    func greedyContinuationMatchesLlamaCpp(_ c: ParityFixture.Case) throws {
+        let model = try Model(file: GGUFFile(bytes: RandomModel.writer(c.spec).bytes(), name: c.name))
+        let session = Session(model: model, context: 128)
+        try session.evaluate(c.greedy_prompt)
+        var out: [Int] = []
+        for _ in 0..<c.greedy.count {
+            let next = argmax(session.lastLogits)
+            out.append(next)
+            try session.evaluate([next])
+        }
+        #expect(out == c.greedy)
+    }
+}

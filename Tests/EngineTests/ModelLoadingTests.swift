@@ -1,0 +1,66 @@
+import Testing
+@testable import Engine
+import GGUF
+import ModelFactory
+
+@Suite struct ModelLoadingTests {
+    func load(_ edit: (inout GGUFWriter) -> Void, _ spec: RandomModelSpec = RandomModelSpec()) throws -> Model {
+        var w = RandomModel.writer(spec)
+        edit(&w)
+        return try Model(file: GGUFFile(bytes: w.bytes(), name: "m.gguf"))
+    }
+
+    /// Replaces a tensor with zeros of another type or shape.
+    func replacing(_ w: inout GGUFWriter, _ name: String, type: GGMLType? = nil, shape: [Int]? = nil) {
+        let old = w.tensors.first { $0.name == name }!
+        let ty = type ?? old.type, sh = shape ?? old.shape
+        w.replaceTensor(name, type: ty, shape: sh, data: [UInt8](repeating: 0, count: ty.byteCount(elements: sh.reduce(1, *))!))
+    }
+
+    @Test func loadsBothArchitectures() throws {
+        let dense = try load { _ in }
+        #expect(dense.config.architecture == "qwen3" && !dense.config.isMoE)
+        var spec = RandomModelSpec()
+        spec.architecture = "qwen3moe"; spec.experts = 4; spec.expertsUsed = 2; spec.expertFeedForward = 64
+        let moe = try load({ _ in }, spec)
+        #expect(moe.config.expertCount == 4 && moe.config.expertUsedCount == 2)
+    }
+
+    @Test func missingTensorIsNamed() {
+        #expect(throws: GGUFError(path: "m.gguf", .missingTensor("blk.1.attn_k_norm.weight"))) {
+            try load { $0.removeTensor("blk.1.attn_k_norm.weight") }
+        }
+    }
+
+    @Test func wrongShapeNamesTensorExpectedAndFound() {
+        #expect(throws: EngineError.tensorShape(file: "m.gguf", tensor: "blk.0.attn_q.weight", expected: "{128, 256}", found: "{128, 128}")) {
+            try load { replacing(&$0, "blk.0.attn_q.weight", shape: [128, 128]) }
+        }
+    }
+
+    @Test func unsupportedWeightTypeIsNamedAtLoad() throws {
+        do {
+            _ = try load { replacing(&$0, "blk.0.ffn_up.weight", type: .q4_1) }
+            Issue.record("Q4_1 accepted")
+        } catch let e as EngineError {
+            guard case .unsupportedWeightType(_, let tensor, let type, _) = e else { Issue.record("\(e)"); return }
+            #expect(tensor == "blk.0.ffn_up.weight" && type == "Q4_1")
+            #expect(e.description.contains("supported:"))
+        }
+    }
+
+    @Test func unsupportedArchitectureAndBadHyperparameters() {
+        #expect(throws: EngineError.unsupportedArchitecture(file: "m.gguf", found: "llama", supported: ["qwen3", "qwen3moe"])) {
+            try load { $0.set("general.architecture", "llama") }
+        }
+        #expect(throws: EngineError.invalidHyperparameter(file: "m.gguf", key: "qwen3.attention.head_count_kv", value: "3", expected: "a divisor of head_count 4")) {
+            try load { $0.set("qwen3.attention.head_count_kv", uint32: 3) }
+        }
+        #expect(throws: GGUFError(path: "m.gguf", .missingKey("qwen3.attention.layer_norm_rms_epsilon"))) {
+            try load { $0.remove(key: "qwen3.attention.layer_norm_rms_epsilon") }
+        }
+        #expect(throws: GGUFError(path: "m.gguf", .wrongType(key: "qwen3.block_count", expected: "an integer", found: "STRING"))) {
+            try load { $0.set("qwen3.block_count", "two") }
+        }
+    }
+}

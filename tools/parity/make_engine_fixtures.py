@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Makes the engine parity fixtures: random-weight models from ThinkScope's own generator, run
+through llama.cpp (the oracle), with small reference slices committed for the Swift tests.
+
+  swift build -c release --product thinkscope
+  python3 tools/parity/make_engine_fixtures.py [--thinkscope .build/release/thinkscope]
+
+Writes Tests/Fixtures/engine-parity.json: for every case, its model spec, the FNV-1a hash of the
+model file (so a change in the generator is caught), token ids, llama.cpp logits at a few
+positions (float32, base64) and llama.cpp's 64-token greedy continuation.
+"""
+import argparse, base64, json, os, random, subprocess, sys, tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
+
+BASE = dict(layers=2, embedding=256, vocab=1024, feedForward=512, contextLength=4096)
+CASES = [
+    ("dense-f32-gqa1-hd64", dict(weightType="F32", heads=4, kvHeads=4, headDim=64), 300),
+    ("dense-f16-gqa2-hd128", dict(weightType="F16", heads=8, kvHeads=4, headDim=128), 200),
+    ("dense-bf16-gqa8-hd64", dict(weightType="BF16", heads=8, kvHeads=1, headDim=64), 100),
+    ("dense-q8_0-gqa8-hd128-untied", dict(weightType="Q8_0", heads=16, kvHeads=2, headDim=128, tiedEmbeddings=False), 300),
+    ("dense-q8_0-len1", dict(weightType="Q8_0", heads=4, kvHeads=2, headDim=64), 1),
+    ("moe-f32-e8-top2", dict(architecture="qwen3moe", weightType="F32", heads=4, kvHeads=2, headDim=64,
+                             experts=8, expertsUsed=2, expertFeedForward=128), 150),
+    ("moe-f16-e16-top4-len1", dict(architecture="qwen3moe", weightType="F16", heads=4, kvHeads=4, headDim=64,
+                                   experts=16, expertsUsed=4, expertFeedForward=128), 1),
+    ("moe-bf16-e32-top8-gqa1", dict(architecture="qwen3moe", weightType="BF16", heads=4, kvHeads=4, headDim=128,
+                                    experts=32, expertsUsed=8, expertFeedForward=64), 50),
+    ("moe-q8_0-e128-top8-gqa8", dict(architecture="qwen3moe", weightType="Q8_0", heads=8, kvHeads=1, headDim=128,
+                                     experts=128, expertsUsed=8, expertFeedForward=64, tiedEmbeddings=False), 300),
+]
+GREEDY_PROMPT = 8
+GREEDY_TOKENS = 64
+
+
+def fnv1a64(path):
+    h = 0xCBF29CE484222325
+    data = np.fromfile(path, dtype=np.uint8)
+    # Vectorising FNV is not possible; hash 64-bit words instead (same rule in Swift).
+    pad = (-len(data)) % 8
+    words = np.concatenate([data, np.zeros(pad, np.uint8)]).view("<u8")
+    for w in words.tolist():
+        h ^= w
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def oracle(*args):
+    out = subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+def greedy_ids(path, prompt, n):
+    # The oracle's `generate` reads scores with logits_all=False, where llama-cpp-python leaves them
+    # zero (it always answers token 0); keep every row so the last one is real.
+    import llama_cpp
+    m = llama_cpp.Llama(path, n_ctx=len(prompt) + n + 8, n_threads=2, n_threads_batch=2,
+                        logits_all=True, verbose=False)
+    m.eval(prompt)
+    out = []
+    for _ in range(n):
+        t = int(np.argmax(m.scores[m.n_tokens - 1]))
+        out.append(t)
+        m.eval([t])
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "engine-parity.json"))
+    a = ap.parse_args()
+    cases = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, extra, length) in enumerate(CASES):
+            spec = dict(BASE, **extra)
+            spec.setdefault("architecture", "qwen3")
+            spec["seed"] = 1000 + i
+            path = os.path.join(tmp, name + ".gguf")
+            subprocess.run([a.thinkscope, "random-model", "--spec", json.dumps(spec), "--out", path],
+                           check=True, capture_output=True)
+            rng = random.Random(i)
+            ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
+            lpath = os.path.join(tmp, name + ".logits")
+            oracle("logits", path, "--ids", ",".join(map(str, ids)), "--out", lpath)
+            logits = np.fromfile(lpath, dtype="<f4").reshape(length, spec["vocab"])
+            positions = sorted(set([0, length // 4, length // 2, (3 * length) // 4, length - 1]))
+            greedy = greedy_ids(path, ids[:GREEDY_PROMPT], GREEDY_TOKENS)
+            cases.append(dict(
+                name=name, spec=spec, model_fnv1a64=fnv1a64(path), ids=ids, positions=positions,
+                logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
+                greedy_prompt=ids[:GREEDY_PROMPT], greedy=greedy))
+            print(f"{name}: {length} tokens, positions {positions}", file=sys.stderr)
+    with open(a.out, "w") as f:
+        json.dump(dict(generator="tools/parity/make_engine_fixtures.py", oracle="llama-cpp-python 0.3.36",
+                       cases=cases), f, indent=1)
+    print(a.out)
+
+
+if __name__ == "__main__":
+    main()
