@@ -252,25 +252,9 @@ public enum RandomModel {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64) with Gaussian samples.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Float { Float(next() >> 40) * (1.0 / Float(1 << 24)) }
-
+extension SplitMix64 {
     /// `count` samples of N(0, scale²) (Box–Muller).
-    public mutating func normals(_ count: Int, scale: Float) -> [Float] {
+    mutating func normals(_ count: Int, scale: Float) -> [Float] {
         var out = [Float](repeating: 0, count: count)
         var i = 0
         while i < count {

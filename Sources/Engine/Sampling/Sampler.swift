@@ -1,0 +1,233 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A token chosen by the sampler, with what the model thought of it.
+public struct SampledToken: Sendable, Equatable {
+    public var token: Int
+    /// log p(token) under the model's raw distribution (softmax of the logits, temperature 1).
+    public var logProbability: Float
+    /// The most likely tokens under the raw distribution, best first, with their log-probabilities.
+    public var alternatives: [Alternative]
+
+    public struct Alternative: Sendable, Equatable {
+        public var token: Int
+        public var logProbability: Float
+    }
+}
+
+/// One step of the sampling chain: narrows or reshapes the candidate set.
+protocol SamplingStep {
+    func apply(_ c: inout Candidates)
+}
+
+/// The candidate tokens of one sampling step: ids and logits in parallel, `count` of them live,
+/// `sorted` once they are in descending logit order. Storage is allocated once per sampler.
+struct Candidates {
+    var ids: [Int32]
+    var logits: [Float]
+    var count: Int
+    var sorted = false
+
+    init(capacity: Int) {
+        ids = [Int32](repeating: 0, count: capacity)
+        logits = [Float](repeating: 0, count: capacity)
+        count = 0
+    }
+
+    /// Sorts the live candidates by descending logit (ties: lower id first), keeping at most `limit`.
+    mutating func sortDescending(limit: Int? = nil) {
+        let keep = min(limit ?? count, count)
+        var best: [(Float, Int32)]
+        if keep <= 64 {
+            best = bestK(keep, count: count, logit: { logits[$0] }, id: { ids[$0] })
+        } else {
+            best = (0..<count).map { (logits[$0], ids[$0]) }
+            best.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            best.removeLast(count - keep)
+        }
+        for (i, (l, id)) in best.enumerated() { logits[i] = l; ids[i] = id }
+        count = keep
+        sorted = true
+    }
+
+    /// Probabilities of the live candidates (softmax of their logits).
+    func probabilities() -> [Double] {
+        let m = logits[..<count].max() ?? 0
+        var p = (0..<count).map { exp(Double(logits[$0] - m)) }
+        let s = p.reduce(0, +)
+        for i in p.indices { p[i] /= s }
+        return p
+    }
+}
+
+/// The k best of `count` entries (largest logit, then lowest id), best first. Keeps a sorted
+/// buffer of k, so selecting the top 20 of 151,936 logits touches each logit once.
+func bestK(_ k: Int, count: Int, logit: (Int) -> Float, id: (Int) -> Int32) -> [(Float, Int32)] {
+    func better(_ a: (Float, Int32), _ b: (Float, Int32)) -> Bool { a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+    var best: [(Float, Int32)] = []
+    guard k > 0 else { return best }
+    best.reserveCapacity(k + 1)
+    for i in 0..<count {
+        let e = (logit(i), id(i))
+        if best.count == k, !better(e, best[k - 1]) { continue }
+        var lo = 0, hi = best.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if better(best[mid], e) { lo = mid + 1 } else { hi = mid }
+        }
+        best.insert(e, at: lo)
+        if best.count > k { best.removeLast() }
+    }
+    return best
+}
+
+struct TopK: SamplingStep {
+    let k: Int
+    func apply(_ c: inout Candidates) { c.sortDescending(limit: k) }
+}
+
+/// Nucleus: the shortest prefix (by probability) whose mass reaches p, measured on untempered
+/// logits as llama.cpp does (temperature comes last in its chain).
+struct TopP: SamplingStep {
+    let p: Float
+    func apply(_ c: inout Candidates) {
+        if !c.sorted { c.sortDescending() }
+        let probs = c.probabilities()
+        var cum = 0.0
+        for i in 0..<c.count {
+            cum += probs[i]
+            if cum >= Double(p) {
+                c.count = i + 1
+                return
+            }
+        }
+    }
+}
+
+/// Keeps tokens whose probability is at least minP times the best one's.
+struct MinP: SamplingStep {
+    let minP: Float
+    func apply(_ c: inout Candidates) {
+        let maxLogit = c.logits[..<c.count].max() ?? 0
+        let threshold = maxLogit + logf(minP)
+        var kept = 0
+        for i in 0..<c.count where c.logits[i] >= threshold {
+            c.ids[kept] = c.ids[i]
+            c.logits[kept] = c.logits[i]
+            kept += 1
+        }
+        c.count = max(kept, 1)
+    }
+}
+
+struct Temperature: SamplingStep {
+    let t: Float
+    func apply(_ c: inout Candidates) {
+        for i in 0..<c.count { c.logits[i] /= t }
+    }
+}
+
+/// The sampling chain, in llama.cpp's order: penalties → top-k → top-p → min-p → temperature →
+/// draw (or arg-max when the temperature is 0). Seeded: the same seed gives the same tokens.
+public final class Sampler {
+    public let parameters: SamplingParameters
+    private var rng: SplitMix64
+    private let steps: [any SamplingStep]
+    private var candidates: Candidates
+    private var penalized: [Float]
+    private var recent: [Int] = []
+
+    public init(_ p: SamplingParameters, vocabularySize: Int) throws {
+        if let problem = p.problem { throw EngineError.invalidSampling(problem) }
+        parameters = p
+        rng = SplitMix64(seed: p.seed)
+        var steps: [any SamplingStep] = []
+        if p.topK > 0 { steps.append(TopK(k: p.topK)) }
+        if p.topP < 1 { steps.append(TopP(p: p.topP)) }
+        if p.minP > 0 { steps.append(MinP(minP: p.minP)) }
+        if p.temperature > 0 && p.temperature != 1 { steps.append(Temperature(t: p.temperature)) }
+        self.steps = steps
+        candidates = Candidates(capacity: vocabularySize)
+        penalized = [Float](repeating: 0, count: vocabularySize)
+    }
+
+    /// Tokens that the penalties count (the prompt, then every accepted token).
+    public func accept(_ token: Int) {
+        guard parameters.penaltyWindow > 0 else { return }
+        recent.append(token)
+        if recent.count > parameters.penaltyWindow { recent.removeFirst(recent.count - parameters.penaltyWindow) }
+    }
+
+    public func reset() {
+        recent.removeAll()
+        rng = SplitMix64(seed: parameters.seed)
+    }
+
+    /// Chooses the next token from `logits`, never choosing a token in `suppressed`.
+    public func sample(_ logits: UnsafeBufferPointer<Float>, suppressed: Set<Int> = []) -> SampledToken {
+        let n = logits.count
+        for i in 0..<n { penalized[i] = logits[i] }
+        applyPenalties()
+        for t in suppressed where t < n { penalized[t] = -.infinity }
+        candidates.count = 0
+        candidates.sorted = false
+        for i in 0..<n where penalized[i] > -.infinity {
+            candidates.ids[candidates.count] = Int32(i)
+            candidates.logits[candidates.count] = penalized[i]
+            candidates.count += 1
+        }
+        let chosen: Int
+        if candidates.count == 0 {
+            chosen = argmax(logits)
+        } else if parameters.temperature == 0 {
+            var best = 0
+            for i in 1..<candidates.count where candidates.logits[i] > candidates.logits[best] { best = i }
+            chosen = Int(candidates.ids[best])
+        } else {
+            for step in steps { step.apply(&candidates) }
+            let probs = candidates.probabilities()
+            let u = rng.unitDouble()
+            var cum = 0.0, pick = candidates.count - 1
+            for i in 0..<candidates.count {
+                cum += probs[i]
+                if cum > u { pick = i; break }
+            }
+            chosen = Int(candidates.ids[pick])
+        }
+        return describe(chosen, in: logits)
+    }
+
+    private func applyPenalties() {
+        let p = parameters
+        guard !recent.isEmpty, p.presencePenalty != 0 || p.repetitionPenalty != 1 else { return }
+        var seen = Set<Int>()
+        for t in recent where t < penalized.count && seen.insert(t).inserted {
+            var l = penalized[t]
+            l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
+            penalized[t] = l - p.presencePenalty
+        }
+    }
+
+    private func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
+        var best = 0
+        for i in 1..<x.count where x[i] > x[best] { best = i }
+        return best
+    }
+
+    /// The chosen token's log-probability and the top alternatives, under the raw distribution.
+    private func describe(_ token: Int, in logits: UnsafeBufferPointer<Float>) -> SampledToken {
+        var m = -Float.infinity
+        for v in logits where v > m { m = v }
+        var sum = 0.0
+        for v in logits { sum += exp(Double(v - m)) }
+        let logZ = Double(m) + log(sum)
+        var alts: [SampledToken.Alternative] = []
+        if parameters.alternatives > 0 {
+            let k = min(parameters.alternatives, logits.count)
+            let top = bestK(k, count: logits.count, logit: { logits[$0] }, id: { Int32($0) })
+            alts = top.map { .init(token: Int($0.1), logProbability: Float(Double($0.0) - logZ)) }
+        }
+        return SampledToken(token: token, logProbability: Float(Double(logits[token]) - logZ), alternatives: alts)
+    }
+}
