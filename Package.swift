@@ -19,11 +19,12 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "CKernels"]),
+        .target(name: "Reasoning", dependencies: ["Engine", "Tokenizer"]),
         .target(name: "ModelFactory", dependencies: ["Engine", "Tokenizer", "GGUF", "CKernels"]),
         .executableTarget(
             name: "thinkscope",
             dependencies: [
-                "GGUF", "Tokenizer", "Engine", "ModelFactory",
+                "GGUF", "Tokenizer", "Engine", "Reasoning", "ModelFactory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -31,6 +32,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF"]),
         .testTarget(name: "CLITests", dependencies: ["thinkscope"]),
     ]
 )

@@ -1,0 +1,278 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Engine
+import Tokenizer
+
+/// Settings of one generation.
+public struct GenerationSettings: Sendable {
+    public var policy: any BudgetPolicy = Unlimited()
+    public var endStyle: EndStyle = .qwen
+    /// After the budget is reached, up to this many more tokens may be sampled to finish the line.
+    public var grace = 0
+    /// Generated tokens (sampled and injected) at most.
+    public var maxTokens = 4096
+    public var sampling: SamplingParameters = .qwenThinking
+
+    public init() {}
+}
+
+/// The generation loop: feeds the prompt, samples token by token, tracks the phase from the
+/// model's own think delimiters, applies the thinking budget and live commands, and reports
+/// everything as events.
+public final class Generator {
+    public let model: LanguageModel
+    public let chat: ChatFormat
+    public var settings: GenerationSettings
+
+    private var tokenizer: BPETokenizer { chat.tokenizer }
+
+    public init(model: LanguageModel, chat: ChatFormat, settings: GenerationSettings) {
+        self.model = model
+        self.chat = chat
+        self.settings = settings
+    }
+
+    /// True when `prompt` leaves the model inside an open think block (e.g. Qwen3-Thinking-2507's
+    /// generation prompt ends with `<think>\n`).
+    public func promptOpensThinking(_ prompt: [TokenID]) -> Bool {
+        guard let start = chat.thinkStart else { return false }
+        let lastTurn = prompt.lastIndex(of: chat.imStart) ?? 0
+        guard let open = prompt[lastTurn...].lastIndex(of: start) else { return false }
+        return chat.thinkEnd.map { !prompt[open...].contains($0) } ?? true
+    }
+
+    /// Runs one assistant turn after `prompt` (already rendered by the chat format).
+    @discardableResult
+    public func run(prompt: [TokenID], control: ReasoningControl = ReasoningControl(),
+                    emit: (ReasoningEvent) -> Void) -> FinishReason {
+        withoutActuallyEscaping(emit) { emit in
+            var loop = Loop(generator: self, control: control, emit: emit)
+            return loop.run(prompt: prompt.map(Int.init))
+        }
+    }
+
+    /// The state of one run.
+    struct Loop {
+        let g: Generator
+        let control: ReasoningControl
+        let emit: (ReasoningEvent) -> Void
+        var policy: any BudgetPolicy
+        var stats = GenerationStats()
+        var phase = Phase.prompt
+        var thinking = ThinkingState()
+        var decoder: StreamingDecoder
+        var sampler: Sampler?
+        var index = 0
+        var generated = 0
+        var endRequested = false
+        var graceLeft: Int
+        var utf8Extra = 0
+        var lastTextEndedLine = true
+        var decodeSeconds = 0.0
+        var sampledCount = 0
+        let start = now()
+
+        init(generator: Generator, control: ReasoningControl, emit: @escaping (ReasoningEvent) -> Void) {
+            g = generator
+            self.control = control
+            self.emit = emit
+            policy = generator.settings.policy
+            graceLeft = generator.settings.grace
+            decoder = generator.tokenizer.streamingDecoder()
+            stats.budget = policy.limit
+        }
+
+        mutating func run(prompt: [Int]) -> FinishReason {
+            emit(.phase(.prompt))
+            do {
+                sampler = try Sampler(g.settings.sampling, vocabularySize: g.model.vocabularySize)
+            } catch {
+                emit(.error("\(error)"))
+                return finish(.stopped)
+            }
+            let t0 = now()
+            do {
+                try g.model.evaluate(prompt)
+            } catch EngineError.contextFull {
+                return finish(.contextFull)
+            } catch {
+                emit(.error("\(error)"))
+                return finish(.stopped)
+            }
+            stats.promptTokens = prompt.count
+            stats.prefillTokensPerSecond = Double(prompt.count) / max(now() - t0, 1e-9)
+            for t in prompt { sampler?.accept(t) }
+            if g.promptOpensThinking(prompt.map { TokenID($0) }) { enter(.thinking) }
+            emit(.stats(stats))
+            do {
+                return try generate()
+            } catch EngineError.contextFull {
+                return finish(.contextFull)
+            } catch {
+                emit(.error("\(error)"))
+                return finish(.stopped)
+            }
+        }
+
+        mutating func generate() throws -> FinishReason {
+            tokens: while true {
+                let cmd = control.take()
+                if cmd.stop { return finish(.stopped) }
+                if let budget = cmd.budget {
+                    policy = policy.withLimit(budget)
+                    stats.budget = budget
+                }
+                if cmd.endThinking && phase == .thinking { endRequested = true }
+                if generated >= g.settings.maxTokens { return finish(.maxTokens) }
+
+                if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {
+                    try injectEnd(end)
+                    continue
+                }
+                var suppressed = Set<Int>()
+                var token = sample(suppressed)
+                // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
+                while phase == .thinking, token == g.chat.thinkEnd.map(Int.init) || isEndOfTurn(token) {
+                    switch policy.onEndAttempt(thinking) {
+                    case .accept:
+                        break
+                    case .injectWait(let text):
+                        thinking.waits += 1
+                        try inject(g.tokenizer.encodeUserText(text).map(Int.init))
+                        continue tokens
+                    case .suppress:
+                        suppressed.insert(token)
+                        token = sample(suppressed)
+                        continue
+                    }
+                    break
+                }
+                if isEndOfTurn(token) { return finish(.endOfTurn) }
+                let t0 = now()
+                try feed(token, origin: .sampled)
+                decodeSeconds += now() - t0
+                sampledCount += 1
+                stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
+                if sampledCount % 8 == 0 { emitStats() }
+            }
+        }
+
+        /// Whether the end sequence goes in now: the budget is spent (after the grace window, and
+        /// never in the middle of a UTF-8 character) or the user asked.
+        mutating func shouldInjectEnd() -> Bool {
+            guard endRequested || policy.mustEnd(thinking) else { return false }
+            if decoder.pendingByteCount > 0 && utf8Extra < 4 {
+                utf8Extra += 1
+                return false
+            }
+            if !endRequested && graceLeft > 0 && !lastTextEndedLine {
+                graceLeft -= 1
+                return false
+            }
+            return true
+        }
+
+        mutating func sample(_ suppressed: Set<Int>) -> Int {
+            let logits = g.model.logits
+            let r = sampler!.sample(logits, suppressed: suppressed)
+            pendingSample = r
+            return r.token
+        }
+
+        var pendingSample: SampledToken?
+
+        func isEndOfTurn(_ token: Int) -> Bool { g.chat.endOfGeneration.contains(TokenID(token)) }
+
+        mutating func injectEnd(_ end: TokenID) throws {
+            let (before, after) = g.settings.endStyle.around
+            try inject(g.tokenizer.encodeUserText(before).map(Int.init))
+            try feed(Int(end), origin: .injected)
+            try inject(g.tokenizer.encodeUserText(after).map(Int.init))
+            endRequested = false
+        }
+
+        mutating func inject(_ tokens: [Int]) throws {
+            for t in tokens {
+                if generated >= g.settings.maxTokens { return }
+                try feed(t, origin: .injected)
+            }
+        }
+
+        /// Feeds one token to the model, updates phase and counts, and emits its event.
+        mutating func feed(_ token: Int, origin: TokenOrigin) throws {
+            try g.model.evaluate([token])
+            sampler?.accept(token)
+            generated += 1
+            let id = TokenID(token)
+            var text = ""
+            var eventPhase = phase
+            if phase == .prompt {
+                // The first output token decides: `<think>` opens thinking, anything else answers.
+                if id == g.chat.thinkStart {
+                    enter(.thinking)
+                    eventPhase = .thinking
+                } else {
+                    enter(.answer)
+                    eventPhase = .answer
+                }
+            }
+            if id == g.chat.thinkStart || id == g.chat.thinkEnd {
+                if id == g.chat.thinkEnd, phase == .thinking {
+                    text = decoder.finish()
+                    enter(.answer)
+                }
+            } else {
+                text = decoder.append(id)
+                switch phase {
+                case .thinking:
+                    thinking.tokens += 1
+                    stats.thinkingTokens += 1
+                case .answer:
+                    stats.answerTokens += 1
+                    if origin == .sampled && stats.timeToFirstAnswerToken == nil {
+                        stats.timeToFirstAnswerToken = now() - start
+                    }
+                default: break
+                }
+            }
+            if origin == .injected { stats.injectedTokens += 1 }
+            if !text.isEmpty { lastTextEndedLine = text.hasSuffix("\n") }
+            let sampled = origin == .sampled ? pendingSample : nil
+            let alternatives = (sampled?.alternatives ?? []).map {
+                TokenEvent.Alternative(id: $0.token, text: g.tokenizer.decode([TokenID($0.token)]), logProbability: $0.logProbability)
+            }
+            emit(.token(TokenEvent(index: index, id: token, text: text, phase: eventPhase, origin: origin,
+                                   logProbability: sampled?.logProbability, alternatives: alternatives,
+                                   routing: g.model.lastRouting)))
+            index += 1
+        }
+
+        mutating func enter(_ p: Phase) {
+            guard p != phase else { return }
+            phase = p
+            emit(.phase(p))
+        }
+
+        mutating func emitStats() {
+            stats.elapsed = now() - start
+            emit(.stats(stats))
+        }
+
+        mutating func finish(_ reason: FinishReason) -> FinishReason {
+            stats.elapsed = now() - start
+            phase = .done
+            emit(.phase(.done))
+            emit(.finished(reason, stats))
+            return reason
+        }
+    }
+}
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}

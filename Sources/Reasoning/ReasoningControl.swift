@@ -1,0 +1,31 @@
+import Synchronization
+
+/// Live commands for a running generation, safe to send from any thread (the UI's). The loop
+/// reads them before each token, so a change takes effect on the next token.
+public final class ReasoningControl: Sendable {
+    private struct Pending {
+        var budget: Int??
+        var endThinking = false
+        var stop = false
+    }
+
+    private let state = Mutex(Pending())
+
+    public init() {}
+
+    /// Sets the thinking budget (nil = unlimited). A budget below the tokens already spent ends
+    /// thinking at once.
+    public func setBudget(_ budget: Int?) { state.withLock { $0.budget = .some(budget) } }
+    /// Ends thinking now (the end sequence is injected at the next token boundary).
+    public func endThinkingNow() { state.withLock { $0.endThinking = true } }
+    /// Stops generation.
+    public func stop() { state.withLock { $0.stop = true } }
+
+    /// Takes the pending commands (the loop calls this).
+    func take() -> (budget: Int??, endThinking: Bool, stop: Bool) {
+        state.withLock { p in
+            defer { p = Pending() }
+            return (p.budget, p.endThinking, p.stop)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Engine
+import Reasoning
+import Tokenizer
+
+/// A byte-level vocabulary with ChatML and think tokens: ids 0–255 are bytes, then
+/// <|endoftext|>, <|im_start|>, <|im_end|>, <think>, </think>.
+func testVocabulary(thinkTokens: Bool = true) throws -> Vocabulary {
+    var tokens = ByteLevel.byteToScalar.map { String($0) }
+    var types = [TokenType](repeating: .normal, count: 256)
+    tokens += ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    types += [.control, .control, .control]
+    if thinkTokens {
+        tokens += ["<think>", "</think>"]
+        types += [.userDefined, .userDefined]
+    }
+    return try Vocabulary(tokens: tokens, types: types, merges: [], eosID: 258)
+}
+
+func testChat(thinkTokens: Bool = true) throws -> ChatFormat {
+    try ChatFormat(tokenizer: BPETokenizer(vocabulary: testVocabulary(thinkTokens: thinkTokens)))
+}
+
+/// A fake model that follows a script, whatever was injected: it opens `<think>`, thinks the
+/// bytes of `thought` for `thinkLength` tokens, wants `</think>` (its second choice is to keep
+/// thinking), then answers `answer` and ends its turn. Logits are 10 for the wanted token, 5 for
+/// the second choice, 0 elsewhere, so greedy decoding follows the script exactly.
+final class ScriptedModel: LanguageModel {
+    let chat: ChatFormat
+    let thought: [Int]
+    let answer: [Int]
+    let thinkLength: Int
+    let opensThinking: Bool
+    var fed: [Int] = []
+    /// Where the reply starts (the length of the first evaluated batch, the prompt).
+    var replyStart: Int?
+    private var buffer: [Float]
+
+    init(chat: ChatFormat, thought: String = "step by step. ", thinkLength: Int = 20, answer: String = "42",
+         opensThinking: Bool = true) {
+        self.chat = chat
+        self.thought = Array(thought.utf8).map(Int.init)
+        self.answer = ([10, 10] + Array(answer.utf8)).map(Int.init)
+        self.thinkLength = thinkLength
+        self.opensThinking = opensThinking
+        buffer = [Float](repeating: 0, count: chat.tokenizer.vocabulary.count)
+    }
+
+    var vocabularySize: Int { buffer.count }
+    var position: Int { fed.count }
+    var lastRouting: [LayerRouting] { [] }
+    var expertShape: (layers: Int, experts: Int)? { nil }
+
+    func evaluate(_ tokens: [Int]) throws {
+        fed += tokens
+        if replyStart == nil { replyStart = fed.count }
+        buffer = [Float](repeating: 0, count: buffer.count)
+        let (want, second) = next()
+        buffer[want] = 10
+        if let s = second { buffer[s] = 5 }
+    }
+
+    var logits: UnsafeBufferPointer<Float> { buffer.withUnsafeBufferPointer { $0 } }
+
+    func fork() -> LanguageModel {
+        let m = ScriptedModel(chat: chat, thinkLength: thinkLength, opensThinking: opensThinking)
+        m.fed = fed
+        m.replyStart = replyStart
+        m.buffer = buffer
+        return m
+    }
+
+    private func next() -> (Int, Int?) {
+        let turn = (fed.lastIndex(of: Int(chat.imStart)) ?? -1) + 1
+        let tail = fed[turn...]
+        let imEnd = Int(chat.imEnd)
+        if let end = chat.thinkEnd.map(Int.init), let i = tail.lastIndex(of: end) {
+            let n = fed.count - i - 1
+            return (n < answer.count ? answer[n] : imEnd, nil)
+        }
+        if let start = chat.thinkStart.map(Int.init), let i = tail.lastIndex(of: start) {
+            let n = fed.count - i - 1
+            let keepThinking = thought[n % thought.count]
+            return n >= thinkLength ? (Int(chat.thinkEnd!), keepThinking) : (keepThinking, nil)
+        }
+        if opensThinking, let start = chat.thinkStart { return (Int(start), nil) }
+        let n = fed.count - (replyStart ?? fed.count) + 2  // the answer script starts with "\n\n"
+        return (n < answer.count ? answer[n] : imEnd, nil)
+    }
+}
