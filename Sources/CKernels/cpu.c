@@ -1,4 +1,4 @@
-#include "ckernels.h"
+#include "ck_internal.h"
 
 static uint32_t detect(void) {
     uint32_t f = 0;
@@ -10,22 +10,37 @@ static uint32_t detect(void) {
     if (__builtin_cpu_supports("avx512f")) f |= CK_CPU_AVX512F;
     if (__builtin_cpu_supports("avx512bw")) f |= CK_CPU_AVX512BW;
     if (__builtin_cpu_supports("avx512vnni")) f |= CK_CPU_AVX512VNNI;
+    if (__builtin_cpu_supports("avx512vl")) f |= CK_CPU_AVX512VL;
 #endif
     return f;
 }
 
-static uint32_t g_mask = 0xFFFFFFFFu;
+// Relaxed atomics: same cost as plain loads on x86, but no data race in the C sense.
+static _Atomic uint32_t g_mask = 0xFFFFFFFFu;
+static _Atomic uint32_t g_cached = 0xFFFFFFFFu;
+static _Thread_local uint32_t t_mask = 0xFFFFFFFFu;
 
 uint32_t ck_cpu_features(void) {
-    static uint32_t cached = 0xFFFFFFFFu;
-    if (cached == 0xFFFFFFFFu) cached = detect();
-    return cached;
+    uint32_t c = atomic_load_explicit(&g_cached, memory_order_relaxed);
+    if (c == 0xFFFFFFFFu) {
+        c = detect();
+        atomic_store_explicit(&g_cached, c, memory_order_relaxed);
+    }
+    return c;
 }
 
 uint32_t ck_set_feature_mask(uint32_t mask) {
-    uint32_t old = g_mask;
-    g_mask = mask;
+    return atomic_exchange_explicit(&g_mask, mask, memory_order_relaxed);
+}
+
+uint32_t ck_set_thread_feature_mask(uint32_t mask) {
+    uint32_t old = t_mask;
+    t_mask = mask;
     return old;
 }
 
-uint32_t ck_active_features(void) { return ck_cpu_features() & g_mask; }
+uint32_t ck_active_features(void) {
+    return ck_cpu_features() & atomic_load_explicit(&g_mask, memory_order_relaxed) & t_mask;
+}
+
+int ck_active_level(void) { return ck_level(); }

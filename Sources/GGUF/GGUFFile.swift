@@ -103,3 +103,20 @@ public final class GGUFFile: Sendable {
     /// Base address of the whole mapped file (for kernels that take raw pointers).
     public var baseAddress: UnsafeRawPointer? { bytes.base }
 }
+
+extension GGUFFile {
+    /// FNV-1a (64-bit) of everything before the tensor data — header, metadata and tensor table —
+    /// as 16 hex digits. Identifies a model cheaply (traces record it) without reading its weights.
+    public var headerFingerprint: String {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        if let base = baseAddress {
+            let bytes = UnsafeRawBufferPointer(start: base, count: min(dataOffset, fileSize))
+            for b in bytes {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01B3
+            }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

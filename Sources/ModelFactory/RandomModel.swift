@@ -222,13 +222,14 @@ public enum RandomModel {
     }
 
     /// A small byte-level BPE vocabulary of exactly `size` tokens: the 256 byte symbols, pairs of
-    /// them (with merges), and the three ChatML control tokens at the end.
+    /// them (with merges), and the ChatML control tokens and think delimiters at the end.
     static func addSyntheticVocabulary(_ w: inout GGUFWriter, size: Int) {
         precondition(size >= 260, "vocabulary needs room for bytes and control tokens")
         let symbols = ByteLevel.byteToScalar.map { String($0) }
         var tokens = symbols, types = [Int](repeating: 1, count: 256), merges: [String] = []
         var i = 0
-        while tokens.count < size - 3 {
+        let specials: [(String, Int)] = [("<|endoftext|>", 3), ("<|im_start|>", 3), ("<|im_end|>", 3), ("<think>", 4), ("</think>", 4)]
+        while tokens.count < size - specials.count {
             let a = symbols[i / 256 % 256], b = symbols[i % 256]
             i += 1
             if a == b { continue }
@@ -236,18 +237,19 @@ public enum RandomModel {
             types.append(1)
             merges.append(a + " " + b)
         }
-        for special in ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] {
-            tokens.append(special)
-            types.append(3)
+        for (text, type) in specials {
+            tokens.append(text)
+            types.append(type)
         }
         w.set("tokenizer.ggml.model", "gpt2")
         w.set("tokenizer.ggml.pre", "qwen2")
         w.set("tokenizer.ggml.tokens", strings: tokens)
         w.set("tokenizer.ggml.token_type", int32s: types)
         w.set("tokenizer.ggml.merges", strings: merges)
-        w.set("tokenizer.ggml.eos_token_id", uint32: size - 1)
-        w.set("tokenizer.ggml.bos_token_id", uint32: size - 3)
-        w.set("tokenizer.ggml.padding_token_id", uint32: size - 3)
+        let first = size - specials.count
+        w.set("tokenizer.ggml.eos_token_id", uint32: first + 2)
+        w.set("tokenizer.ggml.bos_token_id", uint32: first)
+        w.set("tokenizer.ggml.padding_token_id", uint32: first)
         w.set("tokenizer.ggml.add_bos_token", .bool(false))
     }
 }

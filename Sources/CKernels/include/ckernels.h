@@ -1,5 +1,15 @@
 // CKernels: the numeric hot loops of ThinkScope, in C so they are always optimised.
-// Every SIMD path has a portable scalar twin; the dispatcher picks one at run time.
+// Every SIMD path has a portable scalar twin; the dispatcher picks one at run time
+// (AVX-512 BW/VL/VNNI, AVX2+FMA+F16C, or scalar) from ck_active_features().
+//
+// Conventions
+// - Type ids are ggml's (CK_TYPE_*). Quantized rows hold n / block_size packed blocks,
+//   exactly as in GGUF files; n must be a multiple of the block size (32 or 256).
+// - Weight rows must be 2-byte aligned (GGUF guarantees it); activation buffers
+//   (xq) should be 4-byte aligned. No other alignment is assumed.
+// - "fp16" and "bf16" values are raw uint16_t bit patterns.
+// - Functions never allocate and never retain pointers; they are thread-safe as long as
+//   different threads write different outputs.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -10,6 +20,8 @@
 extern "C" {
 #endif
 
+// MARK: CPU features and dispatch
+
 /// CPU feature bits detected at run time.
 enum {
     CK_CPU_AVX2 = 1 << 0,
@@ -18,17 +30,145 @@ enum {
     CK_CPU_AVX512F = 1 << 3,
     CK_CPU_AVX512BW = 1 << 4,
     CK_CPU_AVX512VNNI = 1 << 5,
+    CK_CPU_AVX512VL = 1 << 6,
+};
+
+/// Feature sets the dispatcher needs for each SIMD level.
+enum {
+    CK_LEVEL_AVX2_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C,
+    CK_LEVEL_AVX512_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C | CK_CPU_AVX512F
+        | CK_CPU_AVX512BW | CK_CPU_AVX512VL | CK_CPU_AVX512VNNI,
 };
 
 /// Features of the running CPU (CK_CPU_* bits).
 uint32_t ck_cpu_features(void);
 
-/// Restricts the dispatcher to the given feature bits (0 = scalar only); returns the previous mask.
-/// Used by tests to run SIMD paths against their scalar twins.
+/// Restricts the dispatcher (all threads) to the given feature bits (0 = scalar only);
+/// returns the previous mask.
 uint32_t ck_set_feature_mask(uint32_t mask);
 
-/// Features the dispatcher currently uses: ck_cpu_features() & the mask.
+/// Like ck_set_feature_mask but only for the calling thread (ANDed with the global mask).
+/// Lets tests that run in parallel force scalar paths without disturbing each other.
+uint32_t ck_set_thread_feature_mask(uint32_t mask);
+
+/// Features the dispatcher currently uses on this thread:
+/// ck_cpu_features() & global mask & thread mask.
 uint32_t ck_active_features(void);
+
+/// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512.
+int ck_active_level(void);
+
+// MARK: Types
+
+enum {
+    CK_TYPE_F32 = 0,
+    CK_TYPE_F16 = 1,
+    CK_TYPE_Q4_0 = 2,
+    CK_TYPE_Q8_0 = 8,
+    CK_TYPE_Q4_K = 12,
+    CK_TYPE_Q5_K = 13,
+    CK_TYPE_Q6_K = 14,
+    CK_TYPE_Q8_K = 15,
+    CK_TYPE_BF16 = 30,
+};
+
+/// 1 if ck_matvec/ck_matmul/ck_dequantize_row support this weight type.
+int ck_type_supported(int type);
+/// Elements per block (1 for F32/F16/BF16, 32, or 256); 0 for unknown types.
+int ck_block_size(int type);
+/// Bytes per block; 0 for unknown types.
+size_t ck_type_size(int type);
+/// Bytes of a row of n elements (n must be a multiple of the block size).
+size_t ck_row_size(int type, int n);
+/// Format the activation must be in for a weight of this type (F32, F16, BF16, Q8_0 or Q8_K).
+int ck_vec_dot_type(int type);
+
+// MARK: Scalar and row conversions (round to nearest even, F16C-compatible NaN handling)
+
+float ck_fp16_to_fp32(uint16_t h);
+uint16_t ck_fp32_to_fp16(float f);
+float ck_bf16_to_fp32(uint16_t h);
+/// RNE; NaNs become quiet NaNs ((bits >> 16) | 0x40).
+uint16_t ck_fp32_to_bf16(float f);
+
+void ck_fp16_to_fp32_row(const uint16_t *x, float *y, int n);
+void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int n);
+void ck_bf16_to_fp32_row(const uint16_t *x, float *y, int n);
+void ck_fp32_to_bf16_row(const float *x, uint16_t *y, int n);
+
+// MARK: Quantization / dequantization
+
+/// Q8_0 exactly as llama.cpp's x86 AVX2 path: d = amax/127 (stored as fp16),
+/// q = round-half-even(x * (127/amax)). n % 32 == 0.
+void ck_quantize_row_q8_0(const float *x, void *y, int n);
+/// Q8_K exactly as ggml's reference: signed max, iscale = -127/max, nearest_int, min(127),
+/// bsums, d = 1/iscale. All-zero blocks get d = 0, qs = 0, bsums = 0. n % 256 == 0.
+void ck_quantize_row_q8_K(const float *x, void *y, int n);
+/// Converts x into ck_vec_dot_type(type): F32 copy, fp16, bf16, Q8_0 or Q8_K.
+/// xq must hold ck_row_size(ck_vec_dot_type(type), n) bytes.
+void ck_quantize_activation(int type, const float *x, void *xq, int n);
+/// Decodes one row of a supported type (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, Q8_K).
+void ck_dequantize_row(int type, const void *src, float *dst, int n);
+
+// MARK: Dot products / matrix-vector / matrix-matrix
+
+/// dot(w_row, xq) for one row; xq in ck_vec_dot_type(type) format.
+float ck_vec_dot(int type, const void *w_row, const void *xq, int n);
+
+/// y[r] = dot(W[r, :], x) for r in [r0, r1). Row r starts at W + r * row_bytes;
+/// y is indexed by absolute row number. xq holds x in ck_vec_dot_type(type) format.
+void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+               const void *xq, float *y);
+
+/// m activation rows at once: y[j * y_stride + r] = dot(W[r, :], x_j) for r in [r0, r1),
+/// j in [0, m), where x_j starts at (const char *)xq + j * xq_stride (bytes) and y_stride
+/// counts floats. Weight rows are reused for several activation rows; results are
+/// bit-identical to m ck_matvec calls.
+void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+               const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
+
+// MARK: Forward-pass ops (y may alias x where noted)
+
+/// llama.cpp RMSNorm: sum of float squares in double, scale = 1/sqrtf(mean + eps),
+/// y = (x * scale) * w (w may be NULL: y = x * scale). y may alias x.
+void ck_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
+/// In-place softmax: max-subtract, exp, sum in double, multiply by (float)(1/sum).
+void ck_softmax(float *x, int n);
+/// y = x / (1 + exp(-x)). y may alias x.
+void ck_silu(const float *x, float *y, int n);
+/// y = silu(g) * u. y may alias g or u.
+void ck_swiglu(const float *g, const float *u, float *y, int n);
+/// y = a + b (elementwise). y may alias a or b.
+void ck_add(const float *a, const float *b, float *y, int n);
+/// y = a * b (elementwise). y may alias a or b.
+void ck_mul(const float *a, const float *b, float *y, int n);
+/// y = x * s. y may alias x.
+void ck_scale(const float *x, float s, float *y, int n);
+/// y += a * x.
+void ck_axpy(float *y, float a, const float *x, int n);
+
+/// RoPE cache for one position: cos_sin[2i] = cos(theta_i) * mscale, cos_sin[2i+1] = sin(...)
+/// for i in [0, n_dims/2). theta_0 = pos, theta_{i+1} = theta_i * powf(freq_base, -2/n_dims)
+/// (repeated float multiplication, as llama.cpp). YaRN: theta = freq_scale * theta_extrap,
+/// blended with theta_extrap by a ramp over [corr_low, corr_high] when ext_factor != 0, and
+/// mscale = attn_factor * (1 + 0.1 ln(1/freq_scale)) in that case, else attn_factor.
+/// Plain RoPE: freq_scale = 1, ext_factor = 0, attn_factor = 1.
+void ck_rope_cache(float *cos_sin, int n_dims, int pos, float freq_base, float freq_scale,
+                   float ext_factor, float attn_factor, float corr_low, float corr_high);
+/// NEOX RoPE in place on n_heads vectors of head_dim floats (head h at x + h * head_dim):
+/// element i pairs with i + n_dims/2 for i < n_dims/2; elements >= n_dims are unchanged.
+void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin);
+
+// MARK: fp16 KV-cache helpers
+
+/// dot of two fp16 vectors, accumulated in float.
+float ck_dot_f16(const uint16_t *a, const uint16_t *b, int n);
+/// y += a * fp16 vector x (float accumulator).
+void ck_axpy_f16(float *y, float a, const uint16_t *x, int n);
+/// y[i] = fp16(float(y[i]) + float(x[i]) * a) (fp16 accumulator, like ggml_vec_mad_f16).
+void ck_mad_f16(uint16_t *y, float a, const uint16_t *x, int n);
+/// y[i] = fp16(float(y[i]) * s).
+void ck_scale_f16(uint16_t *y, float s, int n);
 
 #ifdef __cplusplus
 }

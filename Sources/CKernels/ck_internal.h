@@ -1,0 +1,174 @@
+// Internal helpers shared by the kernel files (never seen by Swift).
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+
+#include "include/ckernels.h"
+#include <stdatomic.h>
+#include <string.h>
+
+// MARK: Block layouts (all packed by construction; multi-byte fields little-endian)
+
+#define QK8_0 32
+#define QK4_0 32
+#define QK_K 256
+
+enum {
+    Q8_0_BYTES = 34,   // fp16 d; int8 qs[32]
+    Q4_0_BYTES = 18,   // fp16 d; uint8 qs[16]
+    Q4_K_BYTES = 144,  // fp16 d, dmin; scales[12]; qs[128]
+    Q5_K_BYTES = 176,  // fp16 d, dmin; scales[12]; qh[32]; qs[128]
+    Q6_K_BYTES = 210,  // ql[128]; qh[64]; int8 scales[16]; fp16 d
+    Q8_K_BYTES = 292,  // float d; int8 qs[256]; int16 bsums[16]
+};
+// Field offsets.
+enum {
+    Q6K_QL = 0, Q6K_QH = 128, Q6K_SC = 192, Q6K_D = 208,
+    Q8K_QS = 4, Q8K_BSUMS = 260,
+    QK_SCALES = 4, Q4K_QS = 16, Q5K_QH = 16, Q5K_QS = 48,
+};
+
+// MARK: Unaligned little-endian loads
+
+static inline uint16_t ck_ld16(const void *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint32_t ck_ld32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline float ck_ldf(const void *p) { float v; memcpy(&v, p, 4); return v; }
+static inline uint32_t ck_f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float ck_u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+// MARK: Scalar fp16 / bf16 (bit-identical to F16C and ggml)
+
+static inline float ck_h2f(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1Fu, man = h & 0x3FFu;
+    if (exp == 0x1F) return ck_u2f(sign | 0x7F800000u | (man ? 0x400000u | (man << 13) : 0));
+    if (exp == 0) {
+        float v = (float)man * 0x1p-24f;  // exact
+        return ck_u2f(sign | ck_f2u(v));
+    }
+    return ck_u2f(sign | ((exp + 112u) << 23) | (man << 13));
+}
+
+static inline uint16_t ck_f2h(float f) {
+    uint32_t x = ck_f2u(f);
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    uint32_t ax = x & 0x7FFFFFFFu;
+    if (ax > 0x7F800000u) return sign | 0x7E00u | (uint16_t)((ax >> 13) & 0x3FFu);  // quiet NaN
+    if (ax >= 0x477FF000u) return sign | 0x7C00u;                                   // >= 65520 -> inf
+    if (ax >= 0x38800000u) {                                                        // normal half
+        uint32_t r = ax + 0xFFFu + ((ax >> 13) & 1u) - 0x38000000u;
+        return sign | (uint16_t)(r >> 13);
+    }
+    if (ax <= 0x33000000u) return sign;  // <= 2^-25 rounds to zero (tie goes to even 0)
+    uint32_t e = ax >> 23, m = (ax & 0x7FFFFFu) | 0x800000u;
+    uint32_t shift = 126u - e;  // 14..24
+    uint32_t q = m >> shift, rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (q & 1u))) q++;
+    return sign | (uint16_t)q;
+}
+
+static inline float ck_b2f(uint16_t h) { return ck_u2f((uint32_t)h << 16); }
+
+static inline uint16_t ck_f2b(float f) {
+    uint32_t u = ck_f2u(f);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((u >> 16) | 64u);
+    return (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+}
+
+// MARK: Dispatch level
+
+enum { CK_SCALAR = 0, CK_AVX2 = 1, CK_AVX512 = 2 };
+
+static inline int ck_level(void) {
+    uint32_t f = ck_active_features();
+    if ((f & CK_LEVEL_AVX512_FEATURES) == CK_LEVEL_AVX512_FEATURES) return CK_AVX512;
+    if ((f & CK_LEVEL_AVX2_FEATURES) == CK_LEVEL_AVX2_FEATURES) return CK_AVX2;
+    return CK_SCALAR;
+}
+
+/// Full unrolling for the small fixed-trip loops of register tiles (keeps accumulators in registers).
+#define CK_UNROLL _Pragma("clang loop unroll(full)")
+
+#define CK_TARGET_AVX2 "avx2,fma,f16c"
+#define CK_TARGET_AVX512 "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"
+
+// MARK: K-quant 6-bit scale/min unpacking (Q4_K, Q5_K)
+
+/// sc[j], m[j] for j = 0..7 from the 12 packed bytes.
+static inline void ck_kscales(const uint8_t *q, uint8_t sc[8], uint8_t m[8]) {
+    for (int j = 0; j < 4; j++) {
+        sc[j] = q[j] & 63;
+        m[j] = q[j + 4] & 63;
+        sc[j + 4] = (uint8_t)((q[j + 8] & 0x0F) | ((q[j] >> 6) << 4));
+        m[j + 4] = (uint8_t)((q[j + 8] >> 4) | ((q[j + 4] >> 6) << 4));
+    }
+}
+
+/// Same values with word operations: out[0..7] = scales, out[8..15] = mins (16 bytes).
+static inline void ck_kscales16(const uint8_t *q, uint8_t out[16]) {
+    uint32_t a = ck_ld32(q), b = ck_ld32(q + 4), c = ck_ld32(q + 8);
+    uint32_t sc_lo = a & 0x3F3F3F3Fu;
+    uint32_t m_lo = b & 0x3F3F3F3Fu;
+    uint32_t sc_hi = (c & 0x0F0F0F0Fu) | (((a >> 6) & 0x03030303u) << 4);
+    uint32_t m_hi = ((c >> 4) & 0x0F0F0F0Fu) | (((b >> 6) & 0x03030303u) << 4);
+    memcpy(out, &sc_lo, 4);
+    memcpy(out + 4, &sc_hi, 4);
+    memcpy(out + 8, &m_lo, 4);
+    memcpy(out + 12, &m_hi, 4);
+}
+
+// MARK: Kernels: nr weight rows x nc activation rows
+
+/// Computes Y[c * ys + r] = dot(W + r * rb, X + c * xs) for r < nr, c < nc.
+typedef void (*ck_kernel_fn)(const uint8_t *W, size_t rb, int nr, int n,
+                             const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
+/// One register tile: a fixed number of rows and columns (baked into the function).
+typedef void (*ck_tile_fn)(const uint8_t *W, size_t rb, int n,
+                           const uint8_t *X, size_t xs, float *Y, size_t ys);
+
+/// Runs a kernel made of tiles: `big[c-1]` handles rmax rows x c columns, `one[c-1]` one row.
+void ck_run_tiles(const ck_tile_fn big[4], const ck_tile_fn one[4], int rmax, int cmax,
+                  const uint8_t *W, size_t rb, int nr, int n,
+                  const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
+
+/// Per-pair scalar dot, used to build scalar kernels.
+typedef float (*ck_dot_fn)(const uint8_t *w, const uint8_t *x, int n);
+void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
+                 const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
+
+#define CK_TILE_FN(TILE, R, C)                                                         \
+    static void TILE##_##R##x##C(const uint8_t *W, size_t rb, int n, const uint8_t *X, \
+                                 size_t xs, float *Y, size_t ys) {                     \
+        TILE(R, C, W, rb, n, X, xs, Y, ys);                                            \
+    }
+
+/// Defines kernel NAME from an always-inline TILE(R, C, ...) with R in {RMAX, 1}, C <= CMAX.
+#define CK_DEFINE_KERNEL(NAME, TILE, RMAX, CMAX)                                          \
+    CK_TILE_FN(TILE, RMAX, 1) CK_TILE_FN(TILE, RMAX, 2)                                   \
+    CK_TILE_FN(TILE, RMAX, 3) CK_TILE_FN(TILE, RMAX, 4)                                   \
+    CK_TILE_FN(TILE, 1, 1) CK_TILE_FN(TILE, 1, 2)                                         \
+    CK_TILE_FN(TILE, 1, 3) CK_TILE_FN(TILE, 1, 4)                                         \
+    void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs,    \
+              int nc, float *Y, size_t ys) {                                              \
+        static const ck_tile_fn big[4] = {TILE##_##RMAX##x1, TILE##_##RMAX##x2,           \
+                                          TILE##_##RMAX##x3, TILE##_##RMAX##x4};          \
+        static const ck_tile_fn one[4] = {TILE##_1x1, TILE##_1x2, TILE##_1x3, TILE##_1x4}; \
+        ck_run_tiles(big, one, RMAX, CMAX, W, rb, nr, n, X, xs, nc, Y, ys);               \
+    }
+
+#define CK_DECLARE_KERNEL(NAME)                                                         \
+    void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, \
+              int nc, float *Y, size_t ys)
+
+// Float kernels (dot_float.c)
+CK_DECLARE_KERNEL(ck_k_f32_scalar); CK_DECLARE_KERNEL(ck_k_f32_avx2); CK_DECLARE_KERNEL(ck_k_f32_avx512);
+CK_DECLARE_KERNEL(ck_k_f16_scalar); CK_DECLARE_KERNEL(ck_k_f16_avx2); CK_DECLARE_KERNEL(ck_k_f16_avx512);
+CK_DECLARE_KERNEL(ck_k_bf16_scalar); CK_DECLARE_KERNEL(ck_k_bf16_avx2); CK_DECLARE_KERNEL(ck_k_bf16_avx512);
+// Q8_0 / Q4_0 against Q8_0 activations (dot_q8.c)
+CK_DECLARE_KERNEL(ck_k_q8_0_scalar); CK_DECLARE_KERNEL(ck_k_q8_0_avx2); CK_DECLARE_KERNEL(ck_k_q8_0_avx512);
+CK_DECLARE_KERNEL(ck_k_q4_0_scalar); CK_DECLARE_KERNEL(ck_k_q4_0_avx2); CK_DECLARE_KERNEL(ck_k_q4_0_avx512);
+// K-quants against Q8_K activations (dot_kquants_*.c)
+CK_DECLARE_KERNEL(ck_k_q4_K_scalar); CK_DECLARE_KERNEL(ck_k_q4_K_avx2); CK_DECLARE_KERNEL(ck_k_q4_K_avx512);
+CK_DECLARE_KERNEL(ck_k_q5_K_scalar); CK_DECLARE_KERNEL(ck_k_q5_K_avx2); CK_DECLARE_KERNEL(ck_k_q5_K_avx512);
+CK_DECLARE_KERNEL(ck_k_q6_K_scalar); CK_DECLARE_KERNEL(ck_k_q6_K_avx2); CK_DECLARE_KERNEL(ck_k_q6_K_avx512);
+
+#endif

@@ -1,0 +1,39 @@
+// RoPE (NEOX mode) as llama.cpp computes it: angles by repeated float multiplication,
+// cos/sin from libm, optional YaRN ramp. Cheap (head_dim/2 sin+cos per position), so scalar.
+#include "ck_internal.h"
+#include <math.h>
+
+void ck_rope_cache(float *cos_sin, int n_dims, int pos, float freq_base, float freq_scale,
+                   float ext_factor, float attn_factor, float corr_low, float corr_high) {
+    const float theta_scale = powf(freq_base, -2.0f / (float)n_dims);
+    float mscale = attn_factor;
+    if (ext_factor != 0.0f) mscale *= 1.0f + 0.1f * logf(1.0f / freq_scale);
+    float theta_extrap = (float)pos;
+    for (int i = 0; i < n_dims / 2; i++) {
+        float theta = freq_scale * theta_extrap;
+        if (ext_factor != 0.0f) {
+            // ramp is 1 below corr_low, 0 above corr_high (in pair index units)
+            float y = ((float)i - corr_low) / fmaxf(0.001f, corr_high - corr_low);
+            float ramp = 1.0f - fminf(1.0f, fmaxf(0.0f, y));
+            float mix = ramp * ext_factor;
+            theta = theta * (1.0f - mix) + theta_extrap * mix;
+        }
+        cos_sin[2 * i] = cosf(theta) * mscale;
+        cos_sin[2 * i + 1] = sinf(theta) * mscale;
+        theta_extrap *= theta_scale;
+    }
+}
+
+void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin) {
+    const int half = n_dims / 2;
+    for (int h = 0; h < n_heads; h++) {
+        float *v = x + (size_t)h * head_dim;
+        for (int i = 0; i < half; i++) {
+            const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
+            const float x0 = v[i], x1 = v[i + half];
+            const float p0 = x0 * c, p1 = x1 * s, p2 = x0 * s, p3 = x1 * c;  // no FMA contraction
+            v[i] = p0 - p1;
+            v[i + half] = p2 + p3;
+        }
+    }
+}

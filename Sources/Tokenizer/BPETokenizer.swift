@@ -1,0 +1,144 @@
+/// Text -> token ids and back for a byte-level BPE vocabulary with the Qwen2 pre-tokenizer.
+///
+/// Two ways to encode, on purpose:
+/// - `encode(_:parseSpecial:)` is llama.cpp's `llama_tokenize` exactly (no BOS is added). With
+///   `parseSpecial: true` every CONTROL / USER_DEFINED / UNKNOWN token text in the input becomes that token.
+///   With `parseSpecial: false` llama.cpp still splits out USER_DEFINED tokens, so typing `</think>` yields the
+///   `</think>` token (151668 in Qwen3). This is the parity path (the `tokenize` command, reference tests).
+/// - `encodeUserText(_:)` is what the chat formatter uses for message content: the characters are encoded as
+///   plain BPE and never become a CONTROL or USER_DEFINED token. A user who types `<|im_start|>` or `</think>`
+///   gets the ordinary tokens for those characters, so user text cannot open a turn or end a think block;
+///   only the formatter places those tokens.
+public struct BPETokenizer: Sendable {
+    public let vocabulary: Vocabulary
+    /// Whether long inputs share a word -> ids cache within one call (on by default; it never changes the ids).
+    public var wordCache = true
+
+    public init(vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary
+        CharClass.prepare()
+    }
+
+    /// Texts longer than this share one word -> ids cache per call.
+    static let cacheThreshold = 1024
+
+    // MARK: Encoding
+
+    /// llama.cpp-compatible tokenization (see the type's documentation).
+    public func encode(_ text: String, parseSpecial: Bool) -> [TokenID] {
+        var text = text
+        return text.withUTF8 { buf in
+            var session = EncodeSession(useCache: wordCache && buf.count > Self.cacheThreshold)
+            var out: [TokenID] = []
+            out.reserveCapacity(buf.count / 3 + 4)
+            for f in vocabulary.fragments(buf, parseSpecial: parseSpecial) {
+                if f.token >= 0 {
+                    out.append(f.token)
+                } else {
+                    encodePlain(buf, f.start..<f.end, into: &out, session: &session)
+                }
+            }
+            return out
+        }
+    }
+
+    /// Tokenizes raw bytes that may not be valid UTF-8, exactly as llama.cpp does: special tokens are split out
+    /// of the raw bytes, then each text run is decoded leniently (see `LenientUTF8`: invalid bytes become
+    /// U+FFFD one byte at a time, overlong forms are shortened, encoded surrogates are kept). Never fails.
+    public func encode<C: Collection<UInt8>>(bytes: C, parseSpecial: Bool) -> [TokenID] {
+        let raw = Array(bytes)
+        return raw.withUnsafeBufferPointer { buf in
+            var session = EncodeSession(useCache: wordCache && buf.count > Self.cacheThreshold)
+            var out: [TokenID] = []
+            out.reserveCapacity(buf.count / 3 + 4)
+            for f in vocabulary.fragments(buf, parseSpecial: parseSpecial) {
+                if f.token >= 0 {
+                    out.append(f.token)
+                    continue
+                }
+                let clean = LenientUTF8.sanitize(UnsafeBufferPointer(rebasing: buf[f.start..<f.end]))
+                clean.withUnsafeBufferPointer { c in encodePlain(c, 0..<c.count, into: &out, session: &session) }
+            }
+            return out
+        }
+    }
+
+    /// Plain BPE of the characters of `text`: never produces CONTROL or USER_DEFINED tokens.
+    public func encodeUserText(_ text: String) -> [TokenID] {
+        var text = text
+        return text.withUTF8 { buf in
+            var session = EncodeSession(useCache: wordCache && buf.count > Self.cacheThreshold)
+            var out: [TokenID] = []
+            out.reserveCapacity(buf.count / 3 + 4)
+            encodePlain(buf, 0..<buf.count, into: &out, session: &session)
+            return vocabulary.onlyNormalTokens(out)
+        }
+    }
+
+    /// Pre-tokenize and BPE one run of ordinary text.
+    func encodePlain(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [TokenID],
+                     session: inout EncodeSession) {
+        let bpe = vocabulary.bpe
+        if session.useCache {
+            PreTokenizer.split(buf, range) { s, e in
+                let word = UnsafeBufferPointer(rebasing: buf[s..<e])
+                if e - s > 1, let hit = session.cache.lookup(word) {
+                    let (start, count) = session.entries[Int(hit)]
+                    for k in 0..<Int(count) { out.append(session.ids[Int(start) + k]) }
+                    return
+                }
+                let before = out.count
+                bpe.encode(buf, s, e, into: &out)
+                if e - s > 1 { session.remember(word, out[before...]) }
+            }
+        } else {
+            PreTokenizer.split(buf, range) { s, e in
+                bpe.encode(buf, s, e, into: &out)
+            }
+        }
+    }
+
+    // MARK: Decoding
+
+    /// The text of `ids`, invalid UTF-8 replaced by U+FFFD. CONTROL tokens appear only with `renderSpecial`.
+    public func decode(_ ids: [TokenID], renderSpecial: Bool = false) -> String {
+        String(decoding: decodeBytes(ids, renderSpecial: renderSpecial), as: UTF8.self)
+    }
+
+    /// The bytes of `ids` (what llama.cpp's detokenizer returns before any UTF-8 handling).
+    public func decodeBytes(_ ids: [TokenID], renderSpecial: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        for id in ids { vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &out) }
+        return out
+    }
+
+    /// A streaming decoder over this vocabulary.
+    public func streamingDecoder(renderSpecial: Bool = false) -> StreamingDecoder {
+        StreamingDecoder(vocabulary: vocabulary, renderSpecial: renderSpecial)
+    }
+}
+
+/// Per-call state of an encoding: the optional word -> ids cache.
+struct EncodeSession {
+    static let maxCachedWords = 1 << 16
+    let useCache: Bool
+    var cache = ByteStringTable()
+    var entries: [(Int32, Int32)] = []
+    var ids: [TokenID] = []
+
+    init(useCache: Bool) {
+        self.useCache = useCache
+        if useCache { cache = ByteStringTable(minimumCapacity: 4096) }
+    }
+
+    mutating func remember(_ word: UnsafeBufferPointer<UInt8>, _ result: ArraySlice<TokenID>) {
+        if entries.count >= Self.maxCachedWords {
+            cache.removeAll()
+            entries.removeAll(keepingCapacity: true)
+            ids.removeAll(keepingCapacity: true)
+        }
+        cache.set(word, Int32(entries.count))
+        entries.append((Int32(ids.count), Int32(result.count)))
+        ids.append(contentsOf: result)
+    }
+}

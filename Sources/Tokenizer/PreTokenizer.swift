@@ -1,0 +1,149 @@
+/// The `qwen2` pre-tokenizer: splits text into the pieces that BPE then encodes one by one.
+///
+/// It is a hand-written scanner equivalent to the pattern
+///
+///     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+///
+/// matched leftmost-first at each position (the contraction group is ASCII case-insensitive, as llama.cpp
+/// expands it to `'[sS]|'[tT]|...`). It works on valid UTF-8 bytes and reports byte ranges.
+public enum PreTokenizer {
+    /// Splits `text` and returns the pieces (for tests and tools).
+    public static func split(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { buf in
+            var out: [String] = []
+            split(buf, 0..<buf.count) { s, e in
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[s..<e]), as: UTF8.self))
+            }
+            return out
+        }
+    }
+
+    /// Decodes the scalar starting at `i` (the buffer must be valid UTF-8); returns (value, byte length).
+    @inline(__always)
+    static func scalar(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
+        let c0 = UInt32(b[i])
+        if c0 < 0x80 { return (c0, 1) }
+        if c0 < 0xE0 { return ((c0 & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F), 2) }
+        if c0 < 0xF0 {
+            return ((c0 & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F), 3)
+        }
+        return ((c0 & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6
+            | UInt32(b[i + 3] & 0x3F), 4)
+    }
+
+    /// Class flags of the scalar at `i` and its length.
+    @inline(__always)
+    static func classify(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt8, Int) {
+        let c = b[i]
+        if c < 0x80 { return (asciiClass[Int(c)], 1) }
+        let (v, n) = scalar(b, i)
+        return (CharClass.of(v), n)
+    }
+
+    private static let asciiClass: [UInt8] = (0..<128).map { CharClass.compute(Unicode.Scalar(UInt8($0))) }
+
+    @inline(__always)
+    private static func lower(_ c: UInt8) -> UInt8 { (c >= 65 && c <= 90) ? c | 0x20 : c }
+
+    /// Length of a contraction (`'s`, `'re`, ... any ASCII case) at `i`, or 0.
+    @inline(__always)
+    private static func contraction(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        guard i + 1 < end else { return 0 }
+        let c1 = lower(b[i + 1])
+        if c1 == UInt8(ascii: "s") || c1 == UInt8(ascii: "t") || c1 == UInt8(ascii: "m") || c1 == UInt8(ascii: "d") {
+            return 2
+        }
+        guard i + 2 < end else { return 0 }
+        let c2 = lower(b[i + 2])
+        if (c1 == UInt8(ascii: "r") && c2 == UInt8(ascii: "e")) || (c1 == UInt8(ascii: "v") && c2 == UInt8(ascii: "e"))
+            || (c1 == UInt8(ascii: "l") && c2 == UInt8(ascii: "l")) {
+            return 3
+        }
+        return 0
+    }
+
+    /// Calls `body(start, end)` for each piece of `b[range]`, in order; the pieces cover the range exactly.
+    @inline(__always)
+    static func split(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Int, Int) -> Void) {
+        let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
+        let newline = CharClass.newline
+        let end = range.upperBound
+        var i = range.lowerBound
+        while i < end {
+            let start = i
+            // 1. contractions
+            if b[i] == UInt8(ascii: "'") {
+                let n = contraction(b, i, end)
+                if n > 0 {
+                    body(start, i + n)
+                    i += n
+                    continue
+                }
+            }
+            let (cls, len) = classify(b, i)
+            // 2. [^\r\n\p{L}\p{N}]?\p{L}+
+            var lettersFrom = -1
+            if cls & letter != 0 {
+                lettersFrom = i
+            } else if cls & (newline | number) == 0 && i + len < end {
+                let (next, _) = classify(b, i + len)
+                if next & letter != 0 { lettersFrom = i + len }
+            }
+            if lettersFrom >= 0 {
+                var j = lettersFrom
+                while j < end {
+                    let (c, n) = classify(b, j)
+                    if c & letter == 0 { break }
+                    j += n
+                }
+                body(start, j)
+                i = j
+                continue
+            }
+            // 3. \p{N}: one digit
+            if cls & number != 0 {
+                body(start, i + len)
+                i += len
+                continue
+            }
+            // 4. ` ?[^\s\p{L}\p{N}]+[\r\n]*`
+            var otherFrom = -1
+            if cls == 0 {
+                otherFrom = i
+            } else if b[i] == UInt8(ascii: " ") && i + 1 < end && classify(b, i + 1).0 == 0 {
+                otherFrom = i + 1
+            }
+            if otherFrom >= 0 {
+                var j = otherFrom
+                while j < end {
+                    let (c, n) = classify(b, j)
+                    if c != 0 { break }
+                    j += n
+                }
+                while j < end && (b[j] == 0x0A || b[j] == 0x0D) { j += 1 }
+                body(start, j)
+                i = j
+                continue
+            }
+            // 5-7: a whitespace run [i, j)
+            var j = i
+            var lastNewlineEnd = -1
+            var lastCharStart = i
+            while j < end {
+                let (c, n) = classify(b, j)
+                if c & space == 0 { break }
+                if c & newline != 0 { lastNewlineEnd = j + n }
+                lastCharStart = j
+                j += n
+            }
+            if lastNewlineEnd >= 0 {
+                j = lastNewlineEnd                      // 5. \s*[\r\n]+
+            } else if j < end && lastCharStart > i {
+                j = lastCharStart                       // 6. \s+(?!\S): leave the last space for the next piece
+            }                                           // 7. \s+
+            body(start, j)
+            i = j
+        }
+    }
+}

@@ -1,0 +1,95 @@
+/// Turns a stream of token ids into text, one token at a time, emitting only complete UTF-8 characters.
+///
+/// A token can end in the middle of a multi-byte character (byte-level BPE splits anywhere); those bytes are
+/// held until the character is complete. Bytes that cannot become a valid character are emitted as U+FFFD
+/// as soon as that is certain (the Unicode "maximal subpart" rule, the same as `String(decoding:as:)`), so
+/// at most 3 bytes are ever held. `finish()` flushes a held incomplete character as U+FFFD.
+///
+/// The concatenation of everything returned equals `String(decoding: allBytes, as: UTF8.self)`.
+public struct StreamingDecoder: Sendable {
+    public let vocabulary: Vocabulary
+    /// Whether CONTROL tokens render their text (USER_DEFINED tokens always do).
+    public var renderSpecial: Bool
+    private var pending: [UInt8] = []
+
+    public init(vocabulary: Vocabulary, renderSpecial: Bool = false) {
+        self.vocabulary = vocabulary
+        self.renderSpecial = renderSpecial
+    }
+
+    /// Bytes held back waiting for the rest of a character (0 to 3).
+    public var pendingByteCount: Int { pending.count }
+
+    /// Adds one token; returns the text that is now complete (possibly empty).
+    public mutating func append(_ id: TokenID) -> String {
+        vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &pending)
+        return drain()
+    }
+
+    /// Adds raw bytes (for callers that produce bytes themselves); returns the text that is now complete.
+    public mutating func append<C: Collection<UInt8>>(bytes: C) -> String {
+        pending.append(contentsOf: bytes)
+        return drain()
+    }
+
+    /// Ends the stream: a held incomplete character becomes U+FFFD.
+    public mutating func finish() -> String {
+        defer { pending.removeAll() }
+        return pending.isEmpty ? "" : "\u{FFFD}"
+    }
+
+    /// Emits every complete character and every certainly-invalid subsequence; keeps a valid incomplete tail.
+    private mutating func drain() -> String {
+        let n = pending.count
+        guard n > 0 else { return "" }
+        let keep = UTF8Tail.incompleteSuffixLength(pending)
+        if keep == 0 {
+            defer { pending.removeAll(keepingCapacity: true) }
+            return String(decoding: pending, as: UTF8.self)
+        }
+        let text = String(decoding: pending[0..<(n - keep)], as: UTF8.self)
+        pending.removeFirst(n - keep)
+        return text
+    }
+}
+
+/// UTF-8 well-formedness of a buffer's end.
+enum UTF8Tail {
+    /// Length of the trailing bytes that form a valid but incomplete character (0 if the buffer ends at a
+    /// character boundary or in bytes that can never complete).
+    static func incompleteSuffixLength(_ b: [UInt8]) -> Int {
+        let n = b.count
+        // the lead byte of an incomplete sequence is at most 3 bytes from the end
+        var k = 1
+        while k <= min(3, n) {
+            let lead = b[n - k]
+            if lead & 0xC0 != 0x80 {
+                // found a non-continuation byte: is b[n-k..<n] a valid proper prefix?
+                return isValidIncompletePrefix(b, from: n - k) ? k : 0
+            }
+            k += 1
+        }
+        return 0
+    }
+
+    private static func isValidIncompletePrefix(_ b: [UInt8], from s: Int) -> Bool {
+        let lead = b[s]
+        let have = b.count - s
+        let need: Int
+        var lo: UInt8 = 0x80, hi: UInt8 = 0xBF  // allowed range of the second byte
+        switch lead {
+        case 0xC2...0xDF: need = 2
+        case 0xE0: need = 3; lo = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: need = 3
+        case 0xED: need = 3; hi = 0x9F
+        case 0xF0: need = 4; lo = 0x90
+        case 0xF1...0xF3: need = 4
+        case 0xF4: need = 4; hi = 0x8F
+        default: return false
+        }
+        guard have < need else { return false }
+        if have >= 2 && !(lo...hi).contains(b[s + 1]) { return false }
+        for i in 2..<max(2, have) where b[s + i] & 0xC0 != 0x80 { return false }
+        return true
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Engine
+import Foundation
+import GGUF
+import Reasoning
+import Tokenizer
+
+/// Which model to load, shared by `run`, `tui` and `sweep`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "GGUF model file (default: the embedded demo model).") var model: String?
+    @Option(help: "KV-cache size in tokens (default: min(model context, 8192)).") var context: Int?
+    @Option(name: .customShort("t"), help: "Threads (default: all cores).") var threads: Int?
+
+    func load() throws -> LoadedModel {
+        guard let path = model ?? EmbeddedModel.path else {
+            throw CLIError("no --model given, and this build has no embedded model")
+        }
+        return try LoadedModel(path: path, context: context, threads: threads)
+    }
+}
+
+/// A model file opened for generation: engine, tokenizer and chat format.
+struct LoadedModel {
+    let file: GGUFFile
+    let model: Model
+    let chat: ChatFormat
+    let context: Int?
+    let threads: Int?
+
+    init(path: String, context: Int?, threads: Int?) throws {
+        file = try GGUFFile(path: path)
+        model = try Model(file: file)
+        chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file))
+        self.context = context
+        self.threads = threads
+    }
+
+    var contextLength: Int { context ?? min(model.config.contextLength, 8192) }
+
+    func languageModel() -> EngineModel {
+        EngineModel(session: Session(model: model, context: context, threads: threads))
+    }
+
+    func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
+        let c = model.config
+        return TraceHeader(
+            model: .init(file: URL(fileURLWithPath: file.path).lastPathComponent, size: file.fileSize,
+                         headerHash: file.headerFingerprint, architecture: c.architecture, layers: c.layerCount,
+                         experts: c.isMoE ? c.expertCount : nil),
+            settings: TraceSettings(thinking: thinking, settings: settings),
+            messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
+            promptTokens: promptTokens.map(Int.init),
+            created: ISO8601DateFormatter().string(from: Date()))
+    }
+}
+
+/// Thinking mode and budget flags.
+struct BudgetOptions: ParsableArguments {
+    @Flag(help: "Disable thinking (the empty think block).") var noThink = false
+    @Option(help: "Cap thinking at N tokens, then force the end.") var budget: Int?
+    @Option(help: "Think at least N tokens: an early end is replaced by \"Wait\" (s1).") var minBudget: Int?
+    @Option(help: "How a forced end is written: qwen or bare.") var endStyle: String = "qwen"
+    @Option(help: "After the budget, tokens the model may use to finish its line.") var grace: Int = 0
+    @Option(help: "Text injected when the model ends thinking too early.") var waitText: String = "Wait"
+    @Option(help: "At most this many injected \"Wait\"s.") var maxWaits: Int = 2
+    @Option(help: "Ask for a length in the prompt instead of (or besides) forcing: token, step, long, short.")
+    var promptControl: PromptControl?
+
+    var thinking: Bool { !noThink }
+
+    func check() throws {
+        if let b = budget, b < 0 { throw ValidationError("--budget must be 0 or more, got \(b)") }
+        if let m = minBudget, m < 0 { throw ValidationError("--min-budget must be 0 or more, got \(m)") }
+        if let b = budget, let m = minBudget, m > b { throw ValidationError("--min-budget (\(m)) is above --budget (\(b))") }
+        guard EndStyle(rawValue: endStyle) != nil else {
+            throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
+        }
+        if grace < 0 { throw ValidationError("--grace must be 0 or more") }
+        if maxWaits < 0 { throw ValidationError("--max-waits must be 0 or more") }
+        if noThink && (budget != nil || minBudget != nil) {
+            throw ValidationError("--no-think turns thinking off; a thinking budget has nothing to limit")
+        }
+        if (promptControl == .token || promptControl == .step) && budget == nil {
+            throw ValidationError("--prompt-control \(promptControl!.rawValue) needs --budget (the N in the prompt)")
+        }
+    }
+
+    /// The generation settings these flags ask for, checked against the model.
+    func settings(for chat: ChatFormat) throws -> GenerationSettings {
+        if (budget != nil || minBudget != nil) && !chat.thinking.supportsThinking {
+            throw CLIError("this model has no think tokens (<think>, </think>), so a thinking budget cannot apply")
+        }
+        var s = GenerationSettings()
+        s.endStyle = EndStyle(rawValue: endStyle)!
+        s.grace = grace
+        switch (minBudget, budget) {
+        case (let m?, let b): s.policy = Minimum(m, cap: b, wait: waitText, maxWaits: maxWaits)
+        case (nil, let b?): s.policy = Cap(b)
+        case (nil, nil): s.policy = Unlimited()
+        }
+        return s
+    }
+}
+
+extension PromptControl: ExpressibleByArgument {}
+
+/// Sampling flags; defaults follow Qwen's recommendation for the mode.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Temperature (0 = greedy). Default 0.6 thinking / 0.7 no-think.") var temperature: Float?
+    @Option(help: "Top-k (0 = off). Default 20.") var topK: Int?
+    @Option(help: "Top-p. Default 0.95 thinking / 0.8 no-think.") var topP: Float?
+    @Option(help: "Min-p. Default 0.") var minP: Float?
+    @Option(help: "Presence penalty. Default 0.") var presencePenalty: Float?
+    @Option(help: "Random seed (default: from the clock).") var seed: UInt64?
+
+    func parameters(thinking: Bool) -> SamplingParameters {
+        var p: SamplingParameters = thinking ? .qwenThinking : .qwenNonThinking
+        if let v = temperature { p.temperature = v }
+        if let v = topK { p.topK = v }
+        if let v = topP { p.topP = v }
+        if let v = minP { p.minP = v }
+        if let v = presencePenalty { p.presencePenalty = v }
+        p.seed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
+        return p
+    }
+
+    func check() throws {
+        if let problem = parameters(thinking: true).problem { throw ValidationError(problem) }
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Dispatch
+import Engine
+import Foundation
+import GGUF
+import Reasoning
+import Tokenizer
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Generate one answer without the UI: thinking to stderr, the answer to stdout (or events as JSON Lines)."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "The user prompt.") var prompt: String
+    @Option(help: "A system prompt.") var system: String?
+    @OptionGroup var budget: BudgetOptions
+    @Option(help: "Generated tokens at most.") var maxTokens: Int = 4096
+    @OptionGroup var sampling: SamplingOptions
+    @Flag(help: "Print the event stream as JSON Lines on stdout.") var json = false
+    @Option(help: "Record a trace (JSON Lines) to this file.") var trace: String?
+
+    func validate() throws {
+        try budget.check()
+        try sampling.check()
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let settingsBase = try budget.settings(for: loaded.chat)
+        var settings = settingsBase
+        settings.maxTokens = maxTokens
+        settings.sampling = sampling.parameters(thinking: budget.thinking)
+        var messages: [ChatMessage] = []
+        if let s = system { messages.append(.system(s)) }
+        messages.append(.user(budget.promptControl.map { $0.apply(to: prompt, budget: budget.budget) } ?? prompt))
+        let promptIDs = loaded.chat.render(messages, enableThinking: budget.thinking)
+
+        let writer = try trace.map { path in
+            try TraceWriter(path: path, header: loaded.traceHeader(messages: messages, promptTokens: promptIDs,
+                                                                   settings: settings, thinking: budget.thinking))
+        }
+        let control = ReasoningControl()
+        let interrupt = StopOnInterrupt(control)
+        defer { withExtendedLifetime(interrupt) {} }
+
+        let printer = StreamPrinter(json: json)
+        let generator = Generator(model: loaded.languageModel(), chat: loaded.chat, settings: settings)
+        var writeError: Error?
+        let reason = generator.run(prompt: promptIDs, control: control) { event in
+            printer.show(event)
+            do { try writer?.record(event) } catch { if writeError == nil { writeError = error } }
+        }
+        if let e = writeError { throw CLIError("\(e)") }
+        if reason == .contextFull { throw CLIError("the context filled up (\(loaded.contextLength) tokens); use --context") }
+    }
+}
+
+/// Turns Ctrl-C (and SIGTERM) into a stop command, so the trace ends cleanly.
+final class StopOnInterrupt {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ control: ReasoningControl) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { control.stop() }
+            s.resume()
+            sources.append(s)
+        }
+    }
+}
+
+/// Prints events: thinking dim on stderr, the answer on stdout, a summary on stderr; or JSON Lines.
+final class StreamPrinter {
+    let json: Bool
+    let dim = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    init(json: Bool) { self.json = json }
+
+    func show(_ event: ReasoningEvent) {
+        if json {
+            out(event.jsonLine + "\n")
+            return
+        }
+        switch event {
+        case .token(let t) where t.phase == .thinking:
+            let text = DisplayText.sanitize(t.text)
+            err(dim ? "\u{1B}[2m\(text)\u{1B}[0m" : text)
+        case .token(let t):
+            out(DisplayText.sanitize(t.text))
+        case .phase(.answer):
+            err("\n")
+        case .finished(let reason, let s):
+            out("\n")
+            let summary = String(format: "[%@: prompt %d, thinking %d, answer %d, injected %d tokens; prefill %.1f tok/s, decode %.1f tok/s]\n",
+                                 reason.rawValue, s.promptTokens, s.thinkingTokens, s.answerTokens, s.injectedTokens,
+                                 s.prefillTokensPerSecond, s.decodeTokensPerSecond)
+            err(summary)
+        case .error(let m):
+            err("error: \(m)\n")
+        default:
+            break
+        }
+    }
+}
+
+/// Unbuffered writes to stdout and stderr (streamed text appears as it is generated).
+func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+func err(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }

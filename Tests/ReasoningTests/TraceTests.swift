@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Reasoning
+
+@Suite struct TraceTests {
+    func header() -> TraceHeader {
+        TraceHeader(model: .init(file: "m.gguf", size: 123, headerHash: "00ff", architecture: "qwen3moe", layers: 2, experts: 8),
+                    settings: TraceSettings(thinking: true, settings: settings(Cap(8))),
+                    messages: [TraceMessage(role: "user", content: "6 × 7? 你好 \"quoted\"\n")],
+                    promptTokens: [1, 2, 3], created: "2026-11-29T12:00:00Z")
+    }
+
+    func recordedRun() throws -> (path: String, events: [ReasoningEvent]) {
+        let chat = try testChat()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID()).jsonl").path
+        let writer = try TraceWriter(path: path, header: header())
+        var events: [ReasoningEvent] = []
+        Generator(model: ScriptedModel(chat: chat, thought: "é中\u{1B}[31m", thinkLength: 12), chat: chat, settings: settings(Cap(8)))
+            .run(prompt: chat.render([.user("q")])) { e in
+                events.append(e)
+                try? writer.record(e)
+            }
+        return (path, events)
+    }
+
+    @Test func roundTrips() throws {
+        let (path, events) = try recordedRun()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trace = try Trace(path: path)
+        #expect(trace.header == header())
+        #expect(trace.events == events)
+        #expect(trace.footer?.reason == .endOfTurn)
+        #expect(!trace.truncatedLastLine)
+    }
+
+    @Test func everyLineIsOneJSONObject() throws {
+        let (path, _) = try recordedRun()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(obj?["type"] is String)
+        }
+    }
+
+    @Test func aTraceCutMidLineStillReads() throws {
+        let (path, _) = try recordedRun()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let full = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lines = full.split(separator: 0x0A)
+        // Cut in the middle of every line after the header.
+        var offset = lines[0].count + 1
+        for line in lines.dropFirst() {
+            let cut = full.prefix(offset + line.count / 2)
+            let t = try Trace(data: cut)
+            #expect(t.truncatedLastLine)
+            #expect(t.footer == nil)
+            offset += line.count + 1
+        }
+    }
+
+    @Test func malformedLinesAreReportedWithLineNumbers() throws {
+        let (path, _) = try recordedRun()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[3] = "{\"type\":\"token\",\"index\":\"three\"}"
+        let bad = Data((lines.joined(separator: "\n") + "\n").utf8)
+        #expect(throws: TraceError.self) { try Trace(data: bad, path: "t.jsonl") }
+        do { _ = try Trace(data: bad, path: "t.jsonl") } catch let e as TraceError {
+            #expect(e.line == 4)
+            #expect(e.description.hasPrefix("t.jsonl:4: "))
+        }
+        #expect(throws: TraceError(path: "e", line: nil, message: "empty file; expected a ThinkScope trace (JSON Lines)")) {
+            try Trace(data: Data(), path: "e")
+        }
+        let noHeader = Data("{\"type\":\"phase\",\"phase\":\"thinking\"}\n".utf8)
+        #expect(throws: TraceError(path: "x", line: 1, message: "the first line is not a trace header")) {
+            try Trace(data: noHeader, path: "x")
+        }
+        let garbage = Data("hello\nworld\n".utf8)
+        #expect(throws: TraceError.self) { try Trace(data: garbage, path: "g") }
+        var future = lines
+        future[0] = future[0].replacingOccurrences(of: "\"version\":1", with: "\"version\":99")
+        #expect(throws: TraceError.self) { try Trace(data: Data(future.joined(separator: "\n").utf8), path: "f") }
+    }
+}
