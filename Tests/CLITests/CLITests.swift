@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// Runs the built `thinkscope` binary (next to the test bundle) and captures its output.
+struct CLI {
+    static let binary: URL = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("thinkscope")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return dir.appendingPathComponent("thinkscope")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        var env = ProcessInfo.processInfo.environment
+        env["COLUMNS"] = "100"
+        p.environment = env
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temp(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID())-\(name)").path
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures").standardized
+
+    /// A small random MoE model with think tokens, written once.
+    static let moeModel: String = {
+        let path = CLI.temp("moe.gguf")
+        let spec = #"{"architecture":"qwen3moe","experts":8,"expertsUsed":2,"expertFeedForward":64,"vocab":600}"#
+        _ = try? CLI.run(["random-model", "--spec", spec, "--out", path])
+        return path
+    }()
+
+    @Test func helpListsEveryCommand() throws {
+        let r = try CLI.run(["--help"])
+        #expect(r.status == 0)
+        for cmd in ["run", "info", "tokenize", "logits", "bench", "random-model"] {
+            #expect(r.stdout.contains("\n  \(cmd) "), "\(cmd) missing from --help")
+        }
+    }
+
+    @Test(arguments: ["empty", "text", "truncated", "missing", "directory"])
+    func infoOnBadFilesPrintsOneErrorLine(kind: String) throws {
+        let path = CLI.temp(kind + ".gguf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        switch kind {
+        case "empty": FileManager.default.createFile(atPath: path, contents: Data())
+        case "text": FileManager.default.createFile(atPath: path, contents: Data("just some text\n".utf8))
+        case "truncated":
+            let full = try Data(contentsOf: URL(fileURLWithPath: Self.moeModel))
+            // Cut inside the tensor table: well past the metadata, well before the data.
+            FileManager.default.createFile(atPath: path, contents: full.prefix(20_000))
+        case "directory": try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        default: break
+        }
+        let r = try CLI.run(["info", path])
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains(path))
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack"))
+    }
+
+    @Test func infoDescribesAModel() throws {
+        let r = try CLI.run(["info", Self.moeModel])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("qwen3moe"))
+        #expect(r.stdout.contains("8, 2 active"))
+        let j = try CLI.run(["info", Self.moeModel, "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        #expect(obj["architecture"] as? String == "qwen3moe")
+        #expect(obj["vocab_size"] as? Int == 600)
+        #expect((obj["thinking"] as? [String: Any])?["mode"] as? String == "hybrid")
+    }
+
+    @Test func runJSONPrintsOneParsableEventPerLine() throws {
+        let trace = CLI.temp("t.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let r = try CLI.run(["run", "--model", Self.moeModel, "--prompt", "hi", "--max-tokens", "12", "--seed", "1",
+                             "--json", "--trace", trace])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count >= 12)
+        for line in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(obj?["type"] is String, "\(line)")
+        }
+        #expect(lines.last?.contains("\"footer\"") == true)
+        let traceLines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        #expect(traceLines.first?.contains("\"thinkscope-trace\"") == true)
+        #expect(traceLines.count == lines.count + 1)
+    }
+
+    @Test(arguments: [
+        (["--budget=-3"], "--budget must be 0 or more"),
+        (["--end-style", "polite"], "--end-style must be one of: qwen, bare"),
+        (["--min-budget", "50", "--budget", "10"], "--min-budget (50) is above --budget (10)"),
+        (["--no-think", "--budget", "10"], "--no-think turns thinking off"),
+        (["--temperature=-1"], "temperature must be 0 (greedy) or positive"),
+        (["--top-p", "1.5"], "top-p must be in (0, 1]"),
+    ])
+    func badRunArgumentsGiveClearErrors(args: [String], message: String) throws {
+        let r = try CLI.run(["run", "--model", Self.moeModel, "--prompt", "x"] + args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test func budgetOnAModelWithoutThinkTokensIsRefused() throws {
+        let path = CLI.temp("nothink.gguf")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // The vocabulary-only Qwen3 fixture has think tokens; build a model without them by hand.
+        let spec = #"{"vocab":300}"#
+        _ = try CLI.run(["random-model", "--spec", spec, "--out", path])
+        // Remove the think tokens by renaming them: the tokenizer then finds none.
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        for (from, to) in [("<think>", "<thonk>"), ("</think>", "</thonk>")] {
+            while let r = data.range(of: Data(from.utf8)) { data.replaceSubrange(r, with: Data(to.utf8)) }
+        }
+        try data.write(to: URL(fileURLWithPath: path))
+        let r = try CLI.run(["run", "--model", path, "--prompt", "x", "--budget", "5"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("no think tokens"), "\(r.stderr)")
+    }
+}
