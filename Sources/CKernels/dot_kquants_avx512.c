@@ -105,8 +105,8 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
 
 #define Q4K_TILE(R, C, ...) q45k_tile(0, R, C, __VA_ARGS__)
 #define Q5K_TILE(R, C, ...) q45k_tile(1, R, C, __VA_ARGS__)
-CK_DEFINE_KERNEL(ck_k_q4_K_avx512, Q4K_TILE, 4, CK_KQ_CMAX)
-CK_DEFINE_KERNEL(ck_k_q5_K_avx512, Q5K_TILE, 4, CK_KQ_CMAX)
+CK_DEFINE_KERNEL(ck_k_q4_K_avx512_mv, Q4K_TILE, 4, CK_KQ_CMAX)
+CK_DEFINE_KERNEL(ck_k_q5_K_avx512_mv, Q5K_TILE, 4, CK_KQ_CMAX)
 
 // MARK: Q6_K
 
@@ -161,6 +161,6 @@ AI void q6k_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
         CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = acc[r][c];
 }
 
-CK_DEFINE_KERNEL(ck_k_q6_K_avx512, q6k_tile, 4, CK_KQ_CMAX)
+CK_DEFINE_KERNEL(ck_k_q6_K_avx512_mv, q6k_tile, 4, CK_KQ_CMAX)
 
 #pragma clang attribute pop

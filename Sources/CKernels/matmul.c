@@ -114,6 +114,11 @@ void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
     ck_kernel_fn k = pick(type, ck_level());
     if (!k || r1 <= r0 || m <= 0) return;
+    if (n <= 0) {  // empty dot products
+        for (int j = 0; j < m; j++)
+            for (int r = r0; r < r1; r++) y[(size_t)j * y_stride + r] = 0.0f;
+        return;
+    }
     k((const uint8_t *)W + (size_t)r0 * row_bytes, row_bytes, r1 - r0, n,
       (const uint8_t *)xq, xq_stride, m, y + r0, y_stride);
 }

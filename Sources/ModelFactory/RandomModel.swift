@@ -221,21 +221,27 @@ public enum RandomModel {
         }
     }
 
-    /// A small byte-level BPE vocabulary of exactly `size` tokens: the 256 byte symbols, pairs of
-    /// them (with merges), and the ChatML control tokens and think delimiters at the end.
+    /// A byte-level BPE vocabulary of exactly `size` distinct tokens: the 256 byte symbols, pairs
+    /// and triples of them (with merges), and the ChatML control tokens and think delimiters at the end.
     static func addSyntheticVocabulary(_ w: inout GGUFWriter, size: Int) {
         precondition(size >= 260, "vocabulary needs room for bytes and control tokens")
         let symbols = ByteLevel.byteToScalar.map { String($0) }
         var tokens = symbols, types = [Int](repeating: 1, count: 256), merges: [String] = []
-        var i = 0
         let specials: [(String, Int)] = [("<|endoftext|>", 3), ("<|im_start|>", 3), ("<|im_end|>", 3), ("<think>", 4), ("</think>", 4)]
+        // Every pair of symbols, then pair+symbol triples: all distinct, each with its merge.
+        var k = 0
         while tokens.count < size - specials.count {
-            let a = symbols[i / 256 % 256], b = symbols[i % 256]
-            i += 1
-            if a == b { continue }
-            tokens.append(a + b)
+            let (left, right): (String, String)
+            if k < 65_536 {
+                (left, right) = (symbols[k >> 8], symbols[k & 255])
+            } else {
+                let j = k - 65_536
+                (left, right) = (symbols[(j >> 16) & 255] + symbols[(j >> 8) & 255], symbols[j & 255])
+            }
+            k += 1
+            tokens.append(left + right)
             types.append(1)
-            merges.append(a + " " + b)
+            merges.append(left + " " + right)
         }
         for (text, type) in specials {
             tokens.append(text)

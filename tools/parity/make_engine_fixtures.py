@@ -7,7 +7,7 @@ through llama.cpp (the oracle), with small reference slices committed for the Sw
 
 Writes Tests/Fixtures/engine-parity.json: for every case, its model spec, the FNV-1a hash of the
 model file (so a change in the generator is caught), token ids, llama.cpp logits at a few
-positions (float32, base64) and llama.cpp's 64-token greedy continuation.
+positions (float32, base64), its arg-max at every position, and its 64-token greedy continuation.
 """
 import argparse, base64, json, os, random, subprocess, sys, tempfile
 
@@ -93,6 +93,7 @@ def main():
             cases.append(dict(
                 name=name, spec=spec, model_fnv1a64=fnv1a64(path), ids=ids, positions=positions,
                 logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
+                argmax=[int(x) for x in logits.argmax(axis=1)],
                 greedy_prompt=ids[:GREEDY_PROMPT], greedy=greedy))
             print(f"{name}: {length} tokens, positions {positions}", file=sys.stderr)
     with open(a.out, "w") as f:

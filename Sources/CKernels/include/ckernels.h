@@ -111,19 +111,29 @@ void ck_quantize_activation(int type, const float *x, void *xq, int n);
 void ck_dequantize_row(int type, const void *src, float *dst, int n);
 
 // MARK: Dot products / matrix-vector / matrix-matrix
+//
+// Numerics. Quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K): per row, the integer part of
+// each block (super-block) is exact and the float steps are a fixed fmaf chain in block order
+// (see dot_q8.c / dot_kquants_scalar.c), so results are bit-identical across the scalar, AVX2
+// and AVX-512 paths, between matvec and matmul, and for any split of the row range.
+// They agree with llama.cpp's x86 kernels to ~1e-6 relative (same terms, other float order).
+// F32/F16/BF16 weights: float accumulation (double in the scalar twin); matmul == matvec bit
+// for bit within a level, levels differ by rounding only.
 
 /// dot(w_row, xq) for one row; xq in ck_vec_dot_type(type) format.
 float ck_vec_dot(int type, const void *w_row, const void *xq, int n);
 
 /// y[r] = dot(W[r, :], x) for r in [r0, r1). Row r starts at W + r * row_bytes;
-/// y is indexed by absolute row number. xq holds x in ck_vec_dot_type(type) format.
+/// y is indexed by absolute row number (only y[r0..r1) is written). xq holds x in
+/// ck_vec_dot_type(type) format (ck_quantize_activation).
 void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, float *y);
 
 /// m activation rows at once: y[j * y_stride + r] = dot(W[r, :], x_j) for r in [r0, r1),
 /// j in [0, m), where x_j starts at (const char *)xq + j * xq_stride (bytes) and y_stride
-/// counts floats. Weight rows are reused for several activation rows; results are
-/// bit-identical to m ck_matvec calls.
+/// counts floats. With AVX-512 and m >= 4, quantized weights are unpacked on the fly into
+/// row-interleaved int8 tiles reused across all m rows (the prefill path); results are
+/// bit-identical to m ck_matvec calls. Uses < 40 KiB of stack, never allocates.
 void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
 

@@ -1,0 +1,198 @@
+// AVX-512 VNNI matmul for Q4_K / Q5_K / Q6_K weights against several Q8_K activation rows.
+//
+// Weights are unpacked on the fly into a row-interleaved tile (16 rows in the lanes of a zmm,
+// 4 quant bytes per lane per "group"), with the sub-block scales and mins expanded per lane.
+// Activations are broadcast 4 bytes at a time straight from the Q8_K blocks, so each vpdpbusd
+// does 64 multiply-adds for 16 rows. Per super-block the integer sums are exact and the float
+// steps are those of dot_kquants_scalar.c, so results are bit-identical to the matvec kernels.
+#include "ck_internal.h"
+#include <immintrin.h>
+
+enum { KQ_Q4K = 0, KQ_Q5K = 1, KQ_Q6K = 2 };
+enum {
+    KG_ROWS = 16,  // rows per tile (one zmm)
+    KG_KC = 4,     // super-blocks per repacked chunk (~22 KiB)
+    KG_COLS = 4,   // activation rows in flight
+};
+
+typedef struct {
+    __m512i q[KG_KC][64];                            // [sb][group of 4 elements]: unsigned quants of 16 rows
+    int32_t sc[KG_KC][16][16] __attribute__((aligned(64)));  // [sb][sub-block][row] (Q4/5_K: 8 of 32; Q6_K: 16 of 16)
+    int32_t mp[KG_KC][8][16] __attribute__((aligned(64)));   // [sb][pair][row] int16 pairs: (m_j, m_j) or (sc_2k, sc_2k+1)
+    float d[KG_KC][16] __attribute__((aligned(64)));
+    float dmin[KG_KC][16] __attribute__((aligned(64)));
+} kq_tile;
+
+#pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
+
+static inline __m512i gather32(const uint8_t *p, __m512i off) { return _mm512_i32gather_epi32(off, (const void *)p, 1); }
+
+static void kq_repack(const int kind, const uint8_t *W, size_t rb, int R, int sb0, int kc, kq_tile *t) {
+    const size_t bytes = kind == KQ_Q4K ? Q4_K_BYTES : kind == KQ_Q5K ? Q5_K_BYTES : Q6_K_BYTES;
+    int off[16];
+    for (int r = 0; r < 16; r++) off[r] = (int)((size_t)(r < R ? r : R - 1) * rb);
+    const __m512i o = _mm512_loadu_si512(off);
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
+    for (int b = 0; b < kc; b++) {
+        const uint8_t *p = W + (size_t)(sb0 + b) * bytes;
+        if (kind != KQ_Q6K) {
+            const uint8_t *qs = p + (kind == KQ_Q4K ? Q4K_QS : Q5K_QS);
+            __m512i qh[8];
+            if (kind == KQ_Q5K)
+                for (int u = 0; u < 8; u++) qh[u] = gather32(p + Q5K_QH + 4 * u, o);
+            for (int c = 0; c < 4; c++) {
+                for (int u = 0; u < 8; u++) {
+                    const __m512i v = gather32(qs + 32 * c + 4 * u, o);
+                    __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi32(v, 4), m4);
+                    if (kind == KQ_Q5K) {
+                        lo = _mm512_or_si512(lo, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(qh[u], 2 * c), one), 4));
+                        hi = _mm512_or_si512(hi, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(qh[u], 2 * c + 1), one), 4));
+                    }
+                    t->q[b][16 * c + u] = lo;
+                    t->q[b][16 * c + 8 + u] = hi;
+                }
+            }
+        } else {
+            for (int h = 0; h < 2; h++) {
+                for (int u = 0; u < 8; u++) {
+                    const __m512i A = gather32(p + Q6K_QL + 64 * h + 4 * u, o);
+                    const __m512i B = gather32(p + Q6K_QL + 64 * h + 32 + 4 * u, o);
+                    const __m512i Q = gather32(p + Q6K_QH + 32 * h + 4 * u, o);
+                    const int g = 32 * h + u;
+                    t->q[b][g + 0] = _mm512_or_si512(_mm512_and_si512(A, m4), _mm512_slli_epi32(_mm512_and_si512(Q, m3), 4));
+                    t->q[b][g + 8] = _mm512_or_si512(_mm512_and_si512(B, m4), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(Q, 2), m3), 4));
+                    t->q[b][g + 16] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(A, 4), m4), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(Q, 4), m3), 4));
+                    t->q[b][g + 24] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(B, 4), m4), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(Q, 6), m3), 4));
+                }
+            }
+        }
+        // Scales, mins and super-scales of the 16 rows, unpacked in the lanes.
+        if (kind != KQ_Q6K) {
+            const __m512i a = gather32(p + QK_SCALES, o), b4 = gather32(p + QK_SCALES + 4, o);
+            const __m512i c4 = gather32(p + QK_SCALES + 8, o);
+            const __m512i k3f = _mm512_set1_epi32(0x3F3F3F3F), k0f = _mm512_set1_epi32(0x0F0F0F0F);
+            const __m512i k03 = _mm512_set1_epi32(0x03030303), kff = _mm512_set1_epi32(0xFF);
+            const __m512i sc_lo = _mm512_and_si512(a, k3f), m_lo = _mm512_and_si512(b4, k3f);
+            const __m512i sc_hi = _mm512_or_si512(_mm512_and_si512(c4, k0f),
+                                                  _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a, 6), k03), 4));
+            const __m512i m_hi = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c4, 4), k0f),
+                                                 _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(b4, 6), k03), 4));
+            for (int j = 0; j < 8; j++) {
+                const __m512i sv = j < 4 ? sc_lo : sc_hi, mv = j < 4 ? m_lo : m_hi;
+                const int sh = 8 * (j & 3);
+                const __m512i m = _mm512_and_si512(_mm512_srli_epi32(mv, sh), kff);
+                _mm512_store_si512(t->sc[b][j], _mm512_and_si512(_mm512_srli_epi32(sv, sh), kff));
+                _mm512_store_si512(t->mp[b][j], _mm512_or_si512(m, _mm512_slli_epi32(m, 16)));
+            }
+            const __m512i dd = gather32(p, o);  // d (low half), dmin (high half)
+            _mm512_store_ps(t->d[b], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dd)));
+            _mm512_store_ps(t->dmin[b], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16))));
+        } else {
+            for (int k4 = 0; k4 < 4; k4++) {
+                const __m512i v = gather32(p + Q6K_SC + 4 * k4, o);  // 4 signed scales per lane
+                __m512i e[4];
+                for (int i = 0; i < 4; i++) e[i] = _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * i), 24);
+                for (int i = 0; i < 4; i++) _mm512_store_si512(t->sc[b][4 * k4 + i], e[i]);
+                for (int i = 0; i < 2; i++)
+                    _mm512_store_si512(t->mp[b][2 * k4 + i],
+                                       _mm512_or_si512(_mm512_and_si512(e[2 * i], _mm512_set1_epi32(0xFFFF)),
+                                                       _mm512_slli_epi32(e[2 * i + 1], 16)));
+            }
+            // d is the last field of the block: read it as the high half of the dword at 206.
+            const __m512i dd = gather32(p + Q6K_D - 2, o);
+            _mm512_store_ps(t->d[b], _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(dd, 16))));
+        }
+    }
+}
+
+static inline __m512i bc(const uint8_t *p) { return _mm512_set1_epi32((int)ck_ld32(p)); }
+
+/// CC activation rows against one repacked chunk; acc carries the per-row fmaf chains.
+static inline __attribute__((always_inline)) void kq_cols(
+    const int kind, const int CC, const kq_tile *t, int kc, const uint8_t *x0, size_t xs, __m512 acc[KG_COLS]) {
+    for (int b = 0; b < kc; b++) {
+        const uint8_t *y[KG_COLS];
+        __m512i isum[KG_COLS], corr[KG_COLS];
+        CK_UNROLL for (int j = 0; j < CC; j++) {
+            y[j] = x0 + j * xs + (size_t)b * Q8_K_BYTES;
+            isum[j] = corr[j] = _mm512_setzero_si512();
+        }
+        // Sub-blocks of G groups (8 groups = 32 elements for Q4/5_K, 4 = 16 for Q6_K).
+        const int G = kind == KQ_Q6K ? 4 : 8, NS = 64 / G;
+        for (int s = 0; s < NS; s++) {
+            __m512i p0[KG_COLS], p1[KG_COLS];
+            CK_UNROLL for (int j = 0; j < CC; j++) p0[j] = p1[j] = _mm512_setzero_si512();
+            CK_UNROLL for (int u = 0; u < G; u += 2) {
+                const __m512i w0 = t->q[b][G * s + u], w1 = t->q[b][G * s + u + 1];
+                CK_UNROLL for (int j = 0; j < CC; j++) {
+                    const uint8_t *yy = y[j] + Q8K_QS + 4 * (G * s + u);
+                    p0[j] = _mm512_dpbusd_epi32(p0[j], w0, bc(yy));
+                    p1[j] = _mm512_dpbusd_epi32(p1[j], w1, bc(yy + 4));
+                }
+            }
+            const __m512i scv = _mm512_load_si512(t->sc[b][s]);
+            CK_UNROLL for (int j = 0; j < CC; j++)
+                isum[j] = _mm512_add_epi32(isum[j], _mm512_mullo_epi32(_mm512_add_epi32(p0[j], p1[j]), scv));
+        }
+        CK_UNROLL for (int k = 0; k < 8; k++) {
+            const __m512i m = _mm512_load_si512(t->mp[b][k]);
+            CK_UNROLL for (int j = 0; j < CC; j++) corr[j] = _mm512_dpwssd_epi32(corr[j], m, bc(y[j] + Q8K_BSUMS + 4 * k));
+        }
+        CK_UNROLL for (int j = 0; j < CC; j++) {
+            const __m512 dy = _mm512_set1_ps(ck_ldf(y[j]));
+            if (kind == KQ_Q6K) {
+                const __m512i s = _mm512_sub_epi32(isum[j], _mm512_slli_epi32(corr[j], 5));
+                acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(t->d[b]), dy), _mm512_cvtepi32_ps(s), acc[j]);
+            } else {
+                acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(t->d[b]), dy), _mm512_cvtepi32_ps(isum[j]), acc[j]);
+                acc[j] = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_load_ps(t->dmin[b]), dy), _mm512_cvtepi32_ps(corr[j]), acc[j]);
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void kq_gemm(
+    const int kind, const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    kq_tile tile __attribute__((aligned(64)));
+    const int nsb = n / QK_K;
+    for (int r0 = 0; r0 < nr; r0 += KG_ROWS) {
+        const int R = nr - r0 < KG_ROWS ? nr - r0 : KG_ROWS;
+        const __mmask16 m = (__mmask16)((1u << R) - 1u);
+        for (int s0 = 0; s0 < nsb; s0 += KG_KC) {
+            const int kc = nsb - s0 < KG_KC ? nsb - s0 : KG_KC;
+            kq_repack(kind, W + (size_t)r0 * rb, rb, R, s0, kc, &tile);
+            for (int c = 0; c < nc; c += KG_COLS) {
+                const int cc = nc - c < KG_COLS ? nc - c : KG_COLS;
+                __m512 acc[KG_COLS];
+                for (int j = 0; j < cc; j++)
+                    acc[j] = s0 ? _mm512_maskz_loadu_ps(m, Y + (size_t)(c + j) * ys + r0) : _mm512_setzero_ps();
+                const uint8_t *x0 = X + (size_t)c * xs + (size_t)s0 * Q8_K_BYTES;
+                switch (cc) {
+                case 4: kq_cols(kind, 4, &tile, kc, x0, xs, acc); break;
+                case 3: kq_cols(kind, 3, &tile, kc, x0, xs, acc); break;
+                case 2: kq_cols(kind, 2, &tile, kc, x0, xs, acc); break;
+                default: kq_cols(kind, 1, &tile, kc, x0, xs, acc); break;
+                }
+                for (int j = 0; j < cc; j++) _mm512_mask_storeu_ps(Y + (size_t)(c + j) * ys + r0, m, acc[j]);
+            }
+        }
+    }
+}
+
+/// Activation rows from which the repacked matmul beats the matvec tiles.
+#ifndef CK_KQ_GEMM_MIN
+#define CK_KQ_GEMM_MIN 4
+#endif
+
+#define KQ_ENTRY(name, kind)                                                                          \
+    void name(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc,       \
+              float *Y, size_t ys) {                                                                  \
+        if (nc >= CK_KQ_GEMM_MIN) kq_gemm(kind, W, rb, nr, n, X, xs, nc, Y, ys);                      \
+        else name##_mv(W, rb, nr, n, X, xs, nc, Y, ys);                                               \
+    }
+
+KQ_ENTRY(ck_k_q4_K_avx512, KQ_Q4K)
+KQ_ENTRY(ck_k_q5_K_avx512, KQ_Q5K)
+KQ_ENTRY(ck_k_q6_K_avx512, KQ_Q6K)
+
+#pragma clang attribute pop

@@ -1,0 +1,170 @@
+import CKernels
+import Testing
+
+/// Row lengths per type: several block counts (and odd lengths for the float types).
+private func lengths(_ t: WType) -> [Int] {
+    switch t.blockSize {
+    case 1: [1, 15, 16, 17, 33, 100, 257]
+    case 32: [32, 64, 96, 160, 256]
+    default: [256, 512, 768, 1280]
+    }
+}
+
+/// Double-precision reference from the dequantized rows: (value, sum of |terms|).
+private func reference(_ t: WType, _ w: [UInt8], row: Int, n: Int, _ xq: [UInt8], col: Int,
+                       stride: Int) -> (Double, Double) {
+    let wr = dequantize(t.id, w, offset: row * t.rowSize(n), n: n)
+    let xr = dequantize(t.dotType, xq, offset: col * stride, n: n)
+    var s = 0.0, a = 0.0
+    for i in 0..<n {
+        let p = Double(wr[i]) * Double(xr[i])
+        s += p
+        a += abs(p)
+    }
+    return (s, a)
+}
+
+@Suite("Mat-vec and mat-mat kernels")
+struct MatmulTests {
+    @Test("every level agrees with the dequantized double reference and the scalar twin",
+          arguments: WType.all)
+    func agreesWithReference(_ t: WType) {
+        var rng = Rng(0xC0FFEE ^ UInt64(t.id))
+        for n in lengths(t) {
+            for (rows, m) in [(1, 1), (3, 2), (4, 4), (5, 3), (7, 5), (9, 1)] {
+                let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+                let x = (0..<m).flatMap { j in rng.floats(n, scale: Float(j + 1)) }
+                let (xq, stride) = activations(t, x, m: m, n: n)
+                let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+                for level in Level.allCases {
+                    let y = level == .scalar ? scalar : at(level) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+                    for j in 0..<m {
+                        for r in 0..<rows {
+                            let (ref, mag) = reference(t, w, row: r, n: n, xq, col: j, stride: stride)
+                            let v = y[j * rows + r]
+                            #expect(close(v, ref, tol: 1e-6 * mag + 1e-30),
+                                    "\(t.name) \(level) n=\(n) r=\(r) j=\(j): \(v) vs \(ref)")
+                            #expect(close(v, Double(scalar[j * rows + r]), tol: 1e-6 * mag + 1e-30),
+                                    "\(t.name) \(level) vs scalar n=\(n) r=\(r) j=\(j)")
+                            if t.isQuantized {
+                                // Exact integer block sums + a fixed fmaf order: identical bits.
+                                #expect(bits(v) == bits(scalar[j * rows + r]), "\(t.name) \(level) bits n=\(n) r=\(r) j=\(j)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("matmul is bit-identical to repeated matvec and to any row split",
+          arguments: WType.all, Level.allCases)
+    func matmulEqualsMatvec(_ t: WType, _ level: Level) {
+        var rng = Rng(77 + UInt64(t.id))
+        let n = t.blockSize == 1 ? 67 : 2 * max(t.blockSize, 32) * 2
+        let rows = 11, m = 7
+        let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+        let (xq, stride) = activations(t, rng.floats(n * m), m: m, n: n)
+        at(level) {
+            let mm = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
+            for j in 0..<m {
+                let mv = matvec(t, w, rows: rows, n: n, xq, offset: j * stride)
+                for r in 0..<rows {
+                    #expect(bits(mv[r]) == bits(mm[j * rows + r]), "\(t.name) \(level) r=\(r) j=\(j)")
+                }
+                // A thread-style split of the rows gives the same bits.
+                let a = matvec(t, w, rows: rows, n: n, xq, offset: j * stride, r0: 0, r1: 5)
+                let b = matvec(t, w, rows: rows, n: n, xq, offset: j * stride, r0: 5, r1: rows)
+                for r in 0..<rows {
+                    #expect(bits(r < 5 ? a[r] : b[r]) == bits(mv[r]), "\(t.name) \(level) split r=\(r)")
+                }
+                // Rows outside [r0, r1) are left untouched.
+                #expect(a[5].isNaN && b[0].isNaN)
+            }
+            // A matmul over a sub-range of rows and of activation counts m = 1...6.
+            for mm2 in 1..<m {
+                let part = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: mm2, r0: 2, r1: 9)
+                for j in 0..<mm2 {
+                    for r in 2..<9 { #expect(bits(part[j * rows + r]) == bits(mm[j * rows + r])) }
+                }
+            }
+        }
+    }
+
+    @Test("repacked matmul (many rows, several K chunks) == matvec == scalar, bit for bit",
+          arguments: [WType.q8_0, .q4_0, .q4_K, .q5_K, .q6_K])
+    func repackedMatmul(_ t: WType) {
+        var rng = Rng(99 + UInt64(t.id))
+        // Q8_0/Q4_0 chunks are 32 blocks (1024 values), K-quant chunks 4 super-blocks.
+        let n = t.blockSize == 32 ? 32 * 70 : 256 * 9
+        for (rows, m) in [(31, 4), (32, 5), (47, 9), (16, 6), (3, 13)] {
+            let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+            let (xq, stride) = activations(t, rng.floats(n * m, scale: 2), m: m, n: n)
+            let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+            for level in Level.simd {
+                at(level) {
+                    let mm = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
+                    #expect(mm.map(bits) == scalar.map(bits), "\(t.name) \(level) rows=\(rows) m=\(m)")
+                    for j in [0, m - 1] {
+                        let mv = matvec(t, w, rows: rows, n: n, xq, offset: j * stride)
+                        #expect(mv.map(bits) == Array(mm[j * rows..<(j + 1) * rows]).map(bits))
+                    }
+                    // Output rows outside [r0, r1) stay untouched in the matmul path too.
+                    let part = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, r0: 1, r1: rows - 1)
+                    for j in 0..<m {
+                        #expect(part[j * rows].isNaN && part[j * rows + rows - 1].isNaN)
+                        for r in 1..<rows - 1 { #expect(bits(part[j * rows + r]) == bits(mm[j * rows + r])) }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("ck_vec_dot matches matvec", arguments: WType.all)
+    func vecDot(_ t: WType) {
+        var rng = Rng(5)
+        let n = t.blockSize == 1 ? 99 : 4 * max(t.blockSize, 32)
+        let w = randomWeights(t, rows: 3, n: n, rng: &rng)
+        let (xq, _) = activations(t, rng.floats(n), m: 1, n: n)
+        let mv = matvec(t, w, rows: 3, n: n, xq, offset: 0)
+        for r in 0..<3 {
+            let d = w.withUnsafeBytes { wp in
+                xq.withUnsafeBytes { ck_vec_dot(t.id, wp.baseAddress! + r * t.rowSize(n), $0.baseAddress, Int32(n)) }
+            }
+            #expect(bits(d) == bits(mv[r]))
+        }
+    }
+
+    @Test("type table matches ggml", arguments: [
+        (WType.f32, 1, 4, WType.f32), (.f16, 1, 2, .f16), (.bf16, 1, 2, .bf16),
+        (.q8_0, 32, 34, .q8_0), (.q4_0, 32, 18, .q8_0), (.q4_K, 256, 144, .q8_K),
+        (.q5_K, 256, 176, .q8_K), (.q6_K, 256, 210, .q8_K),
+    ])
+    func typeTable(_ t: WType, _ bs: Int, _ size: Int, _ dot: WType) {
+        #expect(t.blockSize == bs)
+        #expect(t.typeSize == size)
+        #expect(t.dotType == dot.id)
+        #expect(t.rowSize(1024) == 1024 / bs * size)
+        #expect(ck_type_supported(t.id) == 1)
+        #expect(ck_type_size(Int32(CK_TYPE_Q8_K)) == 292)
+        #expect(ck_type_supported(3) == 0 && ck_block_size(99) == 0)
+    }
+
+    @Test("empty rows give zeros; empty ranges write nothing", arguments: WType.all)
+    func degenerate(_ t: WType) {
+        var y: [Float] = [.nan, .nan, .nan]
+        ck_matvec(t.id, nil, 0, 0, 3, 0, nil, &y)
+        #expect(y == [0, 0, 0])
+        var z: [Float] = [.nan]
+        ck_matvec(t.id, nil, 0, 1, 1, 256, nil, &z)
+        #expect(z[0].isNaN)
+    }
+
+    @Test("feature masks select the level")
+    func dispatchLevels() {
+        #expect(at(.scalar) { ck_active_level() } == 0)
+        #expect(at(.scalar) { ck_active_features() } == 0)
+        if Level.avx2.available { #expect(at(.avx2) { ck_active_level() } == 1) }
+        if Level.avx512.available { #expect(at(.avx512) { ck_active_level() } == 2) }
+    }
+}

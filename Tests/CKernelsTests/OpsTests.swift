@@ -1,0 +1,192 @@
+import CKernels
+import Foundation
+import Testing
+
+private let sizes = [1, 7, 16, 31, 64, 100, 1024, 1027]
+
+private func relClose(_ a: Float, _ b: Double, rel: Double, abs absTol: Double = 0) -> Bool {
+    Swift.abs(Double(a) - b) <= rel * Swift.abs(b) + absTol
+}
+
+@Suite("Forward-pass ops")
+struct OpsTests {
+    @Test("rmsnorm matches a double reference; SIMD matches scalar", arguments: Level.allCases, sizes)
+    func rmsnorm(_ level: Level, _ n: Int) {
+        var rng = Rng(UInt64(n))
+        let x = rng.floats(n, scale: 3), w = rng.floats(n, scale: 2)
+        let eps: Float = 1e-6
+        var y = [Float](repeating: 0, count: n), y0 = y, yn = y
+        at(level) {
+            ck_rmsnorm(x, w, &y, Int32(n), eps)
+            ck_rmsnorm(x, nil, &yn, Int32(n), eps)
+        }
+        at(.scalar) { ck_rmsnorm(x, w, &y0, Int32(n), eps) }
+        let ss = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let scale = 1 / (ss / Double(n) + Double(eps)).squareRoot()
+        for i in 0..<n {
+            #expect(relClose(y[i], Double(x[i]) * scale * Double(w[i]), rel: 1e-6))
+            #expect(relClose(yn[i], Double(x[i]) * scale, rel: 1e-6))
+            #expect(relClose(y[i], Double(y0[i]), rel: 3e-7))
+        }
+        // In place.
+        var z = x
+        at(level) { z.withUnsafeMutableBufferPointer { ck_rmsnorm($0.baseAddress, w, $0.baseAddress, Int32(n), eps) } }
+        #expect(z.map(bits) == y.map(bits))
+    }
+
+    @Test("softmax matches a double reference, handles -inf", arguments: Level.allCases, sizes)
+    func softmax(_ level: Level, _ n: Int) {
+        var rng = Rng(UInt64(n) + 100)
+        var x = rng.floats(n, scale: 30)
+        if n > 3 { x[1] = -.infinity; x[n - 1] = -.infinity }
+        var y = x, y0 = x
+        at(level) { ck_softmax(&y, Int32(n)) }
+        at(.scalar) { ck_softmax(&y0, Int32(n)) }
+        // x - max is rounded to float first (as llama.cpp does); the rest is exact.
+        let m = x.max()!
+        let e = x.map { Foundation.exp(Double($0 - m)) }
+        let s = e.reduce(0, +)
+        for i in 0..<n {
+            #expect(relClose(y[i], e[i] / s, rel: 1e-6, abs: 1e-37))
+            #expect(relClose(y[i], Double(y0[i]), rel: 1e-6, abs: 1e-37))
+        }
+        if n > 3 { #expect(y[1] == 0 && y[n - 1] == 0) }
+        #expect(Swift.abs(y.reduce(0.0) { $0 + Double($1) } - 1) < 1e-5)
+    }
+
+    @Test("silu and swiglu match double references", arguments: Level.allCases, sizes)
+    func silu(_ level: Level, _ n: Int) {
+        var rng = Rng(UInt64(n) + 200)
+        var g = rng.floats(n, scale: 12)
+        if n > 4 { g[0] = -100; g[1] = 100; g[2] = 0; g[3] = -88 }
+        let u = rng.floats(n, scale: 2)
+        var s = [Float](repeating: 0, count: n), sw = s, s0 = s
+        at(level) {
+            ck_silu(g, &s, Int32(n))
+            ck_swiglu(g, u, &sw, Int32(n))
+        }
+        at(.scalar) { ck_silu(g, &s0, Int32(n)) }
+        for i in 0..<n {
+            let ref = Double(g[i]) / (1 + Foundation.exp(-Double(g[i])))
+            #expect(relClose(s[i], ref, rel: 1e-6, abs: 1e-37), "silu(\(g[i])) = \(s[i]) want \(ref)")
+            #expect(relClose(sw[i], ref * Double(u[i]), rel: 1.2e-6, abs: 1e-37))
+            #expect(relClose(s[i], Double(s0[i]), rel: 1e-6, abs: 1e-37))
+        }
+        // In place on the gate.
+        var gg = g
+        at(level) { gg.withUnsafeMutableBufferPointer { ck_swiglu($0.baseAddress, u, $0.baseAddress, Int32(n)) } }
+        #expect(gg.map(bits) == sw.map(bits))
+    }
+
+    @Test("add, mul, scale, axpy", arguments: Level.allCases, sizes)
+    func elementwise(_ level: Level, _ n: Int) {
+        var rng = Rng(UInt64(n) + 300)
+        let a = rng.floats(n, scale: 5), b = rng.floats(n, scale: 5)
+        var add = [Float](repeating: 0, count: n), mul = add, sc = add, ax = b
+        at(level) {
+            ck_add(a, b, &add, Int32(n))
+            ck_mul(a, b, &mul, Int32(n))
+            ck_scale(a, 0.37, &sc, Int32(n))
+            ck_axpy(&ax, -1.25, a, Int32(n))
+        }
+        for i in 0..<n {
+            #expect(add[i] == a[i] + b[i])
+            #expect(mul[i] == a[i] * b[i])
+            #expect(sc[i] == a[i] * 0.37)
+            // axpy: b + (-1.25 * a) rounded twice (scalar) or once (FMA).
+            let twice = b[i] + (-1.25 as Float) * a[i], once = b[i].addingProduct(-1.25, a[i])
+            #expect(bits(ax[i]) == bits(twice) || bits(ax[i]) == bits(once))
+            if level == .scalar { #expect(bits(ax[i]) == bits(twice)) }
+        }
+    }
+
+    @Test("rope cache follows llama.cpp's float recurrence")
+    func ropeCache() {
+        let nDims = 128, base: Float = 1_000_000
+        for pos in [0, 1, 7, 100, 4095, 40000] {
+            var cs = [Float](repeating: .nan, count: nDims)
+            ck_rope_cache(&cs, Int32(nDims), Int32(pos), base, 1, 0, 1, 0, 0)
+            let scale = powf(base, -2 / Float(nDims))
+            var theta = Float(pos)
+            for i in 0..<nDims / 2 {
+                #expect(Swift.abs(Double(cs[2 * i]) - Foundation.cos(Double(theta))) <= 2e-7)
+                #expect(Swift.abs(Double(cs[2 * i + 1]) - Foundation.sin(Double(theta))) <= 2e-7)
+                theta *= scale
+            }
+            if pos <= 100 {
+                // Against the closed form in double: the float recurrence drifts only slightly.
+                for i in 0..<nDims / 2 {
+                    let th = Double(pos) * Foundation.pow(Double(base), -2 * Double(i) / Double(nDims))
+                    #expect(Swift.abs(Double(cs[2 * i]) - Foundation.cos(th)) <= 2e-5)
+                    #expect(Swift.abs(Double(cs[2 * i + 1]) - Foundation.sin(th)) <= 2e-5)
+                }
+            }
+        }
+        // freq_scale without YaRN: theta = freq_scale * theta_extrap; attn_factor scales cos/sin.
+        var a = [Float](repeating: 0, count: 8), b = a
+        ck_rope_cache(&a, 8, 10, 10000, 0.5, 0, 2, 0, 0)
+        ck_rope_cache(&b, 8, 5, 10000, 1, 0, 1, 0, 0)
+        #expect(Swift.abs(a[0] - 2 * b[0]) < 1e-6 && Swift.abs(a[1] - 2 * b[1]) < 1e-6)
+        // YaRN with ext_factor = 1: pairs below corr_low keep the extrapolated angle.
+        var y = [Float](repeating: 0, count: 8), e = y
+        ck_rope_cache(&y, 8, 10, 10000, 0.25, 1, 1, 2, 3)
+        ck_rope_cache(&e, 8, 10, 10000, 1, 0, 1, 0, 0)
+        let m = 1 + 0.1 * logf(4)
+        #expect(Swift.abs(y[0] - e[0] * m) < 1e-5 && Swift.abs(y[3] - e[3] * m) < 1e-5)
+    }
+
+    @Test("rope NEOX rotates pairs (i, i + n_dims/2) and leaves the rest")
+    func ropeApply() {
+        let heads = 3, hd = 16, nDims = 12
+        var rng = Rng(1)
+        let x = rng.floats(heads * hd)
+        var cs = [Float](repeating: 0, count: nDims)
+        ck_rope_cache(&cs, Int32(nDims), 37, 10000, 1, 0, 1, 0, 0)
+        var y = x
+        ck_rope_neox(&y, Int32(heads), Int32(hd), Int32(nDims), cs)
+        for h in 0..<heads {
+            let o = h * hd
+            for i in 0..<nDims / 2 {
+                let c = Double(cs[2 * i]), s = Double(cs[2 * i + 1])
+                let x0 = Double(x[o + i]), x1 = Double(x[o + i + nDims / 2])
+                #expect(relClose(y[o + i], x0 * c - x1 * s, rel: 0, abs: 1e-6))
+                #expect(relClose(y[o + i + nDims / 2], x0 * s + x1 * c, rel: 0, abs: 1e-6))
+            }
+            for i in nDims..<hd { #expect(y[o + i] == x[o + i]) }
+        }
+    }
+
+    @Test("fp16 KV helpers", arguments: Level.allCases, sizes)
+    func kvHelpers(_ level: Level, _ n: Int) {
+        var rng = Rng(UInt64(n) + 400)
+        let a = rng.floats(n).map(fp16), b = rng.floats(n, scale: 4).map(fp16)
+        let af = a.map(ck_fp16_to_fp32), bf = b.map(ck_fp16_to_fp32)
+        var exact = 0.0, mag = 0.0
+        for i in 0..<n { exact += Double(af[i]) * Double(bf[i]); mag += Swift.abs(Double(af[i]) * Double(bf[i])) }
+        let d = at(level) { ck_dot_f16(a, b, Int32(n)) }
+        #expect(Swift.abs(Double(d) - exact) <= 1e-6 * mag)
+
+        var y = rng.floats(n)
+        let y0 = y
+        at(level) { ck_axpy_f16(&y, 0.75, b, Int32(n)) }
+        for i in 0..<n {
+            let twice = y0[i] + 0.75 * bf[i], once = y0[i].addingProduct(0.75, bf[i])
+            #expect(bits(y[i]) == bits(twice) || bits(y[i]) == bits(once))
+        }
+
+        var h = a
+        at(level) { ck_mad_f16(&h, -0.5, b, Int32(n)) }
+        var hs = a
+        at(.scalar) { ck_mad_f16(&hs, -0.5, b, Int32(n)) }
+        for i in 0..<n {
+            let e = Double(af[i]) - 0.5 * Double(bf[i])
+            let got = Double(ck_fp16_to_fp32(h[i]))
+            #expect(Swift.abs(got - e) <= Double(Float16(e).ulp))  // one fp16 rounding (maybe double)
+            #expect(Swift.abs(Int(h[i]) - Int(hs[i])) <= 1)
+        }
+
+        var sc = b
+        at(level) { ck_scale_f16(&sc, 0.3, Int32(n)) }
+        for i in 0..<n { #expect(sc[i] == fp16(bf[i] * 0.3)) }
+    }
+}

@@ -1,0 +1,71 @@
+import Testing
+import Tokenizer
+
+/// The committed corpus (Tests/Fixtures/tokenizer-corpus.json) holds llama.cpp's ids for the real Qwen3
+/// vocabulary; ours must be identical.
+@Suite struct ParityTests {
+    func check(special: Bool) throws {
+        let t = try Fixtures.qwen3()
+        let corpus = try Fixtures.corpus()
+        #expect(corpus.cases.count > 250)
+        var failures = 0
+        for c in corpus.cases {
+            let expected = special ? c.ids_special : c.ids
+            let got = c.text.map { t.encode($0, parseSpecial: special) } ?? t.encode(bytes: c.bytes, parseSpecial: special)
+            if got != expected {
+                failures += 1
+                if failures <= 5 {
+                    Issue.record("\(c.name) (special: \(special)): got \(got.prefix(40)), llama.cpp \(expected.prefix(40))")
+                }
+            }
+        }
+        #expect(failures == 0, "\(failures) of \(corpus.cases.count) cases differ from llama.cpp")
+    }
+
+    @Test func idsWithoutSpecial() throws { try check(special: false) }
+    @Test func idsWithSpecial() throws { try check(special: true) }
+
+    @Test func bytesEntryPointAgreesOnValidText() throws {
+        let t = try Fixtures.qwen3()
+        for c in try Fixtures.corpus().cases.prefix(80) where c.text != nil {
+            #expect(t.encode(bytes: c.bytes, parseSpecial: true) == c.ids_special, "\(c.name)")
+        }
+    }
+
+    @Test func detokenizationMatchesLlamaCpp() throws {
+        let t = try Fixtures.qwen3()
+        for c in try Fixtures.corpus().cases {
+            #expect(t.decodeBytes(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
+            #expect(t.decodeBytes(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
+        }
+    }
+
+    @Test func roundTripOfValidText() throws {
+        let t = try Fixtures.qwen3()
+        for c in try Fixtures.corpus().cases {
+            guard let text = c.text else { continue }
+            #expect(t.decode(t.encode(text, parseSpecial: true), renderSpecial: true) == text, "\(c.name)")
+            #expect(t.decode(t.encodeUserText(text)) == text, "\(c.name)")
+        }
+    }
+
+    @Test func realVocabularyFacts() throws {
+        let v = try Fixtures.qwen3().vocabulary
+        #expect(v.count == 151_936)
+        #expect(v.id(forText: "<|endoftext|>") == 151_643)
+        #expect(v.id(forText: "<|im_start|>") == 151_644)
+        #expect(v.id(forText: "<|im_end|>") == 151_645)
+        #expect(v.id(forText: "<think>") == 151_667)
+        #expect(v.id(forText: "</think>") == 151_668)
+        #expect(v.type(of: 151_644) == .control)
+        #expect(v.type(of: 151_667) == .userDefined)
+        #expect(v.type(of: 151_700) == .unused)
+        #expect(v.id(forText: "Ċ") == 198)
+        #expect(v.eosID == 151_645)
+        #expect(v.bosID == 151_643)
+        #expect(v.addBOS == false)
+        #expect(v.preTokenizer == "qwen2")
+        #expect(v.endOfGeneration == [151_643, 151_645, 151_662, 151_663, 151_664])
+        #expect(v.inertMergeCount == 0)
+    }
+}

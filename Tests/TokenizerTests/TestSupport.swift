@@ -1,0 +1,78 @@
+import Foundation
+import GGUF
+import Tokenizer
+
+/// Test fixtures, found next to this file (no SwiftPM resources). The real vocabulary is loaded once per
+/// test process.
+enum Fixtures {
+    static let directory: String = {
+        let here = URL(fileURLWithPath: #filePath)
+        return here.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    }()
+
+    static let vocabPath = directory + "/qwen3-vocab.gguf"
+    static let corpusPath = directory + "/tokenizer-corpus.json"
+
+    private static let loadedQwen3: Result<BPETokenizer, any Error> = Result {
+        BPETokenizer(vocabulary: try Vocabulary(contentsOf: vocabPath))
+    }
+
+    /// The real Qwen3 tokenizer (151,936 tokens).
+    static func qwen3() throws -> BPETokenizer { try loadedQwen3.get() }
+
+    private static let loadedCorpus: Result<Corpus, any Error> = Result {
+        let data = try Data(contentsOf: URL(fileURLWithPath: corpusPath))
+        return try JSONDecoder().decode(Corpus.self, from: data)
+    }
+
+    static func corpus() throws -> Corpus { try loadedCorpus.get() }
+}
+
+struct Corpus: Decodable, Sendable {
+    struct Case: Decodable, Sendable {
+        var name: String
+        var text: String?
+        var bytes_hex: String?
+        var ids: [Int32]
+        var ids_special: [Int32]
+        var detok_hex: String
+        var detok_special_hex: String
+
+        /// The input bytes (UTF-8 of `text`, or the raw bytes).
+        var bytes: [UInt8] { text.map { Array($0.utf8) } ?? hexBytes(bytes_hex ?? "") }
+    }
+
+    var llama_cpp_python: String
+    var cases: [Case]
+}
+
+func hexBytes(_ s: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var it = s.utf8.makeIterator()
+    func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
+    while let a = it.next(), let b = it.next() { out.append(nibble(a) << 4 | nibble(b)) }
+    return out
+}
+
+/// A tiny vocabulary for unit tests: the 256 byte tokens plus the given merges' results and extra tokens.
+func tinyVocabulary(merges: [String], extra: [(String, TokenType)] = [], chatTemplate: String? = nil,
+                    eos: String? = nil) throws -> Vocabulary {
+    var tokens = (0..<256).map { String(ByteLevel.byteToScalar[$0]) }
+    var types = [TokenType](repeating: .normal, count: 256)
+    for m in merges {
+        let t = m.replacingOccurrences(of: " ", with: "")
+        if !tokens.contains(t) {
+            tokens.append(t)
+            types.append(.normal)
+        }
+    }
+    for (t, ty) in extra {
+        tokens.append(t)
+        types.append(ty)
+    }
+    let eosID = eos.flatMap { e in tokens.lastIndex(of: e).map { TokenID($0) } }
+    return try Vocabulary(tokens: tokens, types: types, merges: merges, eosID: eosID, chatTemplate: chatTemplate)
+}
+
+/// Byte-level spelling, for writing merges of tiny vocabularies: `bl(" a")` == `"Ġa"`.
+func bl(_ s: String) -> String { ByteLevel.encode(Array(s.utf8)) }

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""ThinkScope vs llama.cpp, side by side on the same GGUF files, in one run.
+
+  swift build -c release --product thinkscope
+  python3 tools/bench/compare.py [--models qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0] [-p 128] [-n 64] [-t 2]
+
+Each model is made with `thinkscope random-model` (real shapes, random weights; cached in
+--cache), quantized further with llama.cpp when the type is a K-quant (q4_k_m, q5_k_m ...).
+For every model the two engines are run alternately (ThinkScope with hooks off and on, then
+llama.cpp) for --rounds rounds; the table reports medians and the ThinkScope / llama.cpp ratios.
+Needs the oracle (../shared/oracle/install.sh).
+"""
+import argparse, json, os, statistics, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
+NATIVE_TYPES = {"f32", "f16", "bf16", "q8_0"}
+
+
+def model_path(a, preset, qtype):
+    os.makedirs(a.cache, exist_ok=True)
+    path = os.path.join(a.cache, f"{preset}-{qtype}.gguf")
+    if os.path.exists(path):
+        return path
+    base_type = qtype if qtype in NATIVE_TYPES else "f16"
+    base = os.path.join(a.cache, f"{preset}-{base_type}.gguf")
+    if not os.path.exists(base):
+        subprocess.run([a.thinkscope, "random-model", "--preset", preset, "--type", base_type, "--out", base], check=True)
+    if base != path:
+        subprocess.run([sys.executable, ORACLE, "quantize", base, path, qtype], check=True)
+    return path
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0")
+    ap.add_argument("-p", type=int, default=128)
+    ap.add_argument("-n", type=int, default=64)
+    ap.add_argument("-t", type=int, default=2)
+    ap.add_argument("-r", type=int, default=3, help="repeats inside each engine run")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per model")
+    ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
+    ap.add_argument("--cache", default="/tmp/thinkscope-bench")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    rows = []
+    for spec in a.models.split(","):
+        preset, qtype = spec.split(":")
+        path = model_path(a, preset, qtype)
+        res = {"ts": [], "ts_hooks": [], "llama": []}
+        common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r)]
+        for _ in range(a.rounds):
+            res["ts"].append(run_json([a.thinkscope, "bench", "--model", path, "--json"] + common))
+            res["ts_hooks"].append(run_json([a.thinkscope, "bench", "--model", path, "--json", "--hooks"] + common))
+            res["llama"].append(run_json([sys.executable, ORACLE, "bench", path] + common))
+        med = {k: {m: statistics.median(r[m] for r in v) for m in ("prefill_tps", "decode_tps")} for k, v in res.items()}
+        row = dict(model=f"{preset} {qtype}", file_mb=round(os.path.getsize(path) / 1e6, 1), **{
+            f"{k}_{m}": round(v[m], 2) for k, v in med.items() for m in v})
+        for m in ("prefill_tps", "decode_tps"):
+            row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
+            row[f"ratio_hooks_{m}"] = round(med["ts_hooks"][m] / med["llama"][m], 3)
+            row[f"hooks_cost_{m}"] = round(1 - med["ts_hooks"][m] / med["ts"][m], 3)
+        rows.append(row)
+        print(json.dumps(row), file=sys.stderr)
+    if a.json:
+        print(json.dumps(rows, indent=1))
+        return
+    print(f"{'model':28} {'prefill ts/llama':>17} {'decode ts/llama':>16} {'hooks on':>18} {'llama pre/dec tok/s':>22}")
+    for r in rows:
+        print(f"{r['model']:28} {r['ratio_prefill_tps']:>17.2f} {r['ratio_decode_tps']:>16.2f} "
+              f"{r['ratio_hooks_prefill_tps']:>8.2f}/{r['ratio_hooks_decode_tps']:<8.2f} "
+              f"{r['llama_prefill_tps']:>10.1f}/{r['llama_decode_tps']:<10.1f}")
+
+
+if __name__ == "__main__":
+    main()
