@@ -12,6 +12,7 @@ struct LogitsCommand: ParsableCommand {
     @Option(help: "Comma-separated token ids.") var ids: String
     @Option(help: "Output file.") var out: String
     @Option(name: .shortAndLong, help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Tokens per forward pass (1 = token by token).") var batch: Int = 64
 
     func validate() throws {
         guard (try? parseIDs(ids)).map({ !$0.isEmpty }) ?? false else {
@@ -22,7 +23,7 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         let tokens = try parseIDs(ids)
         let m = try Model(path: model)
-        let session = Session(model: m, context: tokens.count, threads: threads)
+        let session = Session(model: m, context: tokens.count, threads: threads, batchSize: batch)
         let vocab = m.config.vocabSize
         var all = [Float](repeating: 0, count: tokens.count * vocab)
         try all.withUnsafeMutableBufferPointer { try session.evaluate(tokens, allLogits: $0.baseAddress) }
