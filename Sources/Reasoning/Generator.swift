@@ -49,225 +49,263 @@ public final class Generator {
     public func run(prompt: [TokenID], control: ReasoningControl = ReasoningControl(),
                     emit: (ReasoningEvent) -> Void) -> FinishReason {
         withoutActuallyEscaping(emit) { emit in
-            var loop = Loop(generator: self, control: control, emit: emit)
-            return loop.run(prompt: prompt.map(Int.init))
+            let run = GenerationRun(generator: self, model: model, control: control, emit: emit)
+            if let done = run.start(prompt: prompt) { return done }
+            while true {
+                if let done = run.step() { return done }
+            }
+        }
+    }
+}
+
+/// One assistant turn in progress. `start` reads the prompt, each `step` adds one token (sampled,
+/// or an injected sequence), and `fork` makes an independent copy — model state, sampler and
+/// counters — that continues exactly as this run would (budget sweeps share a thinking prefix).
+public final class GenerationRun {
+    let g: Generator
+    public let model: LanguageModel
+    let control: ReasoningControl
+    var emit: (ReasoningEvent) -> Void
+    public private(set) var policy: any BudgetPolicy
+    public private(set) var stats = GenerationStats()
+    public private(set) var phase = Phase.prompt
+    public private(set) var finished: FinishReason?
+    var thinking = ThinkingState()
+    var decoder: StreamingDecoder
+    var sampler: Sampler?
+    var pendingSample: SampledToken?
+    var index = 0
+    var generated = 0
+    var endRequested = false
+    var graceLeft: Int
+    var utf8Extra = 0
+    var lastTextEndedLine = true
+    var decodeSeconds = 0.0
+    var sampledCount = 0
+    var start = now()
+
+    init(generator: Generator, model: LanguageModel, control: ReasoningControl, emit: @escaping (ReasoningEvent) -> Void) {
+        g = generator
+        self.model = model
+        self.control = control
+        self.emit = emit
+        policy = generator.settings.policy
+        graceLeft = generator.settings.grace
+        decoder = generator.chat.tokenizer.streamingDecoder()
+        stats.budget = policy.limit
+    }
+
+    /// Thinking tokens so far (sampled and injected).
+    public var thinkingTokens: Int { thinking.tokens }
+
+    /// Replaces the budget policy (as the live slider does).
+    public func setPolicy(_ p: any BudgetPolicy) {
+        policy = p
+        stats.budget = p.limit
+    }
+
+    /// A copy that continues independently, reporting to `emit`.
+    public func fork(emit: @escaping (ReasoningEvent) -> Void) -> GenerationRun {
+        let r = GenerationRun(generator: g, model: model.fork(), control: ReasoningControl(), emit: emit)
+        r.policy = policy
+        r.stats = stats
+        r.phase = phase
+        r.finished = finished
+        r.thinking = thinking
+        r.decoder = decoder
+        r.sampler = sampler?.copy()
+        r.pendingSample = pendingSample
+        r.index = index
+        r.generated = generated
+        r.endRequested = endRequested
+        r.graceLeft = graceLeft
+        r.utf8Extra = utf8Extra
+        r.lastTextEndedLine = lastTextEndedLine
+        r.decodeSeconds = decodeSeconds
+        r.sampledCount = sampledCount
+        r.start = start
+        return r
+    }
+
+    /// Reads the prompt. Returns the finish reason if the run cannot go on.
+    public func start(prompt: [TokenID]) -> FinishReason? {
+        emit(.phase(.prompt))
+        do {
+            sampler = try Sampler(g.settings.sampling, vocabularySize: model.vocabularySize)
+        } catch {
+            emit(.error("\(error)"))
+            return finish(.stopped)
+        }
+        let ids = prompt.map(Int.init)
+        let t0 = now()
+        do {
+            try model.evaluate(ids)
+        } catch EngineError.contextFull {
+            return finish(.contextFull)
+        } catch {
+            emit(.error("\(error)"))
+            return finish(.stopped)
+        }
+        stats.promptTokens = ids.count
+        stats.prefillTokensPerSecond = Double(ids.count) / max(now() - t0, 1e-9)
+        for t in ids { sampler?.accept(t) }
+        if g.promptOpensThinking(prompt) { enter(.thinking) }
+        emit(.stats(stats))
+        return nil
+    }
+
+    /// Adds one token (or one injected sequence). Returns the finish reason when the turn is over.
+    public func step() -> FinishReason? {
+        if let f = finished { return f }
+        do {
+            return try advance()
+        } catch EngineError.contextFull {
+            return finish(.contextFull)
+        } catch {
+            emit(.error("\(error)"))
+            return finish(.stopped)
         }
     }
 
-    /// The state of one run.
-    struct Loop {
-        let g: Generator
-        let control: ReasoningControl
-        let emit: (ReasoningEvent) -> Void
-        var policy: any BudgetPolicy
-        var stats = GenerationStats()
-        var phase = Phase.prompt
-        var thinking = ThinkingState()
-        var decoder: StreamingDecoder
-        var sampler: Sampler?
-        var index = 0
-        var generated = 0
-        var endRequested = false
-        var graceLeft: Int
-        var utf8Extra = 0
-        var lastTextEndedLine = true
-        var decodeSeconds = 0.0
-        var sampledCount = 0
-        let start = now()
+    private func advance() throws -> FinishReason? {
+        let cmd = control.take()
+        if cmd.stop { return finish(.stopped) }
+        if let budget = cmd.budget { setPolicy(policy.withLimit(budget)) }
+        if cmd.endThinking && phase == .thinking { endRequested = true }
+        if generated >= g.settings.maxTokens { return finish(.maxTokens) }
 
-        init(generator: Generator, control: ReasoningControl, emit: @escaping (ReasoningEvent) -> Void) {
-            g = generator
-            self.control = control
-            self.emit = emit
-            policy = generator.settings.policy
-            graceLeft = generator.settings.grace
-            decoder = generator.tokenizer.streamingDecoder()
-            stats.budget = policy.limit
+        if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {
+            try injectEnd(end)
+            return nil
         }
-
-        mutating func run(prompt: [Int]) -> FinishReason {
-            emit(.phase(.prompt))
-            do {
-                sampler = try Sampler(g.settings.sampling, vocabularySize: g.model.vocabularySize)
-            } catch {
-                emit(.error("\(error)"))
-                return finish(.stopped)
+        var suppressed = Set<Int>()
+        var token = sample(suppressed)
+        // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
+        while phase == .thinking, token == g.chat.thinkEnd.map(Int.init) || isEndOfTurn(token) {
+            switch policy.onEndAttempt(thinking) {
+            case .accept:
+                break
+            case .injectWait(let text):
+                thinking.waits += 1
+                try inject(g.chat.tokenizer.encodeUserText(text).map(Int.init))
+                return nil
+            case .suppress:
+                suppressed.insert(token)
+                token = sample(suppressed)
+                continue
             }
-            let t0 = now()
-            do {
-                try g.model.evaluate(prompt)
-            } catch EngineError.contextFull {
-                return finish(.contextFull)
-            } catch {
-                emit(.error("\(error)"))
-                return finish(.stopped)
-            }
-            stats.promptTokens = prompt.count
-            stats.prefillTokensPerSecond = Double(prompt.count) / max(now() - t0, 1e-9)
-            for t in prompt { sampler?.accept(t) }
-            if g.promptOpensThinking(prompt.map { TokenID($0) }) { enter(.thinking) }
-            emit(.stats(stats))
-            do {
-                return try generate()
-            } catch EngineError.contextFull {
-                return finish(.contextFull)
-            } catch {
-                emit(.error("\(error)"))
-                return finish(.stopped)
-            }
+            break
         }
+        if isEndOfTurn(token) { return finish(.endOfTurn) }
+        let t0 = now()
+        try feed(token, origin: .sampled)
+        decodeSeconds += now() - t0
+        sampledCount += 1
+        stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
+        if sampledCount % 8 == 0 { emitStats() }
+        return nil
+    }
 
-        mutating func generate() throws -> FinishReason {
-            tokens: while true {
-                let cmd = control.take()
-                if cmd.stop { return finish(.stopped) }
-                if let budget = cmd.budget {
-                    policy = policy.withLimit(budget)
-                    stats.budget = budget
+    /// Whether the end sequence goes in now: the budget is spent (after the grace window, and
+    /// never in the middle of a UTF-8 character) or the user asked.
+    private func shouldInjectEnd() -> Bool {
+        guard endRequested || policy.mustEnd(thinking) else { return false }
+        if decoder.pendingByteCount > 0 && utf8Extra < 4 {
+            utf8Extra += 1
+            return false
+        }
+        if !endRequested && graceLeft > 0 && !lastTextEndedLine {
+            graceLeft -= 1
+            return false
+        }
+        return true
+    }
+
+    private func sample(_ suppressed: Set<Int>) -> Int {
+        let r = sampler!.sample(model.logits, suppressed: suppressed)
+        pendingSample = r
+        return r.token
+    }
+
+    private func isEndOfTurn(_ token: Int) -> Bool { g.chat.endOfGeneration.contains(TokenID(token)) }
+
+    private func injectEnd(_ end: TokenID) throws {
+        let (before, after) = g.settings.endStyle.around
+        try inject(g.chat.tokenizer.encodeUserText(before).map(Int.init))
+        try feed(Int(end), origin: .injected)
+        try inject(g.chat.tokenizer.encodeUserText(after).map(Int.init))
+        endRequested = false
+    }
+
+    private func inject(_ tokens: [Int]) throws {
+        for t in tokens {
+            if generated >= g.settings.maxTokens { return }
+            try feed(t, origin: .injected)
+        }
+    }
+
+    /// Feeds one token to the model, updates phase and counts, and emits its event.
+    private func feed(_ token: Int, origin: TokenOrigin) throws {
+        try model.evaluate([token])
+        sampler?.accept(token)
+        generated += 1
+        let id = TokenID(token)
+        var text = ""
+        var eventPhase = phase
+        if phase == .prompt {
+            // The first output token decides: `<think>` opens thinking, anything else answers.
+            eventPhase = id == g.chat.thinkStart ? .thinking : .answer
+            enter(eventPhase)
+        }
+        if id == g.chat.thinkStart || id == g.chat.thinkEnd {
+            if id == g.chat.thinkEnd, phase == .thinking {
+                text = decoder.finish()
+                enter(.answer)
+            }
+        } else {
+            text = decoder.append(id)
+            switch phase {
+            case .thinking:
+                thinking.tokens += 1
+                stats.thinkingTokens += 1
+            case .answer:
+                stats.answerTokens += 1
+                if origin == .sampled && stats.timeToFirstAnswerToken == nil {
+                    stats.timeToFirstAnswerToken = now() - start
                 }
-                if cmd.endThinking && phase == .thinking { endRequested = true }
-                if generated >= g.settings.maxTokens { return finish(.maxTokens) }
-
-                if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {
-                    try injectEnd(end)
-                    continue
-                }
-                var suppressed = Set<Int>()
-                var token = sample(suppressed)
-                // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
-                while phase == .thinking, token == g.chat.thinkEnd.map(Int.init) || isEndOfTurn(token) {
-                    switch policy.onEndAttempt(thinking) {
-                    case .accept:
-                        break
-                    case .injectWait(let text):
-                        thinking.waits += 1
-                        try inject(g.tokenizer.encodeUserText(text).map(Int.init))
-                        continue tokens
-                    case .suppress:
-                        suppressed.insert(token)
-                        token = sample(suppressed)
-                        continue
-                    }
-                    break
-                }
-                if isEndOfTurn(token) { return finish(.endOfTurn) }
-                let t0 = now()
-                try feed(token, origin: .sampled)
-                decodeSeconds += now() - t0
-                sampledCount += 1
-                stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
-                if sampledCount % 8 == 0 { emitStats() }
+            default: break
             }
         }
-
-        /// Whether the end sequence goes in now: the budget is spent (after the grace window, and
-        /// never in the middle of a UTF-8 character) or the user asked.
-        mutating func shouldInjectEnd() -> Bool {
-            guard endRequested || policy.mustEnd(thinking) else { return false }
-            if decoder.pendingByteCount > 0 && utf8Extra < 4 {
-                utf8Extra += 1
-                return false
-            }
-            if !endRequested && graceLeft > 0 && !lastTextEndedLine {
-                graceLeft -= 1
-                return false
-            }
-            return true
+        if origin == .injected { stats.injectedTokens += 1 }
+        if !text.isEmpty { lastTextEndedLine = text.hasSuffix("\n") }
+        let sampled = origin == .sampled ? pendingSample : nil
+        let alternatives = (sampled?.alternatives ?? []).map {
+            TokenEvent.Alternative(id: $0.token, text: g.chat.tokenizer.decode([TokenID($0.token)]), logProbability: $0.logProbability)
         }
+        emit(.token(TokenEvent(index: index, id: token, text: text, phase: eventPhase, origin: origin,
+                               logProbability: sampled?.logProbability, alternatives: alternatives,
+                               routing: model.lastRouting)))
+        index += 1
+    }
 
-        mutating func sample(_ suppressed: Set<Int>) -> Int {
-            let logits = g.model.logits
-            let r = sampler!.sample(logits, suppressed: suppressed)
-            pendingSample = r
-            return r.token
-        }
+    private func enter(_ p: Phase) {
+        guard p != phase else { return }
+        phase = p
+        emit(.phase(p))
+    }
 
-        var pendingSample: SampledToken?
+    private func emitStats() {
+        stats.elapsed = now() - start
+        emit(.stats(stats))
+    }
 
-        func isEndOfTurn(_ token: Int) -> Bool { g.chat.endOfGeneration.contains(TokenID(token)) }
-
-        mutating func injectEnd(_ end: TokenID) throws {
-            let (before, after) = g.settings.endStyle.around
-            try inject(g.tokenizer.encodeUserText(before).map(Int.init))
-            try feed(Int(end), origin: .injected)
-            try inject(g.tokenizer.encodeUserText(after).map(Int.init))
-            endRequested = false
-        }
-
-        mutating func inject(_ tokens: [Int]) throws {
-            for t in tokens {
-                if generated >= g.settings.maxTokens { return }
-                try feed(t, origin: .injected)
-            }
-        }
-
-        /// Feeds one token to the model, updates phase and counts, and emits its event.
-        mutating func feed(_ token: Int, origin: TokenOrigin) throws {
-            try g.model.evaluate([token])
-            sampler?.accept(token)
-            generated += 1
-            let id = TokenID(token)
-            var text = ""
-            var eventPhase = phase
-            if phase == .prompt {
-                // The first output token decides: `<think>` opens thinking, anything else answers.
-                if id == g.chat.thinkStart {
-                    enter(.thinking)
-                    eventPhase = .thinking
-                } else {
-                    enter(.answer)
-                    eventPhase = .answer
-                }
-            }
-            if id == g.chat.thinkStart || id == g.chat.thinkEnd {
-                if id == g.chat.thinkEnd, phase == .thinking {
-                    text = decoder.finish()
-                    enter(.answer)
-                }
-            } else {
-                text = decoder.append(id)
-                switch phase {
-                case .thinking:
-                    thinking.tokens += 1
-                    stats.thinkingTokens += 1
-                case .answer:
-                    stats.answerTokens += 1
-                    if origin == .sampled && stats.timeToFirstAnswerToken == nil {
-                        stats.timeToFirstAnswerToken = now() - start
-                    }
-                default: break
-                }
-            }
-            if origin == .injected { stats.injectedTokens += 1 }
-            if !text.isEmpty { lastTextEndedLine = text.hasSuffix("\n") }
-            let sampled = origin == .sampled ? pendingSample : nil
-            let alternatives = (sampled?.alternatives ?? []).map {
-                TokenEvent.Alternative(id: $0.token, text: g.tokenizer.decode([TokenID($0.token)]), logProbability: $0.logProbability)
-            }
-            emit(.token(TokenEvent(index: index, id: token, text: text, phase: eventPhase, origin: origin,
-                                   logProbability: sampled?.logProbability, alternatives: alternatives,
-                                   routing: g.model.lastRouting)))
-            index += 1
-        }
-
-        mutating func enter(_ p: Phase) {
-            guard p != phase else { return }
-            phase = p
-            emit(.phase(p))
-        }
-
-        mutating func emitStats() {
-            stats.elapsed = now() - start
-            emit(.stats(stats))
-        }
-
-        mutating func finish(_ reason: FinishReason) -> FinishReason {
-            stats.elapsed = now() - start
-            phase = .done
-            emit(.phase(.done))
-            emit(.finished(reason, stats))
-            return reason
-        }
+    private func finish(_ reason: FinishReason) -> FinishReason {
+        stats.elapsed = now() - start
+        finished = reason
+        phase = .done
+        emit(.phase(.done))
+        emit(.finished(reason, stats))
+        return reason
     }
 }
 

@@ -152,6 +152,15 @@ public final class Sampler {
         penalized = [Float](repeating: 0, count: vocabularySize)
     }
 
+    /// An independent sampler in the same state (same random stream position, same history), so
+    /// a forked generation continues exactly as the original would.
+    public func copy() -> Sampler {
+        let c = try! Sampler(parameters, vocabularySize: penalized.count)
+        c.rng = rng
+        c.recent = recent
+        return c
+    }
+
     /// Tokens that the penalties count (the prompt, then every accepted token).
     public func accept(_ token: Int) {
         guard parameters.penaltyWindow > 0 else { return }
