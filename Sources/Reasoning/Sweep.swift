@@ -1,0 +1,136 @@
+import Engine
+import Tokenizer
+
+/// The ways a sweep can limit thinking.
+public enum SweepMode: String, CaseIterable, Sendable {
+    /// Budget forcing with a cap; all budgets of a problem share one thinking run (`BudgetSweep`).
+    case cap
+    /// s1's exact(n): minimum and cap n, with "Wait".
+    case exact
+    case noThink = "no-think"
+    /// s1's token-conditional prompt ("Think for up to N tokens."), without forcing.
+    case promptToken = "prompt-token"
+    /// s1's step-conditional prompt, without forcing.
+    case promptStep = "prompt-step"
+    /// s1's class-conditional prompts (short, long), without forcing.
+    case promptClass = "prompt-class"
+}
+
+/// Accuracy against thinking budget over a set of tasks.
+public struct Sweep {
+    public var chat: ChatFormat
+    /// A fresh model state for each independent run.
+    public var makeModel: () -> LanguageModel
+    public var base: GenerationSettings
+    public var thinkingSampling: SamplingParameters
+    public var answerOnlySampling: SamplingParameters
+    public var budgets: [Int?]
+    public var modes: [SweepMode]
+    public var samples: Int
+
+    public init(chat: ChatFormat, makeModel: @escaping () -> LanguageModel, base: GenerationSettings,
+                thinkingSampling: SamplingParameters, answerOnlySampling: SamplingParameters,
+                budgets: [Int?], modes: [SweepMode], samples: Int) {
+        self.chat = chat
+        self.makeModel = makeModel
+        self.base = base
+        self.thinkingSampling = thinkingSampling
+        self.answerOnlySampling = answerOnlySampling
+        self.budgets = budgets
+        self.modes = modes
+        self.samples = samples
+    }
+
+    /// (problem, sample, mode) units of work, for progress reporting.
+    public func runCount(tasks: Int) -> Int { tasks * samples * modes.count }
+
+    /// Runs every task under every mode and returns one cell per (mode, budget), in first-seen order.
+    public func run(_ tasks: [SweepTask], progress: (Int) -> Void = { _ in }) -> [SweepCell] {
+        var cells: [String: SweepCell] = [:]
+        var order: [String] = []
+        var done = 0
+        for mode in modes {
+            for task in tasks {
+                for s in 0..<samples {
+                    for r in results(mode: mode, task: task, sample: s) {
+                        let key = r.mode + "|" + (r.budget.map(String.init) ?? "inf")
+                        if cells[key] == nil {
+                            cells[key] = SweepCell(mode: r.mode, budget: r.budget)
+                            order.append(key)
+                        }
+                        cells[key]!.runs += 1
+                        cells[key]!.correct += r.correct ? 1 : 0
+                        cells[key]!.thinkingTokens += r.sampledThinking
+                        cells[key]!.withinBudget += (r.budget.map { r.sampledThinking <= $0 } ?? true) ? 1 : 0
+                    }
+                    done += 1
+                    progress(done)
+                }
+            }
+        }
+        return order.map { cells[$0]! }
+    }
+
+    struct Result {
+        var mode: String
+        var budget: Int?
+        var correct: Bool
+        var sampledThinking: Int
+    }
+
+    func settings(_ policy: any BudgetPolicy, thinking: Bool, sample: Int) -> GenerationSettings {
+        var s = base
+        s.policy = policy
+        s.sampling = thinking ? thinkingSampling : answerOnlySampling
+        s.sampling.seed = s.sampling.seed &+ UInt64(sample) &* 0x9E37_79B9
+        return s
+    }
+
+    func prompt(_ task: SweepTask, text: String? = nil, thinking: Bool = true) -> [TokenID] {
+        var messages: [ChatMessage] = []
+        if let s = task.system { messages.append(.system(s)) }
+        messages.append(.user(text ?? task.prompt))
+        return chat.render(messages, enableThinking: thinking)
+    }
+
+    func single(_ task: SweepTask, mode: String, budget: Int?, policy: any BudgetPolicy, thinking: Bool = true,
+                text: String? = nil, sample: Int) -> Result {
+        var tokens: [TokenEvent] = []
+        Generator(model: makeModel(), chat: chat, settings: settings(policy, thinking: thinking, sample: sample))
+            .run(prompt: prompt(task, text: text, thinking: thinking)) { if case .token(let t) = $0 { tokens.append(t) } }
+        return result(task, mode: mode, budget: budget, tokens: tokens)
+    }
+
+    func result(_ task: SweepTask, mode: String, budget: Int?, tokens: [TokenEvent]) -> Result {
+        let answer = tokens.filter { $0.phase == .answer }.map(\.text).joined()
+        let sampled = tokens.filter { $0.phase == .thinking && $0.origin == .sampled && !$0.text.isEmpty }.count
+        return Result(mode: mode, budget: budget, correct: task.isCorrect(answer), sampledThinking: sampled)
+    }
+
+    func results(mode: SweepMode, task: SweepTask, sample: Int) -> [Result] {
+        switch mode {
+        case .cap:
+            let g = Generator(model: makeModel(), chat: chat, settings: settings(Unlimited(), thinking: true, sample: sample))
+            return BudgetSweep.run(g, prompt: prompt(task), budgets: budgets).map {
+                result(task, mode: mode.rawValue, budget: $0.budget, tokens: $0.tokens)
+            }
+        case .exact:
+            return budgets.map { b in
+                single(task, mode: mode.rawValue, budget: b, policy: b.map { Minimum.exact($0) } ?? Unlimited(), sample: sample)
+            }
+        case .noThink:
+            return [single(task, mode: mode.rawValue, budget: 0, policy: Unlimited(), thinking: false, sample: sample)]
+        case .promptToken, .promptStep:
+            let control: PromptControl = mode == .promptToken ? .token : .step
+            return budgets.compactMap { $0 }.map { b in
+                single(task, mode: mode.rawValue, budget: b, policy: Unlimited(),
+                       text: control.apply(to: task.prompt, budget: b), sample: sample)
+            }
+        case .promptClass:
+            return [PromptControl.short, .long].map { c in
+                single(task, mode: "prompt-\(c.rawValue)", budget: nil, policy: Unlimited(),
+                       text: c.apply(to: task.prompt, budget: nil), sample: sample)
+            }
+        }
+    }
+}
