@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags),
@@ -20,11 +21,17 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "CKernels"]),
         .target(name: "Reasoning", dependencies: ["Engine", "Tokenizer"]),
+        .target(name: "EmbeddedModel", resources: [.copy("thinkscope-demo.gguf")]),
         .target(name: "ModelFactory", dependencies: ["Engine", "Tokenizer", "GGUF", "CKernels"]),
+        // Optimised in debug builds too: the UI must answer keys within 50 ms under `swift run`.
+        .target(name: "Inspector", dependencies: ["Reasoning", "Tokenizer", "Engine", .product(name: "Yams", package: "Yams")],
+                swiftSettings: [.unsafeFlags(["-O"])]),
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .target(name: "CursesTerminal", dependencies: ["CNCurses", "Inspector"]),
         .executableTarget(
             name: "thinkscope",
             dependencies: [
-                "GGUF", "Tokenizer", "Engine", "Reasoning", "ModelFactory",
+                "GGUF", "Tokenizer", "Engine", "Reasoning", "ModelFactory", "EmbeddedModel", "Inspector", "CursesTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,7 +39,9 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
-        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
         .testTarget(name: "CLITests", dependencies: ["thinkscope"]),
+        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Reasoning", "Tokenizer", "Engine", "ModelFactory", "thinkscope"],
+                    exclude: ["Snapshots"]),
     ]
 )

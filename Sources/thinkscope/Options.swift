@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddedModel
 import Engine
 import Foundation
 import GGUF

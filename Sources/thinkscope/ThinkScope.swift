@@ -5,7 +5,8 @@ struct ThinkScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "thinkscope",
         abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing.",
-        subcommands: [RunCommand.self, InfoCommand.self, TokenizeCommand.self, LogitsCommand.self, BenchCommand.self,
-                      RandomModelCommand.self]
+        subcommands: [TUICommand.self, RunCommand.self, InfoCommand.self, TokenizeCommand.self, LogitsCommand.self, BenchCommand.self,
+                      SweepCommand.self, RandomModelCommand.self, ReplayCommand.self],
+        defaultSubcommand: TUICommand.self
     )
 }

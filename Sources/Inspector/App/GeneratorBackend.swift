@@ -1,0 +1,139 @@
+import Dispatch
+import Engine
+import Foundation
+import Reasoning
+import Synchronization
+import Tokenizer
+
+/// Runs the generation loop on a serial background queue; events go to `queue`, live commands
+/// go through the run's `ReasoningControl`. The model can be loaded on that queue too, so the UI
+/// opens at once; a run asked for during the load starts when it is done.
+///
+/// Thread safety: `model`, `chat`, `cached` and `runs` are touched only on `work` (one job at a
+/// time); the UI thread reaches the running generation only through `control`, which is locked.
+public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
+    public struct Options: Sendable {
+        public var thinkingSampling: SamplingParameters = .qwenThinking
+        public var answerSampling: SamplingParameters = .qwenNonThinking
+        public var maxTokens = 4096
+        public var grace = 0
+        /// Start the reply inside a think block (prefill `<think>\n`), for models that skip thinking.
+        public var prefillThink = false
+        public init() {}
+    }
+
+    /// What a background load produces.
+    public struct Loaded {
+        public var model: LanguageModel
+        public var chat: ChatFormat
+        public var summary: ModelSummary
+        public init(model: LanguageModel, chat: ChatFormat, summary: ModelSummary) {
+            self.model = model
+            self.chat = chat
+            self.summary = summary
+        }
+    }
+
+    private var model: LanguageModel?
+    private var chat: ChatFormat?
+    private var loadError: String?
+    let options: Options
+    let queue: EventQueue
+    private let work = DispatchQueue(label: "thinkscope.generation")
+    private let control = Mutex<ReasoningControl?>(nil)
+    /// Token ids the model has evaluated, for prefix reuse.
+    private var cached: [Int] = []
+    private var runs: UInt64 = 0
+
+    public init(model: LanguageModel, chat: ChatFormat, options: Options, queue: EventQueue) {
+        self.model = model
+        self.chat = chat
+        self.options = options
+        self.queue = queue
+    }
+
+    /// Loads the model on the generation queue; the UI hears `.modelLoaded` or `.modelFailed`.
+    public init(options: Options, queue: EventQueue, load: @escaping @Sendable () throws -> Loaded) {
+        self.options = options
+        self.queue = queue
+        work.async { [self] in
+            do {
+                let loaded = try load()
+                model = loaded.model
+                chat = loaded.chat
+                queue.push(action: .modelLoaded(loaded.summary))
+            } catch {
+                loadError = "\(error)"
+                queue.push(action: .modelFailed("The model could not be loaded: \(error)"))
+            }
+        }
+    }
+
+    public func perform(_ effect: Effect) {
+        switch effect {
+        case .startRun(let request): start(request)
+        case .setBudget(let b): control.withLock { $0?.setBudget(b) }
+        case .endThinking: control.withLock { $0?.endThinkingNow() }
+        case .stop, .quit: control.withLock { $0?.stop() }
+        case .resetConversation: break  // the next prompt shares no prefix with the old one
+        }
+    }
+
+    /// The prompt ids for a request (the chat format, plus `<think>\n` when prefilling thinking).
+    static func promptTokens(for request: RunRequest, model: LanguageModel, chat: ChatFormat, prefillThink: Bool) -> [TokenID] {
+        var ids = chat.render(request.messages, enableThinking: request.thinking)
+        if prefillThink && request.thinking, let start = chat.thinkStart,
+           !Generator(model: model, chat: chat, settings: GenerationSettings()).promptOpensThinking(ids) {
+            ids.append(start)
+            ids += chat.tokenizer.encodeUserText("\n")
+        }
+        return ids
+    }
+
+    func start(_ request: RunRequest) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        var settings = GenerationSettings()
+        settings.policy = request.thinking ? request.policy : Unlimited()
+        settings.endStyle = request.endStyle
+        settings.grace = options.grace
+        settings.maxTokens = options.maxTokens
+        var sampling = request.thinking ? options.thinkingSampling : options.answerSampling
+        sampling.seed &+= runs
+        runs += 1
+        settings.sampling = sampling
+        work.async { [self, settings] in
+            guard let model, let chat else {
+                queue.push(.error(loadError ?? "no model"))
+                queue.push(.finished(.stopped, GenerationStats()))
+                return
+            }
+            let prompt = Self.promptTokens(for: request, model: model, chat: chat, prefillThink: options.prefillThink).map(Int.init)
+            var reuse = 0
+            if let m = model as? RewindableModel {
+                while reuse < min(cached.count, prompt.count - 1, m.position) && cached[reuse] == prompt[reuse] { reuse += 1 }
+                m.rewind(to: reuse)
+            } else if model.position > 0 {
+                queue.push(.error("this model cannot rewind; start a new conversation"))
+                queue.push(.finished(.stopped, GenerationStats()))
+                return
+            }
+            let generator = Generator(model: model, chat: chat, settings: settings)
+            var fed = Array(prompt[..<reuse])
+            fed += prompt[reuse...]
+            generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
+                if case .token(let t) = event { fed.append(t.id) }
+                self.queue.push(event)
+            }
+            cached = fed
+        }
+    }
+
+    public func shutdown() {
+        control.withLock { $0?.stop() }
+        // Wait for the current token to finish, but never hang the exit on a long prefill or load.
+        let done = DispatchSemaphore(value: 0)
+        work.async { done.signal() }
+        _ = done.wait(timeout: .now() + 2)
+    }
+}

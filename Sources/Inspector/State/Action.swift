@@ -1,0 +1,75 @@
+import Reasoning
+import Tokenizer
+
+/// Everything that can happen to the inspector.
+public enum Action: Sendable {
+    case key(Key)
+    /// Text pasted at once (bracketed paste).
+    case paste(String)
+    case mouse(MouseEvent)
+    case resize(width: Int, height: Int)
+    case engine(ReasoningEvent)
+    /// The clock, in seconds (monotonic).
+    case tick(Double)
+    /// The model finished loading in the background.
+    case modelLoaded(ModelSummary)
+    case modelFailed(String)
+}
+
+/// What to start: the conversation so far plus the new prompt, and the budget settings.
+public struct RunRequest: Sendable, Equatable {
+    public var messages: [ChatMessage]
+    /// Whether this turn thinks (the slider, unless `/think` or `/no_think` says otherwise).
+    public var thinking: Bool
+    /// Thinking budget (nil = unlimited).
+    public var limit: Int?
+    public var mode: BudgetMode
+    public var endStyle: EndStyle
+
+    public init(messages: [ChatMessage], thinking: Bool, limit: Int?, mode: BudgetMode, endStyle: EndStyle) {
+        self.messages = messages
+        self.thinking = thinking
+        self.limit = limit
+        self.mode = mode
+        self.endStyle = endStyle
+    }
+
+    /// The budget policy for the generation loop.
+    public var policy: any BudgetPolicy {
+        guard let n = limit else { return Unlimited() }
+        return mode == .exact ? Minimum.exact(n) : Cap(n)
+    }
+}
+
+/// What the reducer asks the outside world to do.
+public enum Effect: Sendable, Equatable {
+    case startRun(RunRequest)
+    /// Change the live thinking budget (nil = unlimited; lower than spent ends thinking now).
+    case setBudget(Int?)
+    case endThinking
+    case stop
+    /// Forget the conversation (the engine may drop its cache).
+    case resetConversation
+    case quit
+}
+
+/// `/think` and `/no_think` in user text switch thinking per turn; the most recent one wins.
+public enum ThinkSwitch {
+    public static func resolve(_ userTexts: [String], default on: Bool) -> Bool {
+        for text in userTexts.reversed() {
+            let think = text.range(of: "/think", options: .backwards)
+            let noThink = text.range(of: "/no_think", options: .backwards)
+            switch (think, noThink) {
+            case (nil, nil): continue
+            case (_?, nil): return true
+            case (nil, _?): return false
+            case (let a?, let b?): return a.lowerBound > b.lowerBound
+            }
+        }
+        return on
+    }
+}
+
+#if canImport(Foundation)
+import Foundation
+#endif

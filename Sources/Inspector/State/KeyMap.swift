@@ -1,0 +1,151 @@
+/// Everything a key can do.
+public enum Command: String, CaseIterable, Sendable {
+    case help, quit, interrupt, escape, redraw
+    case focusNext, focusPrevious, focusThinking, focusAnswer, focusHeatmap, focusPrompt
+    case run, examplePrevious, exampleNext
+    case budgetDown, budgetUp, toggleThink, toggleBudgetMode, cycleEndStyle, endThinkingNow, stop
+    case scrollUp, scrollDown, pageUp, pageDown, top, bottom
+    case heatmapNextView, heatmapPreviousView, heatmapLeft, heatmapRight, heatmapUp, heatmapDown, heatmapFit, heatmapScale
+    case zoom, tokenCursor, cursorLeft, cursorRight, cursorUp, cursorDown, cursorFirst, cursorLast
+    case newConversation
+}
+
+/// Where a binding applies. The reducer tries the scopes in the order of `InspectorState.activeScopes`.
+public enum KeyScope: String, Sendable, CaseIterable {
+    /// Help overlay open.
+    case help
+    /// Token cursor active.
+    case cursor
+    /// Editing the prompt.
+    case prompt
+    /// The heatmap pane has focus.
+    case heatmap
+    /// The thinking or answer pane has focus.
+    case panes
+    /// Any pane has focus (not the prompt).
+    case view
+    /// Always.
+    case global
+
+    var title: String {
+        switch self {
+        case .help: return "Help"
+        case .cursor: return "Token cursor (c)"
+        case .prompt: return "Prompt line"
+        case .heatmap: return "Heatmap pane (3)"
+        case .panes: return "Thinking / answer panes (1, 2)"
+        case .view: return "Panes (after Esc or Tab)"
+        case .global: return "Everywhere"
+        }
+    }
+}
+
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    public var command: Command
+    public var scope: KeyScope
+    public var help: String
+
+    public init(_ keys: [Key], _ command: Command, _ scope: KeyScope, _ help: String) {
+        self.keys = keys
+        self.command = command
+        self.scope = scope
+        self.help = help
+    }
+}
+
+/// The key bindings, as data: the reducer looks keys up here and the help overlay lists them.
+/// Conventions follow btop / htop / k9s / lazygit: `?` help, `q` quit, Tab focus, digits jump to
+/// panes, arrows or hjkl move, `[` `]` budget, Esc backs out or stops generation.
+public struct KeyMap: Sendable {
+    public var bindings: [KeyBinding]
+
+    public init(_ bindings: [KeyBinding]) { self.bindings = bindings }
+
+    public func command(for key: Key, in scopes: [KeyScope]) -> Command? {
+        for scope in scopes {
+            if let b = bindings.first(where: { $0.scope == scope && $0.keys.contains(key) }) { return b.command }
+        }
+        return nil
+    }
+
+    public static let standard = KeyMap([
+        // Help overlay
+        KeyBinding([.char("?"), .function(1), .escape, .char("q")], .help, .help, "close help"),
+        KeyBinding([.up, .char("k")], .scrollUp, .help, "scroll help"),
+        KeyBinding([.down, .char("j")], .scrollDown, .help, "scroll help"),
+        KeyBinding([.pageUp], .pageUp, .help, "page up"),
+        KeyBinding([.pageDown, .char(" ")], .pageDown, .help, "page down"),
+
+        // Token cursor
+        KeyBinding([.left, .char("h")], .cursorLeft, .cursor, "previous token"),
+        KeyBinding([.right, .char("l")], .cursorRight, .cursor, "next token"),
+        KeyBinding([.up, .char("k")], .cursorUp, .cursor, "token on the line above"),
+        KeyBinding([.down, .char("j")], .cursorDown, .cursor, "token on the line below"),
+        KeyBinding([.home, .char("g")], .cursorFirst, .cursor, "first token of the pane"),
+        KeyBinding([.end, .char("G")], .cursorLast, .cursor, "last token of the pane"),
+        KeyBinding([.char("c"), .escape], .tokenCursor, .cursor, "leave the token cursor"),
+
+        // Prompt line
+        KeyBinding([.enter], .run, .prompt, "run the prompt (or the highlighted example)"),
+        KeyBinding([.up], .examplePrevious, .prompt, "previous example prompt (when empty)"),
+        KeyBinding([.down], .exampleNext, .prompt, "next example prompt (when empty)"),
+        KeyBinding([.ctrl("d")], .quit, .prompt, "quit (when the prompt is empty)"),
+
+        // Heatmap
+        KeyBinding([.left, .char("h")], .heatmapLeft, .heatmap, "scroll experts left"),
+        KeyBinding([.right, .char("l")], .heatmapRight, .heatmap, "scroll experts right"),
+        KeyBinding([.up, .char("k")], .heatmapUp, .heatmap, "scroll layers up"),
+        KeyBinding([.down, .char("j")], .heatmapDown, .heatmap, "scroll layers down"),
+        KeyBinding([.char("f")], .heatmapFit, .heatmap, "fit experts to the width / one column each"),
+        KeyBinding([.char("s")], .heatmapScale, .heatmap, "colour scale: sqrt, log, linear"),
+
+        // Thinking / answer panes
+        KeyBinding([.left], .budgetDown, .panes, "budget down"),
+        KeyBinding([.right], .budgetUp, .panes, "budget up"),
+        KeyBinding([.up, .char("k")], .scrollUp, .panes, "scroll up (stops following)"),
+        KeyBinding([.down, .char("j")], .scrollDown, .panes, "scroll down"),
+        KeyBinding([.home, .char("g")], .top, .panes, "top"),
+        KeyBinding([.end, .char("G")], .bottom, .panes, "bottom, and follow new text"),
+        KeyBinding([.char("c")], .tokenCursor, .panes, "token cursor: inspect tokens"),
+
+        // Any pane
+        KeyBinding([.char("?")], .help, .view, "this help"),
+        KeyBinding([.char("q")], .quit, .view, "quit"),
+        KeyBinding([.char("["), .char("-")], .budgetDown, .view, "budget down (no-think … 32k, unlimited)"),
+        KeyBinding([.char("]"), .char("+"), .char("=")], .budgetUp, .view, "budget up"),
+        KeyBinding([.char("t")], .toggleThink, .view, "think / no-think"),
+        KeyBinding([.char("m")], .toggleBudgetMode, .view, "budget mode: cap / exact (s1 \"Wait\")"),
+        KeyBinding([.char("e")], .cycleEndStyle, .view, "end style: Qwen phrase / bare </think>"),
+        KeyBinding([.char("x")], .endThinkingNow, .view, "end thinking now"),
+        KeyBinding([.char("S")], .stop, .view, "stop generation"),
+        KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
+        KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),
+        KeyBinding([.char("3")], .focusHeatmap, .view, "focus the heatmap"),
+        KeyBinding([.char("i"), .char("/"), .enter], .focusPrompt, .view, "type a prompt"),
+        KeyBinding([.char("v")], .heatmapNextView, .view, "heatmap view: run, thinking, answer, thinking−answer, token"),
+        KeyBinding([.char("V")], .heatmapPreviousView, .view, "previous heatmap view"),
+        KeyBinding([.char("z")], .zoom, .view, "zoom the focused pane"),
+        KeyBinding([.char("n")], .newConversation, .view, "new conversation"),
+        KeyBinding([.pageUp], .pageUp, .view, "page up"),
+        KeyBinding([.pageDown, .char(" ")], .pageDown, .view, "page down"),
+
+        // Everywhere
+        KeyBinding([.function(1)], .help, .global, "help"),
+        KeyBinding([.tab], .focusNext, .global, "next pane"),
+        KeyBinding([.backTab], .focusPrevious, .global, "previous pane"),
+        KeyBinding([.escape], .escape, .global, "stop generation / close / leave the prompt"),
+        KeyBinding([.ctrl("c")], .interrupt, .global, "stop generation; quit when idle"),
+        KeyBinding([.ctrl("n")], .newConversation, .global, "new conversation"),
+        KeyBinding([.ctrl("l")], .redraw, .global, "redraw the screen"),
+    ])
+
+    /// Line-editing keys of the prompt (handled by the editor, listed in the help).
+    public static let editingHelp: [(String, String)] = [
+        ("←/→, Ctrl-←/→", "move by character / word"),
+        ("Home/End, Ctrl-A/E", "start / end of the line"),
+        ("Backspace, Delete", "delete a character"),
+        ("Ctrl-W, Ctrl-U, Ctrl-K", "delete word / to start / to end"),
+        ("? (empty prompt)", "help"),
+    ]
+}

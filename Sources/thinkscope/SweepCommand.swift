@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Reasoning
+import Tokenizer
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Accuracy against thinking budget over a task file, with s1's Control / Scaling / Performance.",
+        discussion: """
+        Modes: cap (budget forcing; all budgets of a problem share one thinking run, forked at each \
+        budget), exact (s1 min+max forcing with "Wait"), no-think, prompt-token / prompt-step \
+        (s1's token- and step-conditional prompts, no forcing), prompt-class (short and long prompts). \
+        Task files are JSON Lines: {"prompt": "...", "answer": "42", "extract": "last-number"} (docs/TASK_FORMAT.md).
+        """
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Task file (JSON Lines).") var tasks: String
+    @Option(help: "Comma-separated budgets; inf = unlimited.") var budgets: String = "0,16,32,64,128,inf"
+    @Option(help: "Comma-separated modes.") var modes: String = "cap,no-think"
+    @Option(help: "Samples per problem.") var samples: Int = 1
+    @Option(help: "End style for forced ends: qwen or bare.") var endStyle: String = "qwen"
+    @Option(help: "Generated tokens at most per run.") var maxTokens: Int = 1024
+    @OptionGroup var sampling: SamplingOptions
+    @Flag(help: "Print the table as JSON.") var json = false
+    @Flag(help: "Print the table as CSV.") var csv = false
+
+    func parsedBudgets() throws -> [Int?] {
+        try budgets.split(separator: ",").map { part in
+            let s = part.trimmingCharacters(in: .whitespaces)
+            if s == "inf" || s == "unlimited" { return nil }
+            guard let v = Int(s), v >= 0 else { throw ValidationError("--budgets: '\(s)' is not a budget (0 or more, or inf)") }
+            return v
+        }
+    }
+
+    func parsedModes() throws -> [SweepMode] {
+        try modes.split(separator: ",").map { part in
+            let s = part.trimmingCharacters(in: .whitespaces)
+            guard let m = SweepMode(rawValue: s) else {
+                throw ValidationError("--modes: unknown mode '\(s)'; expected \(SweepMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return m
+        }
+    }
+
+    func validate() throws {
+        _ = try parsedBudgets()
+        _ = try parsedModes()
+        guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
+        guard EndStyle(rawValue: endStyle) != nil else { throw ValidationError("--end-style must be qwen or bare") }
+        guard !(json && csv) else { throw ValidationError("give at most one of --json and --csv") }
+        try sampling.check()
+    }
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        guard loaded.chat.thinking.supportsThinking else {
+            throw CLIError("this model has no think tokens; a thinking-budget sweep needs a thinking model")
+        }
+        let (problems, malformed) = try TaskFile.load(path: tasks)
+        for p in malformed { err("skipped \(p)\n") }
+        guard !problems.isEmpty else { throw CLIError("\(tasks): no usable tasks") }
+        var base = GenerationSettings()
+        base.endStyle = EndStyle(rawValue: endStyle)!
+        base.maxTokens = maxTokens
+        let sweep = Sweep(chat: loaded.chat, makeModel: { loaded.languageModel() }, base: base,
+                          thinkingSampling: sampling.parameters(thinking: true),
+                          answerOnlySampling: sampling.parameters(thinking: false),
+                          budgets: try parsedBudgets(), modes: try parsedModes(), samples: samples)
+        let progress = ProgressBar(total: sweep.runCount(tasks: problems.count))
+        let table = sweep.run(problems) { progress.update($0) }
+        progress.finish()
+        let modeNames = table.map(\.mode).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let summaries = modeNames.map { m in SweepSummary(mode: m, cells: table.filter { $0.mode == m }) }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            struct Report: Encodable { var cells: [SweepCell]; var summaries: [SweepSummary] }
+            out(String(decoding: try enc.encode(Report(cells: table, summaries: summaries)), as: UTF8.self) + "\n")
+        } else if csv {
+            out("mode,budget,runs,accuracy,mean_thinking_tokens,control\n")
+            for c in table {
+                out("\(c.mode),\(c.budget.map(String.init) ?? "inf"),\(c.runs),\(c.accuracy),\(c.meanThinkingTokens),\(c.control)\n")
+            }
+        } else {
+            out(SweepChart.render(cells: table, summaries: summaries))
+        }
+    }
+}
+
+/// The sweep as text: per mode, accuracy bars against mean thinking tokens, then s1's metrics.
+enum SweepChart {
+    static func render(cells: [SweepCell], summaries: [SweepSummary]) -> String {
+        var s = "mode          budget  runs  thinking  accuracy\n"
+        for c in cells {
+            let filled = Int((c.accuracy * 30).rounded())
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: 30 - filled)
+            s += c.mode.padding(toLength: 13, withPad: " ", startingAt: 0)
+                + (c.budget.map(String.init) ?? "inf").leftPad(7) + String(c.runs).leftPad(6)
+                + String(format: "%10.1f", c.meanThinkingTokens) + "  " + bar + String(format: " %5.1f%%", c.accuracy * 100) + "\n"
+        }
+        s += "\nmode          control  scaling (pts/100 tok)  performance\n"
+        for m in summaries {
+            s += m.mode.padding(toLength: 13, withPad: " ", startingAt: 0)
+                + String(format: "%7.0f%%", m.control * 100)
+                + (m.scaling.map { String(format: "%23.2f", $0) } ?? "                      –")
+                + String(format: "%12.1f%%", m.performance * 100) + "\n"
+        }
+        return s
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { String(repeating: " ", count: max(0, n - count)) + self }
+}
+
+/// A progress bar on stderr (only when stderr is a terminal).
+final class ProgressBar {
+    let total: Int
+    let enabled = isatty(STDERR_FILENO) != 0
+
+    init(total: Int) { self.total = total }
+
+    func update(_ done: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 30, filled = done * width / total
+        err("\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] \(done)/\(total) ")
+    }
+
+    func finish() { if enabled { err("\r" + String(repeating: " ", count: 50) + "\r") } }
+}

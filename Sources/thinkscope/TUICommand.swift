@@ -1,0 +1,81 @@
+import ArgumentParser
+import EmbeddedModel
+import CursesTerminal
+import Foundation
+import Inspector
+import Reasoning
+
+struct TUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui",
+        abstract: "Open the inspector (the default): thinking and answer panes, live counts, a budget slider, expert heatmaps.",
+        discussion: "Keys: ? lists them all. Enter runs the prompt, Esc stops, [ and ] move the budget, Tab switches panes, q quits."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Theme: a name in themes/ (thinkscope-dark, thinkscope-light, high-contrast) or a base16 YAML file.")
+    var theme: String?
+    @Option(help: "Colours: truecolor, 256, 16 or none (default: detected; NO_COLOR turns them off).")
+    var color: ColorDepth?
+    @Flag(help: "Use the mouse: click panes and budget steps, scroll with the wheel.") var mouse = false
+    @Option(help: "Initial thinking budget in tokens (default: unlimited).") var budget: Int?
+    @Flag(help: "Start with thinking off.") var noThink = false
+    @Option(help: "How a forced end is written: qwen or bare.") var endStyle: String = "qwen"
+    @Option(help: "Generated tokens per reply at most.") var maxTokens: Int = 4096
+    @Flag(help: "Start each reply inside a think block (prefill <think>), for models that skip thinking.")
+    var prefillThink = false
+    @OptionGroup var sampling: SamplingOptions
+
+    func validate() throws {
+        try sampling.check()
+        if let b = budget, b < 0 { throw ValidationError("--budget must be 0 or more, got \(b)") }
+        guard EndStyle(rawValue: endStyle) != nil else {
+            throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
+        }
+        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+    }
+
+    func run() throws {
+        let theme = try InspectorRunner.loadTheme(self.theme)
+        var terminalOptions = CursesTerminal.Options()
+        terminalOptions.mouse = mouse
+        terminalOptions.colorDepth = color
+        let queue = EventQueue()
+
+        var slider = BudgetSlider(step: noThink ? .noThink : BudgetSlider.steps[BudgetSlider.index(for: budget)])
+        slider.endStyle = EndStyle(rawValue: endStyle)!
+
+        guard modelOptions.model != nil || EmbeddedModel.path != nil else {
+            let why = "This build has no embedded demo model yet. Start with: thinkscope tui --model FILE.gguf (a test model: thinkscope random-model --preset … --out m.gguf), or open a recorded run: thinkscope replay TRACE."
+            let summary = ModelSummary(name: "none", architecture: "none", layers: 0, experts: nil, thinks: false)
+            try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in
+                InspectorState(width: w, height: h, model: summary, mode: .noModel(why), theme: theme, colorDepth: depth)
+            }, backend: nil)
+            return
+        }
+        let path = modelOptions.model ?? EmbeddedModel.path!
+        guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        let name = modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
+        let (context, threads) = (modelOptions.context, modelOptions.threads)
+        var options = GeneratorBackend.Options()
+        options.thinkingSampling = sampling.parameters(thinking: true)
+        options.answerSampling = sampling.parameters(thinking: false)
+        options.maxTokens = maxTokens
+        options.prefillThink = prefillThink
+        // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
+        let backend = GeneratorBackend(options: options, queue: queue) {
+            let loaded = try LoadedModel(path: path, context: context, threads: threads)
+            let c = loaded.model.config
+            let summary = ModelSummary(name: name, architecture: c.architecture, layers: c.layerCount,
+                                       experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking)
+            return GeneratorBackend.Loaded(model: loaded.languageModel(), chat: loaded.chat, summary: summary)
+        }
+        try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in
+            let placeholder = ModelSummary(name: name, architecture: "", layers: 0, experts: nil)
+            var s = InspectorState(width: w, height: h, model: placeholder, mode: .live, theme: theme, colorDepth: depth)
+            s.modelLoading = true
+            s.slider = slider
+            return s
+        }, backend: backend)
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// Drives the real binary in tmux: type a prompt, watch thinking and the answer stream, move the
+/// budget, resize, quit, and check the terminal is given back. Runs on a private tmux server.
+@Suite(.serialized) struct EndToEndTests {
+    static let tmuxPath: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    static let binary: String = {
+        let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [dir, dir.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("thinkscope")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url.path }
+        }
+        return dir.appendingPathComponent("thinkscope").path
+    }()
+
+    /// One tmux server and session for a test, with files for the exit code and `stty -a`.
+    final class Session {
+        let socket = "thinkscope-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID())").path
+        var model: String { dir + "/moe.gguf" }
+        var stty: String { dir + "/stty.txt" }
+        var pidFile: String { dir + "/pid.txt" }
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let spec = #"{"architecture":"qwen3moe","experts":8,"expertsUsed":2,"expertFeedForward":64,"layers":4,"vocab":600}"#
+            _ = try run(EndToEndTests.binary, ["random-model", "--spec", spec, "--out", model])
+        }
+
+        deinit {
+            _ = try? tmux(["kill-server"])
+            try? FileManager.default.removeItem(atPath: dir)
+            let tmp = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
+            try? FileManager.default.removeItem(atPath: "\(tmp)/tmux-\(getuid())/\(socket)")
+        }
+
+        /// Runs a command and returns its output. It is spawned directly (posix_spawn + waitpid)
+        /// with a clean signal mask, as from a shell: the test runner's threads block signals, and
+        /// the tmux client that starts a server must be reaped reliably. The output goes through a
+        /// file, because the tmux server keeps inherited descriptors open.
+        @discardableResult
+        func run(_ exe: String, _ args: [String]) throws -> String {
+            let path = dir + "/out-\(UUID().uuidString).txt"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            var attr = posix_spawnattr_t()
+            posix_spawnattr_init(&attr)
+            defer { posix_spawnattr_destroy(&attr) }
+            var none = sigset_t()
+            sigemptyset(&none)
+            posix_spawnattr_setsigmask(&attr, &none)
+            var defaults = sigset_t()
+            sigfillset(&defaults)
+            posix_spawnattr_setsigdefault(&attr, &defaults)
+            posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            let argv: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) } + [nil]
+            defer { for a in argv { free(a) } }
+            var pid: pid_t = 0
+            let rc = posix_spawn(&pid, exe, &actions, &attr, argv, environ)
+            guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EINVAL) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        }
+
+        @discardableResult
+        func tmux(_ args: [String]) throws -> String {
+            try run(EndToEndTests.tmuxPath!, ["-L", socket, "-f", "/dev/null"] + args)
+        }
+
+        func start(_ args: String, width: Int = 100, height: Int = 30) throws {
+            let cmd = "sh -c 'echo $$ > \(pidFile); exec env -u NO_COLOR TERM=xterm-256color LANG=C.UTF-8 \(EndToEndTests.binary) \(args)'; "
+                + "echo EXITCODE=$?; stty -a > \(stty); sleep 60"
+            try tmux(["new-session", "-d", "-s", "e2e", "-x", "\(width)", "-y", "\(height)", cmd])
+        }
+
+        func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", "e2e"]) }
+
+        func keys(_ keys: String..., literal: Bool = false) throws {
+            try tmux(["send-keys", "-t", "e2e"] + (literal ? ["-l"] : []) + keys)
+        }
+
+        /// Waits until the screen satisfies `done`; returns the last screen either way.
+        @discardableResult
+        func wait(seconds: Double = 15, _ what: String, until done: (String) -> Bool,
+                  sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let end = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < end {
+                last = try screen()
+                if done(last) { return last }
+                usleep(20_000)
+            }
+            Issue.record("timed out waiting for \(what); the screen was:\n\(last)", sourceLocation: sourceLocation)
+            return last
+        }
+
+        func terminalRestored() -> Bool {
+            guard let s = try? String(contentsOfFile: stty, encoding: .utf8) else { return false }
+            let words = Set(s.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+            return words.contains("icanon") && words.contains("echo") && words.contains("icrnl")
+        }
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func promptThinkingAnswerBudgetResizeQuit() throws {
+        let s = try Session()
+        try s.start("tui --model \(s.model) --prefill-think --budget 16 --end-style bare --seed 11 --max-tokens 80")
+        let idle = try s.wait("the idle screen") { $0.contains("Type a prompt") }
+        #expect(idle.contains("Examples"))
+        #expect(idle.contains("Budget"))
+
+        try s.keys("Hello 你好", literal: true)
+        try s.wait("the prompt to be typed") { $0.contains("› Hello 你好") }
+        try s.keys("Enter")
+        let done = try s.wait("the run to finish") { $0.contains("✓ done") || $0.contains("■ token limit") }
+        #expect(done.contains("Thinking · 16 tok"), "16 thinking tokens (the budget)")
+        #expect(!done.contains("Answer · 0 tok"), "the answer streamed")
+        #expect(!done.contains("inj 0 ") && !done.contains("injected 0 "), "the end of thinking was injected")
+        #expect(done.contains("▀"), "the heatmap is drawn in colour")
+        #expect(done.contains("Experts · whole run"))
+        #expect(done.contains("› Hello 你好"))
+
+        try s.keys("]")
+        try s.wait("the budget to move to 32") { $0.contains("budget 16/32") }
+
+        try s.tmux(["resize-window", "-t", "e2e", "-x", "80", "-y", "24"])
+        let small = try s.wait("the 80×24 layout") { screen in
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return screen.contains("ThinkScope") && rows.count <= 25 && screen.contains("th 16")
+        }
+        #expect(small.contains("Thinking"))
+        try s.tmux(["resize-window", "-t", "e2e", "-x", "30", "-y", "8"])
+        try s.wait("the tiny layout") { $0.contains("ThinkScope") && $0.split(separator: "\n").allSatisfy { $0.count <= 30 } }
+        try s.tmux(["resize-window", "-t", "e2e", "-x", "100", "-y", "30"])
+        try s.wait("the 100×30 layout again") { $0.contains("budget 16/32") }
+
+        let t0 = Date()
+        try s.keys("?")
+        try s.wait("the help overlay") { $0.contains("Keys — Esc closes") }
+        // Through tmux and its capture round trips; the loop itself is measured in AppLoopTests.
+        #expect(Date().timeIntervalSince(t0) < 1.5)
+        try s.keys("Escape")
+        try s.wait("the help to close") { !$0.contains("Keys — Esc closes") }
+        try s.keys("q")
+        let after = try s.wait("the program to exit") { $0.contains("EXITCODE=") }
+        #expect(after.contains("EXITCODE=0"))
+        #expect(!after.contains("ThinkScope"), "the alternate screen was left")
+        try s.wait(seconds: 5, "stty output") { _ in FileManager.default.fileExists(atPath: s.stty) }
+        #expect(s.terminalRestored(), "terminal modes after exit: \((try? String(contentsOfFile: s.stty, encoding: .utf8)) ?? "none")")
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func sigtermRestoresTheTerminal() throws {
+        let s = try Session()
+        try s.start("tui --model \(s.model)")
+        try s.wait("the idle screen") { $0.contains("Type a prompt") }
+        let pid = try #require(Int32((try String(contentsOfFile: s.pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGTERM)
+        let after = try s.wait("the program to exit") { $0.contains("EXITCODE=") }
+        #expect(after.contains("EXITCODE=143"))
+        try s.wait(seconds: 5, "stty output") { _ in FileManager.default.fileExists(atPath: s.stty) }
+        #expect(s.terminalRestored())
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func aBadThemeIsAMessageNotACrash() throws {
+        let s = try Session()
+        let bad = s.dir + "/bad.yaml"
+        try "palette:\n  base00: \"nothex\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try s.start("tui --model \(s.model) --theme \(bad)")
+        let after = try s.wait("the error") { $0.contains("EXITCODE=") }
+        #expect(after.contains("palette.base00"))
+        #expect(after.contains("EXITCODE=1"))
+    }
+}

@@ -1,0 +1,49 @@
+@testable import Inspector
+import Testing
+
+/// Every screen size renders, down to nothing, in every state, without crashing.
+@Suite struct TinyTerminalTests {
+    static let sizes = [(20, 6), (0, 0), (1, 1), (2, 1), (5, 2), (12, 3), (19, 5), (30, 8), (39, 9), (40, 10),
+                        (10, 40), (200, 3), (69, 20), (70, 20)]
+
+    static func states(_ w: Int, _ h: Int) -> [InspectorState] {
+        var help = Scenario.doneState(w, h)
+        _ = reduce(&help, .key(.char("?")))
+        var cursor = Scenario.doneState(w, h)
+        _ = reduce(&cursor, .key(.char("1")))
+        _ = reduce(&cursor, .key(.char("c")))
+        var heat = Scenario.doneState(w, h)
+        _ = reduce(&heat, .key(.char("3")))
+        _ = reduce(&heat, .key(.char("z")))
+        var noColor = Scenario.answeringState(w, h, depth: .none)
+        _ = reduce(&noColor, .key(.char("v")))
+        return [Scenario.idle(w, h), Scenario.thinkingState(w, h), Scenario.answeringState(w, h), help, cursor, heat,
+                noColor, Scenario.doneState(w, h, model: dense)]
+    }
+
+    @Test(arguments: sizes)
+    func rendersWithoutCrashing(size: (Int, Int)) {
+        for s in Self.states(size.0, size.1) {
+            let b = render(s)
+            #expect(b.width == max(0, size.0) && b.height == max(0, size.1))
+            for row in b.rows { #expect(DisplayWidth.of(row) <= size.0) }
+        }
+    }
+
+    @Test func twentyBySixStillShowsTheEssentials() {
+        let text = render(Scenario.thinkingState(20, 6)).text
+        #expect(text.contains("ThinkScope"))
+    }
+
+    @Test func resizingThroughEverySizeMidGenerationKeepsWorking() {
+        var s = Scenario.thinkingState(80, 24)
+        var script = EventScript(index: s.tokens.count)
+        for (i, (w, h)) in [(160, 48), (3, 2), (0, 0), (45, 12), (100, 30), (20, 6), (80, 24)].enumerated() {
+            _ = reduce(&s, .resize(width: w, height: h))
+            _ = reduce(&s, script.token(" word\(i)", .thinking))
+            _ = render(s)
+        }
+        #expect(s.thinkingPane.text.wrapWidth == s.layout.thinkingText.width)
+        #expect(render(s).text.contains("word6"))
+    }
+}

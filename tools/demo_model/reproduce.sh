@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Train, export, evaluate and check the ThinkScope demo model end to end (about 1.5 hours on 2 cores).
+# Usage: tools/demo_model/reproduce.sh            (resumes training if runs/demo/ckpt.pt exists)
+set -euo pipefail
+cd "$(dirname "$0")"
+export OMP_WAIT_POLICY=PASSIVE
+RUN=runs/demo
+nice -n 19 python3 train.py --out "$RUN" --steps 3600 --minutes 90 --seed 1234 --threads 2
+python3 export_gguf.py --ckpt "$RUN/final.pt" --out ../../models/thinkscope-demo.gguf
+python3 evaluate.py --ckpt "$RUN/final.pt" --n 100 --out "$RUN/eval"
+python3 parity.py --ckpt "$RUN/final.pt" --gguf ../../models/thinkscope-demo.gguf --out ../../Tests/Fixtures/demo-parity.json
+python3 plots.py --run "$RUN" --out ../../docs/model-card

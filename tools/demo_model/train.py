@@ -1,0 +1,228 @@
+"""Train the ThinkScope demo model (PyTorch CPU).
+
+  python3 train.py --out runs/demo --minutes 60 --seed 1234         # train (resumes if a checkpoint exists)
+
+Writes runs/demo/{config.json, used_ids.json, ckpt.pt, train_log.csv}. Samples are generated on the fly
+from the seed (tasks.py + chat.py); held-out problems are never produced for training.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
+import qwen_vocab as qv  # noqa: E402
+from chat import build_sample, THINK, ANSWER, prompt_ids  # noqa: E402
+from model import Config, QwenMoE  # noqa: E402
+from tasks import make_problem, test_set, TASKS  # noqa: E402
+
+MAX_LEN = 384
+
+
+def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
+    """Token ids that occur in the data: sampled training and test text, all special tokens."""
+    rng = random.Random(seed ^ 0x5EED)
+    used = set(range(qv.N_BPE, qv.N_BPE + len(qv.SPECIAL_TOKENS)))
+    for i in range(n):
+        p = make_problem(rng, split="train" if i % 4 else "test")
+        for mode in ("check", "cut", "soft_nothink"):
+            used.update(build_sample(p, rng, mode).ids)
+        if p.bad_trace:
+            used.update(qv.encode("".join(s for s, _ in p.bad_trace + p.bad_fix)))
+    for p in test_set(seed + 1, 50):
+        used.update(prompt_ids(p.question))
+    used.update(qv.encode("Wait"))
+    return sorted(used)
+
+
+def batches(rng: random.Random, tokens_per_batch: int, pool: int = 12):
+    """Length-bucketed batches of fresh samples: (ids, targets, loss_mask, valid, phase, is_nothink)."""
+    while True:
+        samples = []
+        total = 0
+        while total < tokens_per_batch * pool:
+            s = build_sample(make_problem(rng), rng)
+            if len(s.ids) > MAX_LEN:
+                continue
+            samples.append(s)
+            total += len(s.ids)
+        samples.sort(key=lambda s: len(s.ids))
+        groups, cur, cur_max = [], [], 0
+        for s in samples:
+            m = max(cur_max, len(s.ids))
+            if cur and m * (len(cur) + 1) > tokens_per_batch:
+                groups.append(cur)
+                cur, m = [], len(s.ids)
+            cur.append(s)
+            cur_max = m
+        if cur:
+            groups.append(cur)
+        rng.shuffle(groups)
+        for g in groups:
+            T = max(len(s.ids) for s in g) - 1
+            B = len(g)
+            ids = torch.full((B, T), qv.ENDOFTEXT, dtype=torch.long)
+            tgt = torch.full((B, T), qv.ENDOFTEXT, dtype=torch.long)
+            lm = torch.zeros((B, T), dtype=torch.bool)
+            valid = torch.zeros((B, T), dtype=torch.bool)
+            phase = torch.zeros((B, T), dtype=torch.long)
+            for i, s in enumerate(g):
+                n = len(s.ids) - 1
+                ids[i, :n] = torch.tensor(s.ids[:-1])
+                tgt[i, :n] = torch.tensor(s.ids[1:])
+                lm[i, :n] = torch.tensor(s.mask[1:])
+                valid[i, :n] = True
+                phase[i, :n] = torch.tensor(s.phase[1:])
+            yield ids, tgt, lm, valid, phase
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=os.path.join(HERE, "runs", "demo"))
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--minutes", type=float, default=60.0, help="wall-clock training budget")
+    ap.add_argument("--steps", type=int, default=0, help="steps for the LR schedule; training ends at --steps or --minutes, whichever comes first")
+    ap.add_argument("--tokens-per-batch", type=int, default=8192)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
+    ap.add_argument("--unused-loss", type=float, default=1.0,
+                    help="weight of -log(1 - p(never-seen ids)) at every position (prompt and forced text too)")
+    ap.add_argument("--unused-loss-start", type=int, default=0, help="step from which that term is on")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--ckpt-minutes", type=float, default=4.0)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--experts", type=int, default=8)
+    ap.add_argument("--expert-ff", type=int, default=256)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.out, exist_ok=True)
+    ckpt_path = os.path.join(a.out, "ckpt.pt")
+    log_path = os.path.join(a.out, "train_log.csv")
+
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        cfg = Config(**ck["config"])
+        used = ck["used_ids"]
+        print(f"resuming at step {ck['step']}")
+    else:
+        ck = None
+        t0 = time.time()
+        used = collect_used_ids(a.seed)
+        print(f"{len(used)} used token ids ({time.time() - t0:.0f}s)")
+        cfg = Config(hidden=a.hidden, layers=a.layers, experts=a.experts, expert_ff=a.expert_ff, n_used=len(used))
+        with open(os.path.join(a.out, "used_ids.json"), "w") as f:
+            json.dump(used, f)
+        with open(os.path.join(a.out, "config.json"), "w") as f:
+            json.dump(cfg.to_dict(), f, indent=1)
+
+    torch.manual_seed(a.seed)
+    model = QwenMoE(cfg, used)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98), eps=1e-8)
+    step, elapsed, total_steps = 0, 0.0, a.steps
+    rng = random.Random(a.seed)
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, total_steps = ck["step"], ck["elapsed"], ck["total_steps"]
+        rng.setstate(ck["rng"])
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"config {cfg.to_dict()}  params {n_params}")
+
+    gen = batches(rng, a.tokens_per_batch)
+    new_log = not os.path.exists(log_path) or ck is None
+    logf = open(log_path, "w" if new_log else "a", newline="")
+    w = csv.writer(logf)
+    if new_log:
+        w.writerow(["step", "minutes", "tokens", "lr", "loss", "loss_think", "loss_answer", "aux",
+                    "unused_mass_mean", "unused_mass_max", "unused_mass_max_all_positions"])
+    warm = 200
+    last_ck = time.time()
+    t_start = time.time() - elapsed
+    tokens = ck["tokens"] if ck else 0
+    acc = {"loss": 0.0, "lt": 0.0, "la": 0.0, "aux": 0.0, "um": 0.0, "ux": 0.0, "ua": 0.0, "n": 0}
+    while True:
+        elapsed = time.time() - t_start
+        # the schedule runs on wall-clock time: progress = elapsed / budget (or steps, if --steps is given)
+        prog = elapsed / (a.minutes * 60)
+        if total_steps:
+            prog = max(prog, step / total_steps)
+        if prog >= 1.0:
+            break
+        lr = a.lr * min(1.0, (step + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        ids, tgt, lm, valid, phase = next(gen)
+        model.train()
+        loss, aux, uloss, st = model.forward_train(ids, tgt, lm, valid)
+        uw = a.unused_loss if step >= a.unused_loss_start else 0.0
+        (loss + a.aux * aux + uw * uloss).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        tokens += int(valid.sum())
+        # per-phase loss (cheap: recompute from stats would need logits; approximate with masks)
+        acc["loss"] += loss.item(); acc["aux"] += float(aux.detach()); acc["n"] += 1
+        acc["um"] += st["unused_mass_mean"]; acc["ux"] = max(acc["ux"], st["unused_mass_max"])
+        acc["ua"] = max(acc["ua"], st["unused_all_max"])
+        if step % 25 == 0:
+            with torch.no_grad():
+                lt, la = phase_losses(model, ids, tgt, lm, valid, phase)
+            n = acc["n"]
+            row = [step, f"{(time.time() - t_start) / 60:.2f}", tokens, f"{lr:.2e}", f"{acc['loss'] / n:.4f}",
+                   f"{lt:.4f}", f"{la:.4f}", f"{acc['aux'] / n:.4f}", f"{acc['um'] / n:.2e}", f"{acc['ux']:.2e}", f"{acc['ua']:.2e}"]
+            w.writerow(row)
+            logf.flush()
+            print(" ".join(map(str, row)), flush=True)
+            acc = {k: 0.0 for k in acc}; acc["n"] = 0
+        if time.time() - last_ck > a.ckpt_minutes * 60:
+            save(ckpt_path, model, opt, step, time.time() - t_start, total_steps, rng, cfg, used, tokens)
+            last_ck = time.time()
+    save(ckpt_path, model, opt, step, time.time() - t_start, total_steps, rng, cfg, used, tokens)
+    torch.save({"config": cfg.to_dict(), "used_ids": used, "model": model.state_dict(), "step": step,
+                "minutes": (time.time() - t_start) / 60, "tokens": tokens}, os.path.join(a.out, "final.pt"))
+    print(f"done: {step} steps, {tokens} tokens, {(time.time() - t_start) / 60:.1f} min")
+
+
+def phase_losses(model, ids, tgt, lm, valid, phase):
+    was = model.training
+    model.eval()
+    B, T = ids.shape
+    pos = torch.arange(T)[None].expand(B, T)
+    causal = torch.ones(T, T, dtype=torch.bool).tril()
+    h, _ = model.hidden_states(ids, pos, causal, valid)
+    lg = model.compact_logits(h)
+    ce = torch.nn.functional.cross_entropy(lg.view(-1, lg.shape[-1]), model.lut[tgt].view(-1),
+                                           reduction="none").view(B, T)
+    out = []
+    for ph in (THINK, ANSWER):
+        m = (lm & (phase == ph)).float()
+        out.append(float((ce * m).sum() / m.sum().clamp_min(1)))
+    model.train(was)
+    return out
+
+
+def save(path, model, opt, step, elapsed, total_steps, rng, cfg, used, tokens):
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
+                "total_steps": total_steps, "rng": rng.getstate(), "config": cfg.to_dict(), "used_ids": used,
+                "tokens": tokens}, tmp)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    main()
