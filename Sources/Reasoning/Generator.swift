@@ -178,6 +178,7 @@ public final class GenerationRun {
             try injectEnd(end)
             return nil
         }
+        let t0 = now()  // decode speed counts sampling and the forward pass
         var suppressed = Set<Int>()
         var token = sample(suppressed)
         // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
@@ -197,7 +198,6 @@ public final class GenerationRun {
             break
         }
         if isEndOfTurn(token) { return finish(.endOfTurn) }
-        let t0 = now()
         try feed(token, origin: .sampled)
         decodeSeconds += now() - t0
         sampledCount += 1

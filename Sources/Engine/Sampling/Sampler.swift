@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// A token chosen by the sampler, with what the model thought of it.
 public struct SampledToken: Sendable, Equatable {
@@ -82,11 +83,6 @@ func bestK(_ k: Int, count: Int, logit: (Int) -> Float, id: (Int) -> Int32) -> [
     return best
 }
 
-struct TopK: SamplingStep {
-    let k: Int
-    func apply(_ c: inout Candidates) { c.sortDescending(limit: k) }
-}
-
 /// Nucleus: the shortest prefix (by probability) whose mass reaches p, measured on untempered
 /// logits as llama.cpp does (temperature comes last in its chain).
 struct TopP: SamplingStep {
@@ -142,8 +138,7 @@ public final class Sampler {
         if let problem = p.problem { throw EngineError.invalidSampling(problem) }
         parameters = p
         rng = SplitMix64(seed: p.seed)
-        var steps: [any SamplingStep] = []
-        if p.topK > 0 { steps.append(TopK(k: p.topK)) }
+        var steps: [any SamplingStep] = []  // top-k is applied while the candidates are gathered
         if p.topP < 1 { steps.append(TopP(p: p.topP)) }
         if p.minP > 0 { steps.append(MinP(minP: p.minP)) }
         if p.temperature > 0 && p.temperature != 1 { steps.append(Temperature(t: p.temperature)) }
@@ -175,36 +170,55 @@ public final class Sampler {
 
     /// Chooses the next token from `logits`, never choosing a token in `suppressed`.
     public func sample(_ logits: UnsafeBufferPointer<Float>, suppressed: Set<Int> = []) -> SampledToken {
-        let n = logits.count
-        for i in 0..<n { penalized[i] = logits[i] }
+        let n = min(logits.count, penalized.count)
+        penalized.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: logits.baseAddress!, count: n) }
         applyPenalties()
         for t in suppressed where t < n { penalized[t] = -.infinity }
-        candidates.count = 0
-        candidates.sorted = false
-        for i in 0..<n where penalized[i] > -.infinity {
-            candidates.ids[candidates.count] = Int32(i)
-            candidates.logits[candidates.count] = penalized[i]
-            candidates.count += 1
-        }
-        let chosen: Int
-        if candidates.count == 0 {
-            chosen = argmax(logits)
-        } else if parameters.temperature == 0 {
-            var best = 0
-            for i in 1..<candidates.count where candidates.logits[i] > candidates.logits[best] { best = i }
-            chosen = Int(candidates.ids[best])
+        var chosen = -1
+        if parameters.temperature == 0 {
+            chosen = Int(ck_argmax(penalized, Int32(n)))
         } else {
-            for step in steps { step.apply(&candidates) }
-            let probs = candidates.probabilities()
-            let u = rng.unitDouble()
-            var cum = 0.0, pick = candidates.count - 1
-            for i in 0..<candidates.count {
-                cum += probs[i]
-                if cum > u { pick = i; break }
+            gatherCandidates(n)
+            if candidates.count > 0 {
+                for step in steps { step.apply(&candidates) }
+                let probs = candidates.probabilities()
+                let u = rng.unitDouble()
+                var cum = 0.0, pick = candidates.count - 1
+                for i in 0..<candidates.count {
+                    cum += probs[i]
+                    if cum > u { pick = i; break }
+                }
+                chosen = Int(candidates.ids[pick])
             }
-            chosen = Int(candidates.ids[pick])
         }
+        if chosen < 0 { chosen = max(0, Int(ck_argmax(logits.baseAddress, Int32(logits.count)))) }
         return describe(chosen, in: logits)
+    }
+
+    /// The candidates after penalties and suppression: the top k (in C, sorted) when top-k is on,
+    /// else every token with a finite logit.
+    private func gatherCandidates(_ n: Int) {
+        candidates.sorted = false
+        if parameters.topK > 0 {
+            let k = min(parameters.topK, n)
+            var ids = candidates.ids, vals = candidates.logits
+            candidates.ids = []
+            candidates.logits = []
+            let found = ids.withUnsafeMutableBufferPointer { i in
+                vals.withUnsafeMutableBufferPointer { v in ck_top_k(penalized, Int32(n), Int32(k), i.baseAddress, v.baseAddress) }
+            }
+            candidates.ids = ids
+            candidates.logits = vals
+            candidates.count = Int(found)
+            candidates.sorted = true
+        } else {
+            candidates.count = 0
+            for i in 0..<n where penalized[i] > -.infinity {
+                candidates.ids[candidates.count] = Int32(i)
+                candidates.logits[candidates.count] = penalized[i]
+                candidates.count += 1
+            }
+        }
     }
 
     private func applyPenalties() {
@@ -218,24 +232,15 @@ public final class Sampler {
         }
     }
 
-    private func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
-        var best = 0
-        for i in 1..<x.count where x[i] > x[best] { best = i }
-        return best
-    }
-
     /// The chosen token's log-probability and the top alternatives, under the raw distribution.
     private func describe(_ token: Int, in logits: UnsafeBufferPointer<Float>) -> SampledToken {
-        var m = -Float.infinity
-        for v in logits where v > m { m = v }
-        var sum = 0.0
-        for v in logits { sum += exp(Double(v - m)) }
-        let logZ = Double(m) + log(sum)
+        let logZ = ck_logsumexp(logits.baseAddress, Int32(logits.count))
         var alts: [SampledToken.Alternative] = []
-        if parameters.alternatives > 0 {
-            let k = min(parameters.alternatives, logits.count)
-            let top = bestK(k, count: logits.count, logit: { logits[$0] }, id: { Int32($0) })
-            alts = top.map { .init(token: Int($0.1), logProbability: Float(Double($0.0) - logZ)) }
+        let k = min(parameters.alternatives, logits.count)
+        if k > 0 {
+            var ids = [Int32](repeating: 0, count: k), vals = [Float](repeating: 0, count: k)
+            let found = Int(ck_top_k(logits.baseAddress, Int32(logits.count), Int32(k), &ids, &vals))
+            alts = (0..<found).map { .init(token: Int(ids[$0]), logProbability: Float(Double(vals[$0]) - logZ)) }
         }
         return SampledToken(token: token, logProbability: Float(Double(logits[token]) - logZ), alternatives: alts)
     }

@@ -1,0 +1,24 @@
+// Reductions over a logit row for the sampler (151,936 entries for Qwen3: worth doing in C).
+#ifndef CK_SAMPLING_H
+#define CK_SAMPLING_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Index of the largest value (the first one on ties); -1 when n <= 0 or every value is -inf/NaN.
+int ck_argmax(const float *x, int n);
+
+/// log(sum(exp(x))) computed stably in double; -inf when every value is -inf.
+double ck_logsumexp(const float *x, int n);
+
+/// The k largest finite-or-+inf values (ignoring -inf and NaN), largest first, ties by lower index.
+/// Writes their indices and values; returns how many were found (<= k).
+int ck_top_k(const float *x, int n, int k, int32_t *idx, float *val);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
