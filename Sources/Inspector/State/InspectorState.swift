@@ -157,12 +157,14 @@ public struct InspectorState: Sendable {
         syncLayout()
     }
 
+    /// The kinds of problem the embedded demo model was trained on (any Qwen3 handles them too).
     public static let defaultExamples = [
         "How many r's are in the word \"strawberry\"?",
-        "A bat and a ball cost $1.10 in total. The bat costs $1.00 more than the ball. How much does the ball cost?",
-        "Is 391 a prime number? /think",
-        "Write a haiku about a thinking machine. /no_think",
-        "用一句话解释什么是混合专家模型。",
+        "What is 4827 + 3956?",
+        "Which is bigger, 9.11 or 9.9?",
+        "Sort these numbers from smallest to largest: 42, 7, 19, 3, 28.",
+        "What is 5714 - 2869? /no_think",
+        "计算 368 × 7。",
     ]
 
     public var isRunning: Bool { run == .running }
