@@ -5,8 +5,8 @@
 Training keeps the total probability of the ~151,450 never-seen ids (which all share one embedding row) tiny
 on average, but the tail matters: the rule is < 1% at every step. This step freezes the whole network and
 trains only that shared row, on the final hidden states of fresh conversations in every format (prompt
-tokens, thinking, forced early-stop text, answers), with the loss -log(1 - p_unused) plus a hinge that pushes
-every position below p_unused = 1e-3. Every other weight, and so every logit of a used id, is unchanged.
+tokens, thinking, forced early-stop text, answers), and on the model's own greedy outputs (including s1 forcing with several
+"Wait"s), with the loss -log(1 - p_unused) plus a hinge that pushes every position below p_unused ~ 1e-4. Every other weight, and so every logit of a used id, is unchanged.
 """
 from __future__ import annotations
 
@@ -41,6 +41,31 @@ def hidden_bank(model, n_problems, seed, split="train"):
 
 
 @torch.no_grad()
+def self_generated_bank(model, n_problems, seed):
+    """Hidden states along the model's own greedy outputs (unlimited thinking and s1 forcing with several
+    "Wait"s), on training-split problems: the places generation actually goes, mistakes included."""
+    import qwen_vocab as qv
+    import evaluate as ev
+    from chat import prompt_ids
+    used = set(model.used.tolist())
+    ev.FIRST_UNUSED = next(i for i in range(qv.N_VOCAB) if i not in used)
+    rng = random.Random(seed)
+    probs = [make_problem(rng) for _ in range(n_problems)]
+    hs = []
+    for pol in (ev.Policy("unlimited", cap=ev.UNLIMITED_CAP), ev.Policy("exact(256)", cap=256, exact=256),
+                ev.Policy("nothink", thinking=False)):
+        for i in range(0, len(probs), 128):
+            rows = ev.generate(model, probs[i:i + 128], pol)
+            for p, r in zip(probs[i:i + 128], rows):
+                ids = prompt_ids(p.question, thinking=pol.thinking) + qv.encode(r["thinking"] + r["output"])
+                ids = torch.tensor([ids[:448]])
+                T = ids.shape[1]
+                with torch.no_grad():
+                    h, _ = model.hidden_states(ids, torch.arange(T)[None], torch.ones(T, T, dtype=torch.bool).tril())
+                hs.append(h[0])
+    return torch.cat(hs)
+
+
 def stats(model, H, e_u):
     lg_used = H @ model.embed[:-1].t()
     z = H @ e_u + model.unused_bias - torch.logsumexp(lg_used, -1)
@@ -55,10 +80,13 @@ def main():
     ap.add_argument("--problems", type=int, default=600)
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--iters", type=int, default=1500)
+    ap.add_argument("--self-gen", type=int, default=384, help="problems whose greedy outputs join the bank")
     a = ap.parse_args()
     torch.set_num_threads(2)
     model, ck = load_trained(a.ckpt)
     H = hidden_bank(model, a.problems, a.seed)
+    if a.self_gen:
+        H = torch.cat([H, self_generated_bank(model, a.self_gen, a.seed + 2)])
     Hv = hidden_bank(model, 150, a.seed + 1, split="test")
     with torch.no_grad():
         lse_used = torch.logsumexp(H @ model.embed[:-1].t(), -1)
@@ -67,7 +95,7 @@ def main():
     opt = torch.optim.Adam([e_u], lr=2e-2)
     for it in range(a.iters):
         z = H @ e_u + model.unused_bias - lse_used
-        loss = torch.nn.functional.softplus(z).mean() + 10.0 * torch.relu(z + 7.0).mean()
+        loss = torch.nn.functional.softplus(z).mean() + 10.0 * torch.relu(z + 9.0).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -78,7 +106,7 @@ def main():
         model.embed[-1].copy_(e_u.detach())
     ck = dict(ck)
     ck["model"] = model.state_dict()
-    ck["unused_calibration"] = {"problems": a.problems, "seed": a.seed, "iters": a.iters,
+    ck["unused_calibration"] = {"problems": a.problems, "seed": a.seed, "iters": a.iters, "self_gen": a.self_gen,
                                 "heldout_before": before, "heldout_after": after}
     torch.save(ck, a.out)
 

@@ -25,7 +25,7 @@ def training_curves(run, out):
     for k, lab in (("loss", "all trained tokens"), ("loss_think", "thinking tokens"), ("loss_answer", "answer tokens")):
         ax[0].plot(step, [float(r[k]) for r in rows], label=lab, lw=1)
     ax[0].set_yscale("log"); ax[0].set_xlabel("step"); ax[0].set_ylabel("cross-entropy (nats)"); ax[0].legend()
-    ax[0].set_title("training loss")
+    ax[0].set_title("training loss (phases: one batch every 25 steps)")
     ax[1].plot(step, [float(r["aux"]) for r in rows], lw=1)
     ax[1].set_xlabel("step"); ax[1].set_title("load-balancing loss (1.0 = uniform)")
     ax[2].plot(step, [float(r["unused_mass_mean"]) for r in rows], label="mean", lw=1)
