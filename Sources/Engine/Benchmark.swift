@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Prefill and decode speed of a model, measured the way the llama.cpp oracle measures it: the
 /// same synthetic prompt, a warm-up round, then the median of `repeats` rounds.
 public enum Benchmark {
@@ -32,23 +26,17 @@ public enum Benchmark {
         var prefill: [Double] = [], decode: [Double] = []
         for round in 0...repeats {
             session.rewind(to: 0)
-            let t0 = now()
+            let t0 = monotonicSeconds()
             try session.evaluate(prompt)
-            let t1 = now()
+            let t1 = monotonicSeconds()
             for i in 0..<generateTokens { try session.evaluate([(i * 31) % min(vocab, 1000)]) }
-            let t2 = now()
+            let t2 = monotonicSeconds()
             if round > 0 {
                 prefill.append(Double(promptTokens) / (t1 - t0))
                 decode.append(Double(generateTokens) / (t2 - t1))
             }
         }
         return Result(prefillTPS: median(prefill), decodeTPS: median(decode))
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     static func median(_ v: [Double]) -> Double {

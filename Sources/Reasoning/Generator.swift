@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Engine
 import Tokenizer
 
@@ -82,7 +77,7 @@ public final class GenerationRun {
     var lastTextEndedLine = true
     var decodeSeconds = 0.0
     var sampledCount = 0
-    var start = now()
+    var start = monotonicSeconds()
 
     init(generator: Generator, model: LanguageModel, control: ReasoningControl, emit: @escaping (ReasoningEvent) -> Void) {
         g = generator
@@ -137,7 +132,7 @@ public final class GenerationRun {
             return finish(.stopped)
         }
         let ids = prompt.map(Int.init)
-        let t0 = now()
+        let t0 = monotonicSeconds()
         do {
             try model.evaluate(ids)
         } catch EngineError.contextFull {
@@ -147,7 +142,7 @@ public final class GenerationRun {
             return finish(.stopped)
         }
         stats.promptTokens = ids.count
-        stats.prefillTokensPerSecond = Double(ids.count) / max(now() - t0, 1e-9)
+        stats.prefillTokensPerSecond = Double(ids.count) / max(monotonicSeconds() - t0, 1e-9)
         for t in ids { sampler?.accept(t) }
         if g.promptOpensThinking(prompt) { enter(.thinking) }
         emit(.stats(stats))
@@ -178,7 +173,7 @@ public final class GenerationRun {
             try injectEnd(end)
             return nil
         }
-        let t0 = now()  // decode speed counts sampling and the forward pass
+        let t0 = monotonicSeconds()  // decode speed counts sampling and the forward pass
         var suppressed = Set<Int>()
         var token = sample(suppressed)
         // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
@@ -199,7 +194,7 @@ public final class GenerationRun {
         }
         if isEndOfTurn(token) { return finish(.endOfTurn) }
         try feed(token, origin: .sampled)
-        decodeSeconds += now() - t0
+        decodeSeconds += monotonicSeconds() - t0
         sampledCount += 1
         stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
         if sampledCount % 8 == 0 { emitStats() }
@@ -271,7 +266,7 @@ public final class GenerationRun {
             case .answer:
                 stats.answerTokens += 1
                 if origin == .sampled && stats.timeToFirstAnswerToken == nil {
-                    stats.timeToFirstAnswerToken = now() - start
+                    stats.timeToFirstAnswerToken = monotonicSeconds() - start
                 }
             default: break
             }
@@ -295,22 +290,16 @@ public final class GenerationRun {
     }
 
     private func emitStats() {
-        stats.elapsed = now() - start
+        stats.elapsed = monotonicSeconds() - start
         emit(.stats(stats))
     }
 
     private func finish(_ reason: FinishReason) -> FinishReason {
-        stats.elapsed = now() - start
+        stats.elapsed = monotonicSeconds() - start
         finished = reason
         phase = .done
         emit(.phase(.done))
         emit(.finished(reason, stats))
         return reason
     }
-}
-
-func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CursesTerminal
+import Engine
 import Foundation
 import Inspector
 
@@ -30,12 +31,6 @@ enum InspectorRunner {
             throw CLIError("theme: \(error)")
         }
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 extension ColorDepth: ExpressibleByArgument {}

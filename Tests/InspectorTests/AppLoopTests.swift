@@ -60,8 +60,9 @@ import Tokenizer
         // The follow-up: the history keeps the answer, drops the thinking, and the cached prefix is kept.
         terminal.input.append([.key(.char("i"))])
         typeAndRun(app, terminal, "And 7×8?")
-        #expect(step(app) { $0.run == .running })
-        #expect(step(app) { $0.run == .finished(.endOfTurn) })
+        // Wait for the second turn itself to finish (the fake model is fast enough that a wait for
+        // the intermediate `.running` state can miss it).
+        #expect(step(app) { $0.conversation.count == 2 && $0.conversation[1].finished && $0.run == .finished(.endOfTurn) })
         let second = String(decoding: model.fed.compactMap { $0 < 256 ? UInt8($0) : nil }, as: UTF8.self)
         #expect(second.contains("What is 6×7?") && second.contains("And 7×8?"))
         #expect(second.components(separatedBy: "let me see").count - 1 == 1)  // only this turn's thinking
