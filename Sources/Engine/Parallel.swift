@@ -26,11 +26,6 @@ public struct Parallel: Sendable {
             }
         }
     }
-
-    /// Calls `body(i)` for every i in 0..<count, spread over the threads.
-    public func forEach(_ count: Int, _ body: (Int) -> Void) {
-        forRanges(count, align: 1) { r, _ in for i in r { body(i) } }
-    }
 }
 
 /// Carries a non-Sendable value into a fork-join region whose threads write disjoint outputs.

@@ -29,8 +29,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.load()
-        let settingsBase = try budget.settings(for: loaded.chat)
-        var settings = settingsBase
+        var settings = try budget.settings(for: loaded.chat)
         settings.maxTokens = maxTokens
         settings.sampling = sampling.parameters(thinking: budget.thinking)
         var messages: [ChatMessage] = []
