@@ -163,6 +163,10 @@ void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
 CK_DECLARE_KERNEL(ck_k_f32_scalar); CK_DECLARE_KERNEL(ck_k_f32_avx2); CK_DECLARE_KERNEL(ck_k_f32_avx512);
 CK_DECLARE_KERNEL(ck_k_f16_scalar); CK_DECLARE_KERNEL(ck_k_f16_avx2); CK_DECLARE_KERNEL(ck_k_f16_avx512);
 CK_DECLARE_KERNEL(ck_k_bf16_scalar); CK_DECLARE_KERNEL(ck_k_bf16_avx2); CK_DECLARE_KERNEL(ck_k_bf16_avx512);
+// The same weights in llama.cpp's row-by-row (vec_dot) order (dot_float.c).
+CK_DECLARE_KERNEL(ck_k_f32_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_f32_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_f32_rowwise_avx512);
+CK_DECLARE_KERNEL(ck_k_f16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_f16_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_f16_rowwise_avx512);
+CK_DECLARE_KERNEL(ck_k_bf16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx512);
 // Q8_0 / Q4_0 against Q8_0 activations (dot_q8.c)
 CK_DECLARE_KERNEL(ck_k_q8_0_scalar); CK_DECLARE_KERNEL(ck_k_q8_0_avx2); CK_DECLARE_KERNEL(ck_k_q8_0_avx512);
 CK_DECLARE_KERNEL(ck_k_q4_0_scalar); CK_DECLARE_KERNEL(ck_k_q4_0_avx2); CK_DECLARE_KERNEL(ck_k_q4_0_avx512);

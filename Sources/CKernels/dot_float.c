@@ -1,30 +1,29 @@
 // F32 / F16 / BF16 weight kernels. Activations: F32 for F32 weights, fp16 for F16, bf16 for BF16
-// (as llama.cpp), products accumulated in float (SIMD) or double (scalar twin).
+// (as llama.cpp). Every output keeps 16 float lanes (element i to lane i % 16, one fused
+// multiply-add each) reduced as ck_tree16: llama.cpp's tinyBLAS order on AVX-512, at every level.
 #include "ck_internal.h"
+#include "ck_reduce.h"
 #include <immintrin.h>
+#include <math.h>
 
 enum { K_F32 = 0, K_F16 = 1, K_BF16 = 2 };
 
 // MARK: Scalar
 
-static float dot_f32_scalar(const uint8_t *w, const uint8_t *x, int n) {
-    const float *a = (const float *)w, *b = (const float *)x;
-    double s = 0.0;
-    for (int i = 0; i < n; i++) s += (double)(a[i] * b[i]);
-    return (float)s;
+static inline float ld_elem(const int kind, const uint8_t *p, int i) {
+    if (kind == K_F32) return ck_ldf(p + 4 * i);
+    return kind == K_F16 ? ck_h2f(ck_ld16(p + 2 * i)) : ck_b2f(ck_ld16(p + 2 * i));
 }
 
-static float dot_f16_scalar(const uint8_t *w, const uint8_t *x, int n) {
-    double s = 0.0;
-    for (int i = 0; i < n; i++) s += (double)(ck_h2f(ck_ld16(w + 2 * i)) * ck_h2f(ck_ld16(x + 2 * i)));
-    return (float)s;
+static inline float dot_lanes(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+    float lane[16] = {0};
+    for (int i = 0; i < n; i++) lane[i & 15] = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), lane[i & 15]);
+    return ck_tree16(lane);
 }
 
-static float dot_bf16_scalar(const uint8_t *w, const uint8_t *x, int n) {
-    double s = 0.0;
-    for (int i = 0; i < n; i++) s += (double)(ck_b2f(ck_ld16(w + 2 * i)) * ck_b2f(ck_ld16(x + 2 * i)));
-    return (float)s;
-}
+static float dot_f32_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_F32, w, x, n); }
+static float dot_f16_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_F16, w, x, n); }
+static float dot_bf16_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_BF16, w, x, n); }
 
 void ck_k_f32_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     ck_run_dots(dot_f32_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
@@ -36,7 +35,7 @@ void ck_k_bf16_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t 
     ck_run_dots(dot_bf16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
 }
 
-// MARK: AVX2 (8 elements per step; tails go through a zero-padded copy)
+// MARK: AVX2
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
 
@@ -47,56 +46,60 @@ static inline __attribute__((always_inline)) __m256 ld8(const int kind, const ui
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-static inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
+/// Lanes 0..7 and 8..15 of each 16-element step in two registers; the tail via a zero-padded copy.
 static inline __attribute__((always_inline)) void float_tile_avx2(
     const int kind, const int R, const int C, const uint8_t *W, size_t rb, int n,
     const uint8_t *X, size_t xs, float *Y, size_t ys) {
     const size_t es = kind == K_F32 ? 4 : 2;
-    __m256 acc[4][4];
+    __m256 lo[4][4], hi[4][4];
     CK_UNROLL for (int r = 0; r < R; r++)
-        CK_UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+        CK_UNROLL for (int c = 0; c < C; c++) lo[r][c] = hi[r][c] = _mm256_setzero_ps();
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 xv[4];
-        CK_UNROLL for (int c = 0; c < C; c++) xv[c] = ld8(kind, X + c * xs + i * es);
+    for (; i + 16 <= n; i += 16) {
+        __m256 xl[4], xh[4];
+        CK_UNROLL for (int c = 0; c < C; c++) {
+            xl[c] = ld8(kind, X + c * xs + i * es);
+            xh[c] = ld8(kind, X + c * xs + (i + 8) * es);
+        }
         CK_UNROLL for (int r = 0; r < R; r++) {
-            if (es == 4 || (i & 8) == 0) _mm_prefetch((const char *)(W + (r + R) * rb + i * es), _MM_HINT_T0);
-            __m256 w = ld8(kind, W + r * rb + i * es);
-            CK_UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_fmadd_ps(w, xv[c], acc[r][c]);
+            _mm_prefetch((const char *)(W + (r + R) * rb + i * es), _MM_HINT_T0);
+            const __m256 wl = ld8(kind, W + r * rb + i * es), wh = ld8(kind, W + r * rb + (i + 8) * es);
+            CK_UNROLL for (int c = 0; c < C; c++) {
+                lo[r][c] = _mm256_fmadd_ps(wl, xl[c], lo[r][c]);
+                hi[r][c] = _mm256_fmadd_ps(wh, xh[c], hi[r][c]);
+            }
         }
     }
     if (i < n) {
         const size_t tail = (size_t)(n - i) * es;
-        uint8_t xb[4][32], wb[32];
-        __m256 xv[4];
+        uint8_t xb[4][64], wb[64];
+        __m256 xl[4], xh[4];
         CK_UNROLL for (int c = 0; c < C; c++) {
-            memset(xb[c], 0, 32);
+            memset(xb[c], 0, 64);
             memcpy(xb[c], X + c * xs + i * es, tail);
-            xv[c] = ld8(kind, xb[c]);
+            xl[c] = ld8(kind, xb[c]);
+            xh[c] = ld8(kind, xb[c] + 8 * es);
         }
         CK_UNROLL for (int r = 0; r < R; r++) {
-            memset(wb, 0, 32);
+            memset(wb, 0, 64);
             memcpy(wb, W + r * rb + i * es, tail);
-            __m256 w = ld8(kind, wb);
-            CK_UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_fmadd_ps(w, xv[c], acc[r][c]);
+            const __m256 wl = ld8(kind, wb), wh = ld8(kind, wb + 8 * es);
+            CK_UNROLL for (int c = 0; c < C; c++) {
+                lo[r][c] = _mm256_fmadd_ps(wl, xl[c], lo[r][c]);
+                hi[r][c] = _mm256_fmadd_ps(wh, xh[c], hi[r][c]);
+            }
         }
     }
     CK_UNROLL for (int r = 0; r < R; r++)
-        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = hsum8(acc[r][c]);
+        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = ck_hsum16x2(lo[r][c], hi[r][c]);
 }
 
 #define F32_TILE_AVX2(R, C, ...) float_tile_avx2(K_F32, R, C, __VA_ARGS__)
 #define F16_TILE_AVX2(R, C, ...) float_tile_avx2(K_F16, R, C, __VA_ARGS__)
 #define BF16_TILE_AVX2(R, C, ...) float_tile_avx2(K_BF16, R, C, __VA_ARGS__)
-CK_DEFINE_KERNEL(ck_k_f32_avx2, F32_TILE_AVX2, 4, 2)
-CK_DEFINE_KERNEL(ck_k_f16_avx2, F16_TILE_AVX2, 4, 2)
-CK_DEFINE_KERNEL(ck_k_bf16_avx2, BF16_TILE_AVX2, 4, 2)
+CK_DEFINE_KERNEL(ck_k_f32_avx2, F32_TILE_AVX2, 2, 2)
+CK_DEFINE_KERNEL(ck_k_f16_avx2, F16_TILE_AVX2, 2, 2)
+CK_DEFINE_KERNEL(ck_k_bf16_avx2, BF16_TILE_AVX2, 2, 2)
 
 #pragma clang attribute pop
 
@@ -145,7 +148,7 @@ static inline __attribute__((always_inline)) void float_tile_avx512(
         }
     }
     CK_UNROLL for (int r = 0; r < R; r++)
-        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = _mm512_reduce_add_ps(acc[r][c]);
+        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = ck_hsum16(acc[r][c]);
 }
 
 #define F32_TILE_AVX512(R, C, ...) float_tile_avx512(K_F32, R, C, __VA_ARGS__)
@@ -155,4 +158,146 @@ CK_DEFINE_KERNEL(ck_k_f32_avx512, F32_TILE_AVX512, 4, 4)
 CK_DEFINE_KERNEL(ck_k_f16_avx512, F16_TILE_AVX512, 4, 4)
 CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 
+#pragma clang attribute pop
+
+// MARK: Row-by-row order (llama.cpp's ggml_vec_dot_f32 / _f16 / _bf16)
+//
+// llama.cpp takes this path for single-token passes and for MoE experts (mul_mat_id):
+// - F32, F16: 4 x 16 lanes over steps of 64 elements (element i to accumulator (i / 16) % 4,
+//   lane i % 16), combined as (a0 + a2) + (a1 + a3), then ck_tree16. The last n % 64 elements:
+//   F32 adds each rounded product to the float sum; F16 sums in double.
+// - BF16: 2 x 16 lanes over steps of 32; the two ck_tree16 sums and the last n % 32 products
+//   are added in double.
+
+static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    float acc[4][16] = {{0}};
+    for (int i = 0; i < body; i++)
+        acc[(i >> 4) % nacc][i & 15] = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), acc[(i >> 4) % nacc][i & 15]);
+    if (kind == K_BF16) {
+        double s = (double)ck_tree16(acc[0]);
+        s += (double)ck_tree16(acc[1]);
+        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+        return (float)s;
+    }
+    float lane[16];
+    for (int l = 0; l < 16; l++) lane[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    const float r = ck_tree16(lane);
+    if (kind == K_F32) {
+        float s = r;
+        for (int i = body; i < n; i++) {
+            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
+            s = s + p;
+        }
+        return s;
+    }
+    double s = (double)r;
+    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+    return (float)s;
+}
+
+static float rw_f32_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_F32, w, x, n); }
+static float rw_f16_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_F16, w, x, n); }
+static float rw_bf16_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_BF16, w, x, n); }
+
+void ck_k_f32_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f32_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_f16_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_bf16_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_bf16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+
+/// The SIMD forms: the vector body, then the scalar definition's tail on the accumulators.
+#pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
+static inline __attribute__((always_inline)) float rowwise_dot_avx512(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (int i = 0; i < body; i += step) {
+        _mm_prefetch((const char *)(w + (i + 4 * step) * es), _MM_HINT_T0);
+        CK_UNROLL for (int j = 0; j < 4; j++)
+            if (j < nacc) a[j] = _mm512_fmadd_ps(ld16(kind, w + (i + 16 * j) * es), ld16(kind, x + (i + 16 * j) * es), a[j]);
+    }
+    if (kind == K_BF16) {
+        double s = (double)ck_hsum16(a[0]);
+        s += (double)ck_hsum16(a[1]);
+        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+        return (float)s;
+    }
+    const float r = ck_hsum16(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    if (kind == K_F32) {
+        float s = r;
+        for (int i = body; i < n; i++) {
+            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
+            s = s + p;
+        }
+        return s;
+    }
+    double s = (double)r;
+    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+    return (float)s;
+}
+static float rw_f32_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F32, w, x, n); }
+static float rw_f16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F16, w, x, n); }
+static float rw_bf16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_BF16, w, x, n); }
+void ck_k_f32_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f32_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_f16_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f16_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_bf16_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_bf16_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
+static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    __m256 lo[4], hi[4];
+    CK_UNROLL for (int j = 0; j < 4; j++) lo[j] = hi[j] = _mm256_setzero_ps();
+    for (int i = 0; i < body; i += step) {
+        CK_UNROLL for (int j = 0; j < 4; j++)
+            if (j < nacc) {
+                const int o = i + 16 * j;
+                lo[j] = _mm256_fmadd_ps(ld8(kind, w + o * es), ld8(kind, x + o * es), lo[j]);
+                hi[j] = _mm256_fmadd_ps(ld8(kind, w + (o + 8) * es), ld8(kind, x + (o + 8) * es), hi[j]);
+            }
+    }
+    if (kind == K_BF16) {
+        double s = (double)ck_hsum16x2(lo[0], hi[0]);
+        s += (double)ck_hsum16x2(lo[1], hi[1]);
+        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+        return (float)s;
+    }
+    const float r = ck_hsum16x2(_mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3])),
+                                _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3])));
+    if (kind == K_F32) {
+        float s = r;
+        for (int i = body; i < n; i++) {
+            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
+            s = s + p;
+        }
+        return s;
+    }
+    double s = (double)r;
+    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
+    return (float)s;
+}
+static float rw_f32_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F32, w, x, n); }
+static float rw_f16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F16, w, x, n); }
+static float rw_bf16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_BF16, w, x, n); }
+void ck_k_f32_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f32_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_f16_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_f16_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+void ck_k_bf16_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    ck_run_dots(rw_bf16_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
+}
 #pragma clang attribute pop

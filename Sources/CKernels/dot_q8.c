@@ -18,12 +18,6 @@ enum { W_Q8_0 = 0, W_Q4_0 = 1 };
 
 // MARK: Scalar (the definition)
 
-static inline int block_dot_q8_0(const uint8_t *w, const uint8_t *x) {
-    int s = 0;
-    for (int j = 0; j < QK8_0; j++) s += (int8_t)w[2 + j] * (int8_t)x[2 + j];
-    return s;
-}
-
 static inline int block_dot_q4_0(const uint8_t *w, const uint8_t *x) {
     int s = 0;
     for (int j = 0; j < 16; j++) {
@@ -33,13 +27,6 @@ static inline int block_dot_q4_0(const uint8_t *w, const uint8_t *x) {
     return s;
 }
 
-static float dot_q8_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
-    float acc = 0.0f;
-    for (int ib = 0; ib < n / QK8_0; ib++, w += Q8_0_BYTES, x += Q8_0_BYTES)
-        acc = fmaf(ck_h2f(ck_ld16(w)) * ck_h2f(ck_ld16(x)), (float)block_dot_q8_0(w, x), acc);
-    return acc;
-}
-
 static float dot_q4_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
     float acc = 0.0f;
     for (int ib = 0; ib < n / QK4_0; ib++, w += Q4_0_BYTES, x += Q8_0_BYTES)
@@ -47,9 +34,6 @@ static float dot_q4_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
     return acc;
 }
 
-void ck_k_q8_0_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_q8_0_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
 void ck_k_q4_0_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     ck_run_dots(dot_q4_0_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
 }
@@ -115,9 +99,6 @@ static void q80_kernel_avx2(const int wt, const uint8_t *W, size_t rb, int nr, i
             q80_rows8_avx2(wt, W + (size_t)r * rb, rb, nr - r < 8 ? nr - r : 8, n, X + (size_t)c * xs, Y + (size_t)c * ys + r);
 }
 
-void ck_k_q8_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    q80_kernel_avx2(W_Q8_0, W, rb, nr, n, X, xs, nc, Y, ys);
-}
 void ck_k_q4_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     q80_kernel_avx2(W_Q4_0, W, rb, nr, n, X, xs, nc, Y, ys);
 }
@@ -229,9 +210,6 @@ static void q80_kernel_avx512(const int wt, const uint8_t *W, size_t rb, int nr,
                               Y + (size_t)c * ys + r);
 }
 
-void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    q80_kernel_avx512(W_Q8_0, W, rb, nr, n, X, xs, nc, Y, ys);
-}
 void ck_k_q4_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     q80_kernel_avx512(W_Q4_0, W, rb, nr, n, X, xs, nc, Y, ys);
 }

@@ -91,10 +91,19 @@ void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
 
 // MARK: Dispatch
 
-static ck_kernel_fn pick(int type, int level) {
+static ck_kernel_fn pick(int type, int level, int order) {
 #define CK_PICK(T, name)                                                              \
     case T:                                                                           \
         return level == CK_AVX512 ? name##_avx512 : level == CK_AVX2 ? name##_avx2 : name##_scalar;
+    if (order == CK_ORDER_ROWWISE) {
+        switch (type) {
+            CK_PICK(CK_TYPE_F32, ck_k_f32_rowwise)
+            CK_PICK(CK_TYPE_F16, ck_k_f16_rowwise)
+            CK_PICK(CK_TYPE_BF16, ck_k_bf16_rowwise)
+        default:
+            break;  // quantized kernels keep one order for both
+        }
+    }
     switch (type) {
         CK_PICK(CK_TYPE_F32, ck_k_f32)
         CK_PICK(CK_TYPE_F16, ck_k_f16)
@@ -110,9 +119,9 @@ static ck_kernel_fn pick(int type, int level) {
 #undef CK_PICK
 }
 
-void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
-               const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
-    ck_kernel_fn k = pick(type, ck_level());
+void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+                     const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
+    ck_kernel_fn k = pick(type, ck_level(), order);
     if (!k || r1 <= r0 || m <= 0) return;
     if (n <= 0) {  // empty dot products
         for (int j = 0; j < m; j++)
@@ -123,13 +132,18 @@ void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
       (const uint8_t *)xq, xq_stride, m, y + r0, y_stride);
 }
 
+void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+               const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
+    ck_matmul_order(CK_ORDER_TILED, type, W, row_bytes, r0, r1, n, xq, xq_stride, m, y, y_stride);
+}
+
 void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, float *y) {
-    ck_matmul(type, W, row_bytes, r0, r1, n, xq, 0, 1, y, 0);
+    ck_matmul_order(CK_ORDER_ROWWISE, type, W, row_bytes, r0, r1, n, xq, 0, 1, y, 0);
 }
 
 float ck_vec_dot(int type, const void *w_row, const void *xq, int n) {
     float r = 0.0f;
-    ck_matmul(type, w_row, 0, 0, 1, n, xq, 0, 1, &r, 0);
+    ck_matvec(type, w_row, 0, 0, 1, n, xq, &r);
     return r;
 }

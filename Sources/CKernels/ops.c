@@ -1,10 +1,9 @@
 // Forward-pass vector ops: rmsnorm, softmax, silu, swiglu, add, mul, scale, axpy.
-// Each has a scalar twin; SIMD versions differ only by summation order / vector exp.
+// Every level gives the same bits, and the bits llama.cpp gives (sums in its order, its expf).
 #include "ck_internal.h"
 #include "vexp.h"
+#include "ck_reduce.h"
 #include <math.h>
-
-#define MASK16(k) ((__mmask16)((1u << (k)) - 1u))
 
 // MARK: Elementwise (one body, compiled three times; the compiler vectorises each copy)
 
@@ -61,160 +60,101 @@ static void rms_apply(const float *x, const float *w, float *y, int n, double su
     else for (int i = 0; i < n; i++) y[i] = x[i] * scale;
 }
 
-static double sumsq_scalar(const float *x, int n) {
+// llama.cpp sums the squares one by one in double; so do all levels (norms are cheap).
+static double sumsq(const float *x, int n) {
     double s = 0.0;
     for (int i = 0; i < n; i++) s += (double)(x[i] * x[i]);
     return s;
 }
 
-__attribute__((target(CK_TARGET_AVX2))) static double sumsq_avx2(const float *x, int n) {
-    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 q = _mm256_mul_ps(v, v);
-        a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(q)));
-        a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(q, 1)));
-    }
-    a0 = _mm256_add_pd(a0, a1);
-    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(a0), _mm256_extractf128_pd(a0, 1));
-    double s = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-    for (; i < n; i++) s += (double)(x[i] * x[i]);
-    return s;
-}
-
-__attribute__((target(CK_TARGET_AVX512))) static double sumsq_avx512(const float *x, int n) {
-    __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
-    int i = 0;
-    for (; i < n; i += 16) {
-        __m512 v = i + 16 <= n ? _mm512_loadu_ps(x + i) : _mm512_maskz_loadu_ps(MASK16(n - i), x + i);
-        __m512 q = _mm512_mul_ps(v, v);
-        a0 = _mm512_add_pd(a0, _mm512_cvtps_pd(_mm512_castps512_ps256(q)));
-        a1 = _mm512_add_pd(a1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(q), 1))));
-    }
-    return _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
-}
-
 void ck_rmsnorm(const float *x, const float *w, float *y, int n, float eps) {
-    double s;
-    CK_DISPATCH(s = sumsq_scalar(x, n), s = sumsq_avx2(x, n), s = sumsq_avx512(x, n))
-    rms_apply(x, w, y, n, s, eps);
+    rms_apply(x, w, y, n, sumsq(x, n), eps);
 }
 
-// MARK: Softmax
+// MARK: Softmax, SiLU, SwiGLU (llama.cpp's rounding: ggml_vec_soft_max_f32, ggml_vec_swiglu_f32)
+//
+// Whole groups of 16 use the polynomial expf of vexp.h; the last n % 16 elements use libm's expf.
+// Softmax sums each group in float (ck_tree16) and the group sums in double.
 
-static void softmax_scalar(float *x, int n) {
-    float max = -INFINITY;
-    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - max);
-        sum += (double)x[i];
-    }
-    const float inv = (float)(1.0 / sum);
-    for (int i = 0; i < n; i++) x[i] *= inv;
+typedef void (*ck_exp16_fn)(const float *x, float sub, float *y);  // y = exp(x - sub), 16 values
+typedef void (*ck_silu16_fn)(const float *g, const float *u, float *y);  // y = silu(g) [* u]
+
+static void exp16_scalar(const float *x, float sub, float *y) {
+    for (int i = 0; i < 16; i++) y[i] = ck_expf_poly(x[i] - sub);
+}
+__attribute__((target(CK_TARGET_AVX2))) static void exp16_avx2(const float *x, float sub, float *y) {
+    const __m256 s = _mm256_set1_ps(sub);
+    _mm256_storeu_ps(y, ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(x), s)));
+    _mm256_storeu_ps(y + 8, ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(x + 8), s)));
+}
+__attribute__((target(CK_TARGET_AVX512))) static void exp16_avx512(const float *x, float sub, float *y) {
+    _mm512_storeu_ps(y, ck_exp16(_mm512_sub_ps(_mm512_loadu_ps(x), _mm512_set1_ps(sub))));
 }
 
-__attribute__((target(CK_TARGET_AVX2))) static void softmax_avx2(float *x, int n) {
-    __m256 m = _mm256_set1_ps(-INFINITY);
-    int i = 0;
-    for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
-    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-    float max = _mm_cvtss_f32(m4);
-    for (; i < n; i++) max = x[i] > max ? x[i] : max;
-    const __m256 vmax = _mm256_set1_ps(max);
-    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
-    for (i = 0; i + 8 <= n; i += 8) {
-        __m256 e = ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmax));
-        _mm256_storeu_ps(x + i, e);
-        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
-        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+static void silu16_scalar(const float *g, const float *u, float *y) {
+    for (int i = 0; i < 16; i++) {
+        const float s = g[i] / (1.0f + ck_expf_poly(0.0f - g[i]));
+        y[i] = u ? s * u[i] : s;
     }
-    s0 = _mm256_add_pd(s0, s1);
-    __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s0), _mm256_extractf128_pd(s0, 1));
-    double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
-    for (; i < n; i++) {
-        float buf[8] = {x[i] - max, 0, 0, 0, 0, 0, 0, 0};
-        float e = _mm256_cvtss_f32(ck_exp8(_mm256_loadu_ps(buf)));
-        x[i] = e;
-        sum += (double)e;
+}
+__attribute__((target(CK_TARGET_AVX2))) static void silu16_avx2(const float *g, const float *u, float *y) {
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (int h = 0; h < 16; h += 8) {
+        const __m256 x = _mm256_loadu_ps(g + h);
+        __m256 s = _mm256_div_ps(x, _mm256_add_ps(one, ck_exp8(_mm256_sub_ps(zero, x))));
+        if (u) s = _mm256_mul_ps(s, _mm256_loadu_ps(u + h));
+        _mm256_storeu_ps(y + h, s);
     }
-    const __m256 inv = _mm256_set1_ps((float)(1.0 / sum));
-    for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
-    for (; i < n; i++) x[i] *= _mm256_cvtss_f32(inv);
+}
+__attribute__((target(CK_TARGET_AVX512))) static void silu16_avx512(const float *g, const float *u, float *y) {
+    const __m512 x = _mm512_loadu_ps(g);
+    __m512 s = _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), ck_exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    if (u) s = _mm512_mul_ps(s, _mm512_loadu_ps(u));
+    _mm512_storeu_ps(y, s);
 }
 
-__attribute__((target(CK_TARGET_AVX512))) static void softmax_avx512(float *x, int n) {
-    __m512 m = _mm512_set1_ps(-INFINITY);
-    for (int i = 0; i < n; i += 16) {
-        __mmask16 k = i + 16 <= n ? 0xFFFF : MASK16(n - i);
-        m = _mm512_mask_max_ps(m, k, m, _mm512_maskz_loadu_ps(k, x + i));
+static ck_exp16_fn pick_exp16(void) {
+    switch (ck_level()) {
+    case CK_AVX512: return exp16_avx512;
+    case CK_AVX2: return exp16_avx2;
+    default: return exp16_scalar;
     }
-    const __m512 vmax = _mm512_set1_ps(_mm512_reduce_max_ps(m));
-    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
-    for (int i = 0; i < n; i += 16) {
-        __mmask16 k = i + 16 <= n ? 0xFFFF : MASK16(n - i);
-        __m512 e = _mm512_maskz_mov_ps(k, ck_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), vmax)));
-        _mm512_mask_storeu_ps(x + i, k, e);
-        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
-    }
-    const __m512 inv = _mm512_set1_ps((float)(1.0 / _mm512_reduce_add_pd(_mm512_add_pd(s0, s1))));
-    for (int i = 0; i < n; i += 16) {
-        __mmask16 k = i + 16 <= n ? 0xFFFF : MASK16(n - i);
-        _mm512_mask_storeu_ps(x + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), inv));
+}
+static ck_silu16_fn pick_silu16(void) {
+    switch (ck_level()) {
+    case CK_AVX512: return silu16_avx512;
+    case CK_AVX2: return silu16_avx2;
+    default: return silu16_scalar;
     }
 }
 
 void ck_softmax(float *x, int n) {
     if (n <= 0) return;
-    CK_DISPATCH(softmax_scalar(x, n), softmax_avx2(x, n), softmax_avx512(x, n))
+    float max = -INFINITY;
+    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    const ck_exp16_fn exp16 = pick_exp16();
+    double sum = 0.0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        exp16(x + i, max, x + i);
+        sum += (double)ck_tree16(x + i);
+    }
+    for (; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += (double)x[i];
+    }
+    ck_scale(x, (float)(1.0 / sum), x, n);
 }
 
-// MARK: SiLU / SwiGLU  (u == NULL: plain silu)
-
-static void swiglu_scalar(const float *g, const float *u, float *y, int n) {
-    for (int i = 0; i < n; i++) {
-        float s = g[i] / (1.0f + expf(-g[i]));
+static void swiglu_any(const float *g, const float *u, float *y, int n) {
+    const ck_silu16_fn silu16 = pick_silu16();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) silu16(g + i, u ? u + i : NULL, y + i);
+    for (; i < n; i++) {
+        const float s = g[i] / (1.0f + expf(-g[i]));
         y[i] = u ? s * u[i] : s;
     }
 }
 
-__attribute__((target(CK_TARGET_AVX2))) static void swiglu_avx2(const float *g, const float *u, float *y, int n) {
-    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 x = _mm256_loadu_ps(g + i);
-        __m256 s = _mm256_div_ps(x, _mm256_add_ps(one, ck_exp8(_mm256_sub_ps(zero, x))));
-        if (u) s = _mm256_mul_ps(s, _mm256_loadu_ps(u + i));
-        _mm256_storeu_ps(y + i, s);
-    }
-    if (i < n) {
-        float gb[8] = {0}, ub[8] = {0}, yb[8];
-        memcpy(gb, g + i, (size_t)(n - i) * 4);
-        if (u) memcpy(ub, u + i, (size_t)(n - i) * 4);
-        swiglu_avx2(gb, u ? ub : NULL, yb, 8);
-        memcpy(y + i, yb, (size_t)(n - i) * 4);
-    }
-}
-
-__attribute__((target(CK_TARGET_AVX512))) static void swiglu_avx512(const float *g, const float *u, float *y, int n) {
-    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
-    for (int i = 0; i < n; i += 16) {
-        __mmask16 k = i + 16 <= n ? 0xFFFF : MASK16(n - i);
-        __m512 x = _mm512_maskz_loadu_ps(k, g + i);
-        __m512 s = _mm512_div_ps(x, _mm512_add_ps(one, ck_exp16(_mm512_sub_ps(zero, x))));
-        if (u) s = _mm512_mul_ps(s, _mm512_maskz_loadu_ps(k, u + i));
-        _mm512_mask_storeu_ps(y + i, k, s);
-    }
-}
-
-void ck_silu(const float *x, float *y, int n) {
-    CK_DISPATCH(swiglu_scalar(x, NULL, y, n), swiglu_avx2(x, NULL, y, n), swiglu_avx512(x, NULL, y, n))
-}
-
-void ck_swiglu(const float *g, const float *u, float *y, int n) {
-    CK_DISPATCH(swiglu_scalar(g, u, y, n), swiglu_avx2(g, u, y, n), swiglu_avx512(g, u, y, n))
-}
+void ck_silu(const float *x, float *y, int n) { swiglu_any(x, NULL, y, n); }
+void ck_swiglu(const float *g, const float *u, float *y, int n) { swiglu_any(g, u, y, n); }

@@ -31,9 +31,9 @@ void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *
         for (int i = 0; i < half; i++) {
             const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
             const float x0 = v[i], x1 = v[i + half];
-            const float p0 = x0 * c, p1 = x1 * s, p2 = x0 * s, p3 = x1 * c;  // no FMA contraction
-            v[i] = p0 - p1;
-            v[i + half] = p2 + p3;
+            // llama.cpp's build (GCC, contraction on) fuses the first product of each line.
+            v[i] = fmaf(x0, c, -(x1 * s));
+            v[i + half] = fmaf(x0, s, x1 * c);
         }
     }
 }

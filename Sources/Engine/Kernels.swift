@@ -22,15 +22,13 @@ enum Kernels {
         ck_quantize_activation(Int32(t.id), x, xq, Int32(n))
     }
 
-    /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows.
+    /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows, summed in the order
+    /// llama.cpp uses for the same call: row by row for one activation row or when `rowwise`
+    /// (its MoE experts), tiled otherwise (ckernels.h, CK_ORDER_*).
     static func matmul(_ w: WeightMatrix, rows: Range<Int>, xq: UnsafeRawPointer, xqStride: Int, m: Int,
-                       y: UnsafeMutablePointer<Float>, yStride: Int) {
-        if m == 1 {
-            ck_matvec(Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
-                      Int32(w.cols), xq, y)
-        } else {
-            ck_matmul(Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
-                      Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
-        }
+                       y: UnsafeMutablePointer<Float>, yStride: Int, rowwise: Bool = false) {
+        let order = m == 1 || rowwise ? Int32(CK_ORDER_ROWWISE) : Int32(CK_ORDER_TILED)
+        ck_matmul_order(order, Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
+                        Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
     }
 }

@@ -1,9 +1,12 @@
+import CKernels
+
 /// Every activation buffer of the forward pass, sized once for `batch` tokens.
 /// Shapes are in comments as [rows][columns].
 final class Scratch {
     let batch: Int
     let capacity: Int
     let threads: Int
+    let attentionScratch: Int
     let tokens: Buffer<Int32>        // [batch]
     let x: Buffer<Float>             // [batch][d] residual stream
     let xn: Buffer<Float>            // [batch][d] normed input of a block
@@ -15,7 +18,7 @@ final class Scratch {
     let gate: Buffer<Float>          // [batch][ff] (dense) or [batch][ffExpert]
     let up: Buffer<Float>            // same as gate
     let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
-    let scores: Buffer<Float>        // [threads][capacity] attention scores
+    let scores: Buffer<Float>        // [threads][attentionScratch] scores and lane sums
     let q16: Buffer<UInt16>          // [threads][hd] query rounded to fp16
     let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
     let logits: Buffer<Float>        // [batch][vocab]
@@ -48,7 +51,8 @@ final class Scratch {
         gate = Buffer(batch * ff, 0)
         up = Buffer(batch * ff, 0)
         ropeCache = Buffer(batch * c.headDim, 0)
-        scores = Buffer(threads * capacity, 0)
+        attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(c.headDim))
+        scores = Buffer(threads * attentionScratch, 0)
         q16 = Buffer(threads * c.headDim, 0)
         var widest = 0
         var all: [WeightMatrix] = [w.output]

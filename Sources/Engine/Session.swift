@@ -9,7 +9,7 @@ public final class Session {
     public let capacity: Int
     /// Tokens processed so far (the next token's position).
     public private(set) var position: Int = 0
-    /// Tokens processed per forward pass during prefill.
+    /// Tokens processed per forward pass during prefill (at most).
     public let batchSize: Int
     public let parallel: Parallel
     /// Installed observer, if any; its taps are read once when set.
@@ -57,7 +57,11 @@ public final class Session {
         for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(token: t, vocabSize: vocab) }
         var done = 0
         while done < tokens.count {
-            let n = min(batchSize, tokens.count - done)
+            // A one-token pass sums in llama.cpp's single-token order (see Kernels.matmul), so a
+            // prompt never ends in a one-token chunk: the same prompt in one llama.cpp batch
+            // gives the same bits.
+            var n = min(batchSize, tokens.count - done)
+            if tokens.count - done - n == 1 && n > 2 { n -= 1 }
             let isLast = done + n == tokens.count
             for i in 0..<n { s.tokens[i] = Int32(tokens[done + i]) }
             let outputs = allLogits != nil ? n : (isLast ? 1 : 0)
@@ -140,8 +144,9 @@ public final class Session {
     }
 
     /// output[j] = W · input[j] for j in 0..<m, with activations converted to the weight's format.
+    /// `rowwise`: llama.cpp's one-output-at-a-time order even for m > 1 (its MoE expert path).
     private func project(_ w: WeightMatrix, input: UnsafePointer<Float>, inputStride: Int, m: Int,
-                         output: UnsafeMutablePointer<Float>, outputStride: Int) {
+                         output: UnsafeMutablePointer<Float>, outputStride: Int, rowwise: Bool = false) {
         let rowBytes = Kernels.activationRowBytes(for: w.type, n: w.cols)
         let xq = s.activations.raw
         for j in 0..<m {
@@ -149,7 +154,8 @@ public final class Session {
         }
         let box = UnsafeSendable((xq, output))
         parallel.forRanges(w.rows) { rows, _ in
-            Kernels.matmul(w, rows: rows, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: outputStride)
+            Kernels.matmul(w, rows: rows, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: outputStride,
+                           rowwise: rowwise)
         }
     }
 
@@ -177,13 +183,14 @@ public final class Session {
         let box = UnsafeSendable((s, keys, values, position))
         parallel.forRanges(n * c.headCount, align: 1) { items, slot in
             let (s, keys, values, start) = box.value
-            let scores = s.scores.pointer + slot * s.capacity
+            let scores = s.scores.pointer + slot * s.attentionScratch
             let q16 = s.q16.pointer + slot * hd
             for item in items {
                 let i = item / c.headCount, h = item % c.headCount
                 let kvOffset = (h / group) * hd
                 ck_attention_head(s.q.pointer + i * qLen + h * hd, Int32(hd), keys + kvOffset, values + kvOffset,
-                                  kvLen, Int32(start + i + 1), scale, scores, q16, s.att.pointer + i * qLen + h * hd)
+                                  kvLen, Int32(start + i + 1), scale, n == 1 ? 1 : 0, scores, q16,
+                                  s.att.pointer + i * qLen + h * hd)
             }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
@@ -196,7 +203,7 @@ public final class Session {
         for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
         project(gate, input: xn, inputStride: d, m: n, output: s.gate.pointer, outputStride: ff)
         project(up, input: xn, inputStride: d, m: n, output: s.up.pointer, outputStride: ff)
-        ck_swiglu(s.gate.pointer, s.up.pointer, s.gate.pointer, Int32(n * ff))
+        swiglu(rows: n, ff)
         project(down, input: s.gate.pointer, inputStride: ff, m: n, output: s.tmp.pointer, outputStride: d)
         ck_add(x, s.tmp.pointer, x, Int32(n * d))
     }
@@ -215,9 +222,9 @@ public final class Session {
             ck_softmax(p, Int32(e))
             let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
             topK(p, count: e, k: k, into: sel)
-            var sum: Float = 0
-            for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += wts[j] }
-            let denom = max(sum, 6.103515625e-5)
+            var sum = 0.0  // in double, as ggml_sum_rows
+            for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
+            let denom = max(Float(sum), 6.103515625e-5)
             for j in 0..<k { wts[j] /= denom }
             if tapRouting, let o = observer {
                 o.routing(RoutingTap(layer: l, position: position + i,
@@ -244,10 +251,13 @@ public final class Session {
                 let token = Int(s.expertSlots[first + j]) / k
                 (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
             }
-            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, outputStride: ff)
-            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, outputStride: ff)
-            ck_swiglu(s.gate.pointer, s.up.pointer, s.gate.pointer, Int32(m * ff))
-            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, outputStride: d)
+            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer,
+                    outputStride: ff, rowwise: true)
+            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer,
+                    outputStride: ff, rowwise: true)
+            swiglu(rows: m, ff)
+            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer,
+                    outputStride: d, rowwise: true)
             for j in 0..<m {
                 let slot = Int(s.expertSlots[first + j])
                 (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
@@ -263,6 +273,11 @@ public final class Session {
             }
             ck_add(x + i * d, acc, x + i * d, Int32(d))
         }
+    }
+
+    /// gate = silu(gate) * up, row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
+    private func swiglu(rows: Int, _ ff: Int) {
+        for i in 0..<rows { ck_swiglu(s.gate.pointer + i * ff, s.up.pointer + i * ff, s.gate.pointer + i * ff, Int32(ff)) }
     }
 
     /// Indices of the k largest values, largest first (ties: lower index first).

@@ -156,37 +156,14 @@ struct OpsTests {
         }
     }
 
-    @Test("fp16 KV helpers", arguments: Level.allCases, sizes)
+    @Test("fp16 axpy is one fused multiply-add per element at every level", arguments: Level.allCases, sizes)
     func kvHelpers(_ level: Level, _ n: Int) {
         var rng = Rng(UInt64(n) + 400)
-        let a = rng.floats(n).map(fp16), b = rng.floats(n, scale: 4).map(fp16)
-        let af = a.map(ck_fp16_to_fp32), bf = b.map(ck_fp16_to_fp32)
-        var exact = 0.0, mag = 0.0
-        for i in 0..<n { exact += Double(af[i]) * Double(bf[i]); mag += Swift.abs(Double(af[i]) * Double(bf[i])) }
-        let d = at(level) { ck_dot_f16(a, b, Int32(n)) }
-        #expect(Swift.abs(Double(d) - exact) <= 1e-6 * mag)
-
+        let b = rng.floats(n, scale: 4).map(fp16)
+        let bf = b.map(ck_fp16_to_fp32)
         var y = rng.floats(n)
         let y0 = y
         at(level) { ck_axpy_f16(&y, 0.75, b, Int32(n)) }
-        for i in 0..<n {
-            let twice = y0[i] + 0.75 * bf[i], once = y0[i].addingProduct(0.75, bf[i])
-            #expect(bits(y[i]) == bits(twice) || bits(y[i]) == bits(once))
-        }
-
-        var h = a
-        at(level) { ck_mad_f16(&h, -0.5, b, Int32(n)) }
-        var hs = a
-        at(.scalar) { ck_mad_f16(&hs, -0.5, b, Int32(n)) }
-        for i in 0..<n {
-            let e = Double(af[i]) - 0.5 * Double(bf[i])
-            let got = Double(ck_fp16_to_fp32(h[i]))
-            #expect(Swift.abs(got - e) <= Double(Float16(e).ulp))  // one fp16 rounding (maybe double)
-            #expect(Swift.abs(Int(h[i]) - Int(hs[i])) <= 1)
-        }
-
-        var sc = b
-        at(level) { ck_scale_f16(&sc, 0.3, Int32(n)) }
-        for i in 0..<n { #expect(sc[i] == fp16(bf[i] * 0.3)) }
+        for i in 0..<n { #expect(bits(y[i]) == bits(y0[i].addingProduct(bf[i], 0.75))) }
     }
 }

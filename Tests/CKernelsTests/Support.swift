@@ -124,13 +124,13 @@ func dequantize(_ type: Int32, _ bytes: [UInt8], offset: Int = 0, n: Int) -> [Fl
 
 /// matmul through the public API: y[j * rows + r].
 func matmul(_ t: WType, _ w: [UInt8], rows: Int, n: Int, _ xq: [UInt8], stride: Int, m: Int,
-            r0: Int = 0, r1: Int? = nil) -> [Float] {
+            r0: Int = 0, r1: Int? = nil, order: Int32 = Int32(CK_ORDER_TILED)) -> [Float] {
     var y = [Float](repeating: .nan, count: rows * m)
     w.withUnsafeBytes { wp in
         xq.withUnsafeBytes { xp in
             y.withUnsafeMutableBufferPointer { yp in
-                ck_matmul(t.id, wp.baseAddress, t.rowSize(n), Int32(r0), Int32(r1 ?? rows), Int32(n),
-                          xp.baseAddress, stride, Int32(m), yp.baseAddress, rows)
+                ck_matmul_order(order, t.id, wp.baseAddress, t.rowSize(n), Int32(r0), Int32(r1 ?? rows), Int32(n),
+                                xp.baseAddress, stride, Int32(m), yp.baseAddress, rows)
             }
         }
     }

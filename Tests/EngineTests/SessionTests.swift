@@ -21,20 +21,43 @@ func moeModel() throws -> Model {
 @Suite struct SessionTests {
     static let tokens = (0..<40).map { ($0 * 37 + 5) % 297 }
 
+    /// The KV cache carries a prefill across passes: any split into passes of two or more
+    /// tokens gives the bits of one pass (each output's sum order does not depend on the split).
     @Test(arguments: [false, true])
-    func tokenByTokenEqualsOnePrefill(moe: Bool) throws {
+    func chunkedPrefillEqualsOnePrefill(moe: Bool) throws {
+        let model = moe ? try moeModel() : try smallModel()
+        let vocab = model.config.vocabSize
+        func logits(batch: Int) throws -> [Float] {
+            let session = Session(model: model, context: 64, batchSize: batch)
+            var all = [Float](repeating: 0, count: Self.tokens.count * vocab)
+            try all.withUnsafeMutableBufferPointer { try session.evaluate(Self.tokens, allLogits: $0.baseAddress) }
+            return all
+        }
+        let whole = try logits(batch: 64)
+        for batch in [16, 5, 3, 2] { #expect(try logits(batch: batch).map(\.bitPattern) == whole.map(\.bitPattern)) }
+        // 40 tokens in passes of 13 would end in a one-token pass; it is folded into the one before.
+        #expect(try logits(batch: 13).map(\.bitPattern) == whole.map(\.bitPattern))
+    }
+
+    /// Decoding token by token reads the same cache; it sums in llama.cpp's single-token order,
+    /// so logits agree with the prefill's to rounding (as llama.cpp's own decode and prefill do).
+    @Test(arguments: [false, true])
+    func tokenByTokenMatchesOnePrefill(moe: Bool) throws {
         let model = moe ? try moeModel() : try smallModel()
         let vocab = model.config.vocabSize
         let whole = Session(model: model, context: 64, batchSize: 16)
         var all = [Float](repeating: 0, count: Self.tokens.count * vocab)
         try all.withUnsafeMutableBufferPointer { try whole.evaluate(Self.tokens, allLogits: $0.baseAddress) }
         let stepwise = Session(model: model, context: 64)
+        var same = 0
         for (i, t) in Self.tokens.enumerated() {
             let logits = try stepwise.decode(t)
             var maxDiff: Float = 0
             for j in 0..<vocab { maxDiff = max(maxDiff, abs(logits[j] - all[i * vocab + j])) }
-            #expect(maxDiff <= 1e-4, "position \(i): max |Δlogit| \(maxDiff)")
+            #expect(maxDiff <= 5e-3, "position \(i): max |Δlogit| \(maxDiff)")
+            if argmax(logits) == argmax(Array(all[(i * vocab)..<((i + 1) * vocab)])) { same += 1 }
         }
+        #expect(same >= Self.tokens.count - 1)
         #expect(stepwise.position == Self.tokens.count)
     }
 

@@ -112,30 +112,32 @@ void ck_dequantize_row(int type, const void *src, float *dst, int n);
 
 // MARK: Dot products / matrix-vector / matrix-matrix
 //
-// Numerics. Quantized weights (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K): per row, the integer part of
-// each block (super-block) is exact and the float steps are a fixed fmaf chain in block order
-// (see dot_q8.c / dot_kquants_scalar.c), so results are bit-identical across the scalar, AVX2
-// and AVX-512 paths, between matvec and matmul, and for any split of the row range.
-// They agree with llama.cpp's x86 kernels to ~1e-6 relative (same terms, other float order).
-// F32/F16/BF16 weights: float accumulation (double in the scalar twin); matmul == matvec bit
-// for bit within a level, levels differ by rounding only.
+// Numerics. Every type's integer parts are exact and its float steps a fixed order, so results
+// are bit-identical across the scalar, AVX2 and AVX-512 paths and for any split of the rows.
+// F32, F16, BF16 and Q8_0 follow llama.cpp's x86 orders exactly (below); Q4_0 and the K-quants
+// keep a fmaf chain in block order (dot_q8.c, dot_kquants_scalar.c), ~1e-6 relative from it.
 
-/// dot(w_row, xq) for one row; xq in ck_vec_dot_type(type) format.
-float ck_vec_dot(int type, const void *w_row, const void *xq, int n);
-
-/// y[r] = dot(W[r, :], x) for r in [r0, r1). Row r starts at W + r * row_bytes;
-/// y is indexed by absolute row number (only y[r0..r1) is written). xq holds x in
-/// ck_vec_dot_type(type) format (ck_quantize_activation).
-void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
-               const void *xq, float *y);
+/// The two float summation orders of llama.cpp's CPU backend, reproduced bit for bit
+/// (docs/DECISIONS.md): multi-token dense matmuls go through tinyBLAS (TILED: 16 fused lanes per
+/// output, then ck_tree16); single-token passes and MoE experts through ggml_vec_dot_* (ROWWISE).
+/// Quantized weights have one order for both (Q8_0: 8 lanes of 4-byte groups, ck_tree8).
+enum { CK_ORDER_TILED = 0, CK_ORDER_ROWWISE = 1 };
 
 /// m activation rows at once: y[j * y_stride + r] = dot(W[r, :], x_j) for r in [r0, r1),
 /// j in [0, m), where x_j starts at (const char *)xq + j * xq_stride (bytes) and y_stride
-/// counts floats. With AVX-512 and m >= 4, quantized weights are unpacked on the fly into
-/// row-interleaved int8 tiles reused across all m rows (the prefill path); results are
-/// bit-identical to m ck_matvec calls. Uses < 40 KiB of stack, never allocates.
+/// counts floats; xq holds x in ck_vec_dot_type(type) format (ck_quantize_activation).
+/// Each output's bits depend only on its row, its activation and the order: not on m, on
+/// [r0, r1) or on the CPU level. Uses < 40 KiB of stack, never allocates.
+void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+                     const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
+/// ck_matmul_order(CK_ORDER_TILED, ...).
 void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
+/// One activation row in the ROWWISE order; y is indexed by absolute row number.
+void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
+               const void *xq, float *y);
+/// dot(w_row, xq) for one row (ROWWISE order).
+float ck_vec_dot(int type, const void *w_row, const void *xq, int n);
 
 // MARK: Forward-pass ops (y may alias x where noted)
 
@@ -171,14 +173,8 @@ void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *
 
 // MARK: fp16 KV-cache helpers
 
-/// dot of two fp16 vectors, accumulated in float.
-float ck_dot_f16(const uint16_t *a, const uint16_t *b, int n);
-/// y += a * fp16 vector x (float accumulator).
+/// y[i] = fma(x[i], a, y[i]) for an fp16 vector x.
 void ck_axpy_f16(float *y, float a, const uint16_t *x, int n);
-/// y[i] = fp16(float(y[i]) + float(x[i]) * a) (fp16 accumulator, like ggml_vec_mad_f16).
-void ck_mad_f16(uint16_t *y, float a, const uint16_t *x, int n);
-/// y[i] = fp16(float(y[i]) * s).
-void ck_scale_f16(uint16_t *y, float s, int n);
 
 #ifdef __cplusplus
 }
