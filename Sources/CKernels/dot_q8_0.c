@@ -6,7 +6,8 @@
 // Q8_0 kernel compute, so outputs are llama.cpp's to the bit (docs/DECISIONS.md).
 //
 // SIMD: a tile of R weight rows x C activation rows; per block, |w| and sign(x, w) turn the signed
-// products into unsigned x signed ones for vpmaddubsw (AVX2) or vpdpbusd (AVX-512 VNNI, 256-bit).
+// products into unsigned x signed ones for vpmaddubsw (AVX2) or vpdpbusd (AVX-512 VNNI). AVX-512
+// runs 8 rows at a time with two rows per register (q8_0_pairs_avx512), single rows at 256 bits.
 #include "ck_internal.h"
 #include "ck_reduce.h"
 #include <immintrin.h>
@@ -77,5 +78,59 @@ static inline __attribute__((always_inline)) void q8_0_tile_avx512(
     const int R, const int C, const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, float *Y, size_t ys) {
     Q8_0_TILE_BODY(1)
 }
-CK_DEFINE_KERNEL(ck_k_q8_0_avx512, q8_0_tile_avx512, 4, 4)
+
+/// 8 weight rows x C activation rows with 512-bit registers: a register holds the 8 lanes of
+/// two rows (row 2p low, 2p + 1 high). Weights are biased to unsigned (w + 128) for vpdpbusd and
+/// each accumulator starts at -128 x (the 4-byte group sums of x), so the int32 lanes are the
+/// same exact sums as above; the float steps are the same too.
+static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
+    const int C, const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    __m512 acc[4][4];
+    CK_UNROLL for (int p = 0; p < 4; p++)
+        CK_UNROLL for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    for (int b = 0; b < n / QK8_0; b++) {
+        const size_t o = (size_t)b * Q8_0_BYTES;
+        __m512i xq[4], corr[4];
+        __m512 dx[4];
+        CK_UNROLL for (int c = 0; c < C; c++) {
+            const uint8_t *xb = X + c * xs + o;
+            xq[c] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(xb + 2)));
+            corr[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, xq[c]));
+            dx[c] = _mm512_set1_ps(_cvtsh_ss(ck_ld16(xb)));
+        }
+        CK_UNROLL for (int p = 0; p < 4; p++) {
+            const uint8_t *w0 = W + (size_t)(2 * p) * rb + o, *w1 = w0 + rb;
+            _mm_prefetch((const char *)(w0 + 8 * Q8_0_BYTES), _MM_HINT_T0);
+            _mm_prefetch((const char *)(w1 + 8 * Q8_0_BYTES), _MM_HINT_T0);
+            const __m512i w = _mm512_xor_si512(
+                _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(w0 + 2))),
+                                   _mm256_loadu_si256((const __m256i *)(w1 + 2)), 1), bias);
+            const __m512 dw = _mm512_castpd_ps(_mm512_insertf64x4(
+                _mm512_castps_pd(_mm512_set1_ps(_cvtsh_ss(ck_ld16(w0)))),
+                _mm256_castps_pd(_mm256_set1_ps(_cvtsh_ss(ck_ld16(w1)))), 1));
+            CK_UNROLL for (int c = 0; c < C; c++) {
+                const __m512i s = _mm512_dpbusd_epi32(corr[c], w, xq[c]);
+                acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dx[c]), _mm512_cvtepi32_ps(s), acc[p][c]);
+            }
+        }
+    }
+    CK_UNROLL for (int p = 0; p < 4; p++)
+        CK_UNROLL for (int c = 0; c < C; c++) {
+            Y[c * ys + 2 * p] = ck_hsum8(_mm512_castps512_ps256(acc[p][c]));
+            Y[c * ys + 2 * p + 1] = ck_hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p][c]), 1)));
+        }
+}
+
+#define Q8_0_PAIRS(R, C, W, rb, n, X, xs, Y, ys) q8_0_pairs_avx512(C, W, rb, n, X, xs, Y, ys)
+CK_TILE_FN(Q8_0_PAIRS, 8, 1) CK_TILE_FN(Q8_0_PAIRS, 8, 2) CK_TILE_FN(Q8_0_PAIRS, 8, 3) CK_TILE_FN(Q8_0_PAIRS, 8, 4)
+CK_TILE_FN(q8_0_tile_avx512, 1, 1) CK_TILE_FN(q8_0_tile_avx512, 1, 2) CK_TILE_FN(q8_0_tile_avx512, 1, 3)
+CK_TILE_FN(q8_0_tile_avx512, 1, 4)
+
+void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    static const ck_tile_fn eight[4] = {Q8_0_PAIRS_8x1, Q8_0_PAIRS_8x2, Q8_0_PAIRS_8x3, Q8_0_PAIRS_8x4};
+    static const ck_tile_fn one[4] = {q8_0_tile_avx512_1x1, q8_0_tile_avx512_1x2, q8_0_tile_avx512_1x3,
+                                      q8_0_tile_avx512_1x4};
+    ck_run_tiles(eight, one, 8, 4, W, rb, nr, n, X, xs, nc, Y, ys);
+}
 #pragma clang attribute pop

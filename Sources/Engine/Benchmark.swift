@@ -1,9 +1,24 @@
+import Foundation
+
 /// Prefill and decode speed of a model, measured the way the llama.cpp oracle measures it: the
 /// same synthetic prompt, a warm-up round, then the median of `repeats` rounds.
 public enum Benchmark {
     public struct Result: Sendable {
         public var prefillTPS: Double
         public var decodeTPS: Double
+        /// Peak resident memory of the process (Linux VmHWM), if the system reports it.
+        public var peakResidentBytes: Int?
+        public var kvCacheBytes: Int
+    }
+
+    /// The process's peak resident set, from /proc/self/status (nil elsewhere).
+    public static func peakResidentBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first
+            return kb.map { $0 * 1024 }
+        }
+        return nil
     }
 
     /// An observer that takes every tap and keeps routing counts, as the inspector does.
@@ -36,7 +51,8 @@ public enum Benchmark {
                 decode.append(Double(generateTokens) / (t2 - t1))
             }
         }
-        return Result(prefillTPS: median(prefill), decodeTPS: median(decode))
+        return Result(prefillTPS: median(prefill), decodeTPS: median(decode),
+                      peakResidentBytes: peakResidentBytes(), kvCacheBytes: session.kvCacheBytes)
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -16,6 +16,9 @@ final class KVCache {
         values = (0..<layers).map { _ in Buffer(capacity * rowLength, 0) }
     }
 
+    /// Bytes the keys and values of every layer take.
+    var byteCount: Int { 2 * layers * capacity * rowLength * MemoryLayout<UInt16>.size }
+
     func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<UInt16> {
         keys[layer].pointer + position * rowLength
     }

@@ -41,6 +41,9 @@ public final class Session {
 
     public var config: ModelConfig { model.config }
 
+    /// Bytes of the KV cache (fp16 keys and values, every layer, `capacity` positions).
+    public var kvCacheBytes: Int { kv.byteCount }
+
     /// Logits of the last evaluated position (valid until the next call).
     public var lastLogits: UnsafeBufferPointer<Float> {
         UnsafeBufferPointer(start: s.logits.pointer + (s.lastLogitsRow * config.vocabSize), count: config.vocabSize)

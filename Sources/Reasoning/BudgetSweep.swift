@@ -20,7 +20,15 @@ public struct SweepOutcome: Sendable, Equatable {
 public enum BudgetSweep {
     /// - Parameters:
     ///   - budgets: caps in tokens; nil means unlimited.
-    public static func run(_ generator: Generator, prompt: [TokenID], budgets: [Int?]) -> [SweepOutcome] {
+    ///   - control: `stop()` ends the sweep: the branch or trunk in progress finishes as
+    ///     `.stopped`, and so does every budget not finished yet.
+    ///   - onOutcome: called with each budget's outcome as soon as that budget is done (once per
+    ///     distinct budget, smaller caps first); the same values the result holds.
+    /// - Returns: one outcome per entry of `budgets`, in that order.
+    @discardableResult
+    public static func run(_ generator: Generator, prompt: [TokenID], budgets: [Int?],
+                           control: ReasoningControl = ReasoningControl(),
+                           onOutcome: (SweepOutcome) -> Void = { _ in }) -> [SweepOutcome] {
         let finite = Array(Set(budgets.compactMap { $0 })).sorted()
         let unlimited = budgets.contains { $0 == nil }
         let trunkCap: Int? = unlimited ? nil : finite.last
@@ -28,34 +36,38 @@ public enum BudgetSweep {
         settings.policy = trunkCap.map { Cap($0) } ?? Unlimited()
         let trunkGenerator = Generator(model: generator.model, chat: generator.chat, settings: settings)
 
+        var outcomes: [Int?: SweepOutcome] = [:]
+        func done(_ b: Int?, _ outcome: SweepOutcome) {
+            var o = outcome
+            o.budget = b
+            o.stats.budget = b
+            outcomes[b] = o
+            onOutcome(o)
+        }
+
         var trunkTokens: [TokenEvent] = []
-        let trunk = GenerationRun(generator: trunkGenerator, model: generator.model, control: ReasoningControl()) {
+        let trunk = GenerationRun(generator: trunkGenerator, model: generator.model, control: control) {
             if case .token(let t) = $0 { trunkTokens.append(t) }
         }
-        var outcomes: [Int?: SweepOutcome] = [:]
         var pending = finite.filter { $0 != trunkCap }
         var trunkReason = trunk.start(prompt: prompt)
         while trunkReason == nil {
             while let b = pending.first, trunk.phase == .thinking, trunk.thinkingTokens >= b {
                 pending.removeFirst()
                 var branchTokens: [TokenEvent] = []
-                let branch = trunk.fork { if case .token(let t) = $0 { branchTokens.append(t) } }
+                // The branch shares the control, so a stop reaches it too (a stop stays set).
+                let branch = trunk.fork(control: control) { if case .token(let t) = $0 { branchTokens.append(t) } }
                 branch.setPolicy(Cap(b))
                 var reason: FinishReason?
                 while reason == nil { reason = branch.step() }
-                outcomes[b] = SweepOutcome(budget: b, reason: reason!, stats: branch.stats, tokens: trunkTokens + branchTokens)
+                done(b, SweepOutcome(budget: b, reason: reason!, stats: branch.stats, tokens: trunkTokens + branchTokens))
             }
             trunkReason = trunk.step()
         }
         // Caps the trunk never reached behave exactly like the trunk itself.
         let whole = SweepOutcome(budget: trunkCap, reason: trunkReason!, stats: trunk.stats, tokens: trunkTokens)
-        for b in pending { outcomes[b] = SweepOutcome(budget: b, reason: whole.reason, stats: whole.stats, tokens: whole.tokens) }
-        outcomes[trunkCap] = whole
-        return budgets.map { b in
-            var o = outcomes[b]!
-            o.budget = b
-            o.stats.budget = b
-            return o
-        }
+        for b in pending { done(b, whole) }
+        done(trunkCap, whole)
+        return budgets.map { outcomes[$0]! }
     }
 }

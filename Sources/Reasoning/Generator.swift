@@ -99,9 +99,10 @@ public final class GenerationRun {
         stats.budget = p.limit
     }
 
-    /// A copy that continues independently, reporting to `emit`.
-    public func fork(emit: @escaping (ReasoningEvent) -> Void) -> GenerationRun {
-        let r = GenerationRun(generator: g, model: model.fork(), control: ReasoningControl(), emit: emit)
+    /// A copy that continues independently, reporting to `emit` and reading live commands from
+    /// `control` (its own by default).
+    public func fork(control: ReasoningControl = ReasoningControl(), emit: @escaping (ReasoningEvent) -> Void) -> GenerationRun {
+        let r = GenerationRun(generator: g, model: model.fork(), control: control, emit: emit)
         r.policy = policy
         r.stats = stats
         r.phase = phase

@@ -18,13 +18,14 @@ public final class ReasoningControl: Sendable {
     public func setBudget(_ budget: Int?) { state.withLock { $0.budget = .some(budget) } }
     /// Ends thinking now (the end sequence is injected at the next token boundary).
     public func endThinkingNow() { state.withLock { $0.endThinking = true } }
-    /// Stops generation.
+    /// Stops generation. A stop stays set: every run that reads this control (a budget sweep's
+    /// trunk and branches share one) stops at its next token.
     public func stop() { state.withLock { $0.stop = true } }
 
-    /// Takes the pending commands (the loop calls this).
+    /// Takes the pending commands (the loop calls this); a stop is not taken away.
     func take() -> (budget: Int??, endThinking: Bool, stop: Bool) {
         state.withLock { p in
-            defer { p = Pending() }
+            defer { p = Pending(stop: p.stop) }
             return (p.budget, p.endThinking, p.stop)
         }
     }

@@ -29,11 +29,15 @@ public enum AnswerRule: Sendable, Equatable {
     case contains
     /// The first capture group (or the whole match) of the first match equals the expected text.
     case regex(String)
+    /// What follows the last "The answer is " (or "答案是 "), without the closing period, equals
+    /// the expected text, up to spacing after commas ("3,7, 19" = "3, 7, 19"): the demo model's form.
+    case answerIs
 
-    /// Parses `last-number`, `exact`, `contains` or `regex:PATTERN`.
+    /// Parses `last-number`, `exact`, `contains`, `answer-is` or `regex:PATTERN`.
     public init?(_ text: String) {
         switch text {
         case "last-number": self = .lastNumber
+        case "answer-is": self = .answerIs
         case "exact": self = .exact
         case "contains": self = .contains
         default:
@@ -51,6 +55,12 @@ public enum AnswerRule: Sendable, Equatable {
             return output.trimmingCharacters(in: .whitespacesAndNewlines) == expected.trimmingCharacters(in: .whitespacesAndNewlines)
         case .contains:
             return output.range(of: expected, options: .caseInsensitive) != nil
+        case .answerIs:
+            guard let got = AnswerRule.answerIs(in: output) else { return false }
+            func norm(_ s: String) -> String {
+                s.replacingOccurrences(of: ",", with: ", ").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            }
+            return norm(got) == norm(expected)
         case .regex(let pattern):
             guard let re = try? NSRegularExpression(pattern: pattern),
                   let m = re.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) else { return false }
@@ -58,6 +68,18 @@ public enum AnswerRule: Sendable, Equatable {
             guard let range = Range(r, in: output) else { return false }
             return output[range].trimmingCharacters(in: .whitespaces) == expected
         }
+    }
+
+    /// The value after the last "The answer is " / "答案是 ", without its closing period.
+    static func answerIs(in text: String) -> String? {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (lead, end) in [("The answer is ", "."), ("答案是 ", "。")] {
+            guard let r = t.range(of: lead, options: .backwards) else { continue }
+            var v = String(t[r.upperBound...]).trimmingCharacters(in: .whitespaces)
+            if v.hasSuffix(end) { v.removeLast() }
+            return v.trimmingCharacters(in: .whitespaces)
+        }
+        return nil
     }
 
     /// The last number written in `text` ("8,645", "-3", "9.9"), if any.
@@ -105,7 +127,7 @@ public enum TaskFile {
             var rule = AnswerRule.lastNumber
             if let r = obj["extract"] {
                 guard let s = r as? String, let parsed = AnswerRule(s) else {
-                    problem("\"extract\" must be last-number, exact, contains or regex:PATTERN (a valid regular expression)"); continue
+                    problem("\"extract\" must be last-number, exact, contains, answer-is or regex:PATTERN (a valid regular expression)"); continue
                 }
                 rule = parsed
             }

@@ -27,15 +27,20 @@ struct BenchCommand: ParsableCommand {
         let result = try Benchmark.run(model: m, promptTokens: prompt, generateTokens: generate,
                                        threads: threads, repeats: repeats, hooks: hooks)
         if json {
-            let obj: [String: Any] = [
+            var obj: [String: Any] = [
                 "engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
                 "hooks": hooks, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
+                "file_mb": Double(m.file.fileSize) / 1e6, "kv_cache_mb": Double(result.kvCacheBytes) / 1e6,
             ]
+            if let rss = result.peakResidentBytes { obj["peak_resident_mb"] = Double(rss) / 1e6 }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@",
                          result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
+            let rss = result.peakResidentBytes.map { String(format: "%.0f MB", Double($0) / 1e6) } ?? "unknown"
+            print(String(format: "file %.0f MB, KV cache %.1f MB, peak resident %@",
+                         Double(m.file.fileSize) / 1e6, Double(result.kvCacheBytes) / 1e6, rss))
         }
     }
 }

@@ -11,18 +11,24 @@ struct SweepCommand: ParsableCommand {
         Modes: cap (budget forcing; all budgets of a problem share one thinking run, forked at each \
         budget), exact (s1 min+max forcing with "Wait"), no-think, prompt-token / prompt-step \
         (s1's token- and step-conditional prompts, no forcing), prompt-class (short and long prompts). \
-        Task files are JSON Lines: {"prompt": "...", "answer": "42", "extract": "last-number"} (docs/TASK_FORMAT.md).
+        Task files are JSON Lines: {"prompt": "...", "answer": "42", "extract": "last-number"} (docs/TASK_FORMAT.md). \
+        Built-in sets (--builtin) are the demo model's task families, fresh held-out problems made from --seed: \
+        demo (all families), arith (add, sub, mul, word), or one of add, sub, mul, compare, count, sort, word.
         """
     )
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Task file (JSON Lines).") var tasks: String
+    @Option(help: "Task file (JSON Lines).") var tasks: String?
+    @Option(help: "Built-in task set: \(BuiltinTasks.setNames.joined(separator: ", ")).") var builtin: String?
+    @Option(help: "Problems per task family of a built-in set.") var count: Int = 20
     @Option(help: "Comma-separated budgets; inf = unlimited.") var budgets: String = "0,16,32,64,128,inf"
     @Option(help: "Comma-separated modes.") var modes: String = "cap,no-think"
     @Option(help: "Samples per problem.") var samples: Int = 1
     @Option(help: "End style for forced ends: qwen or bare.") var endStyle: String = "qwen"
     @Option(help: "Generated tokens at most per run.") var maxTokens: Int = 1024
     @OptionGroup var sampling: SamplingOptions
+    @Flag(help: "Afterwards, time the cap sweeps against independent runs at each budget and check they match.")
+    var timing = false
     @Flag(help: "Print the table as JSON.") var json = false
     @Flag(help: "Print the table as CSV.") var csv = false
 
@@ -46,6 +52,11 @@ struct SweepCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard (tasks == nil) != (builtin == nil) else { throw ValidationError("give exactly one of --tasks FILE and --builtin NAME") }
+        if let b = builtin, BuiltinTasks.sets[b] == nil {
+            throw ValidationError("--builtin: unknown set '\(b)'; expected \(BuiltinTasks.setNames.joined(separator: ", "))")
+        }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
         _ = try parsedBudgets()
         _ = try parsedModes()
         guard samples >= 1 else { throw ValidationError("--samples must be at least 1") }
@@ -59,9 +70,16 @@ struct SweepCommand: ParsableCommand {
         guard loaded.chat.thinking.supportsThinking else {
             throw CLIError("this model has no think tokens; a thinking-budget sweep needs a thinking model")
         }
-        let (problems, malformed) = try TaskFile.load(path: tasks)
-        for p in malformed { err("skipped \(p)\n") }
-        guard !problems.isEmpty else { throw CLIError("\(tasks): no usable tasks") }
+        let problems: [SweepTask]
+        if let path = tasks {
+            let (loaded, malformed) = try TaskFile.load(path: path)
+            for p in malformed { err("skipped \(p)\n") }
+            guard !loaded.isEmpty else { throw CLIError("\(path): no usable tasks") }
+            problems = loaded
+        } else {
+            // The problems come from --seed too (1 if not given), so a set is reproducible.
+            problems = BuiltinTasks.make(set: builtin!, perFamily: count, seed: sampling.seed ?? 1)!
+        }
         var base = GenerationSettings()
         base.endStyle = EndStyle(rawValue: endStyle)!
         base.maxTokens = maxTokens
@@ -86,6 +104,19 @@ struct SweepCommand: ParsableCommand {
             }
         } else {
             out(SweepChart.render(cells: table, summaries: summaries))
+        }
+        if timing {
+            let t = SweepTiming.measure(sweep, tasks: problems)
+            out(String(format: """
+
+                timing over %d problems x %d budgets (cap):
+                  shared-prefix sweeps   %8.2f s
+                  independent runs       %8.2f s   (sweep / independent = %.2f)
+                  one full run each      %8.2f s   (sweep / full run = %.2f)
+                  identical to the independent run: %d of %d
+
+                """, t.problems, t.budgets, t.shared, t.independent, t.sharedOverIndependent, t.fullRun,
+                t.sharedOverFullRun, t.identical, t.problems * t.budgets))
         }
     }
 }

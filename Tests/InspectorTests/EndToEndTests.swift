@@ -114,8 +114,8 @@ import Testing
     func promptThinkingAnswerBudgetResizeQuit() throws {
         let s = try Session()
         try s.start("tui --model \(s.model) --prefill-think --budget 16 --end-style bare --seed 11 --max-tokens 80")
-        let idle = try s.wait("the idle screen") { $0.contains("Type a prompt") }
-        #expect(idle.contains("Examples"))
+        // The screen can be captured mid-frame: wait for the whole idle screen.
+        let idle = try s.wait("the idle screen") { $0.contains("Type a prompt") && $0.contains("Examples") }
         #expect(idle.contains("Budget"))
 
         try s.keys("Hello 你好", literal: true)
@@ -131,6 +131,13 @@ import Testing
 
         try s.keys("]")
         try s.wait("the budget to move to 32") { $0.contains("budget 16/32") }
+
+        try s.keys("b")
+        let compared = try s.wait("the budget comparison") { $0.contains("✓ compared") }
+        #expect(compared.contains("Compare budgets · Hello 你好"))
+        #expect(compared.contains("no-think  think 0 · answer"))
+        try s.keys("Escape")
+        try s.wait("the comparison to close") { !$0.contains("Compare budgets") && $0.contains("budget 16/32") }
 
         try s.tmux(["resize-window", "-t", "e2e", "-x", "80", "-y", "24"])
         let small = try s.wait("the 80×24 layout") { screen in

@@ -19,8 +19,8 @@ func fakeChat() throws -> ChatFormat {
 /// can rewind, like the engine.
 final class FakeThinker: RewindableModel {
     let chat: ChatFormat
-    let thought: [Int]
-    let answer: [Int]
+    private(set) var thought: [Int]
+    private(set) var answer: [Int]
     let thinkLength: Int
     /// Seconds each evaluate takes (to look like a real model).
     let delay: Double
@@ -58,7 +58,15 @@ final class FakeThinker: RewindableModel {
 
     var logits: UnsafeBufferPointer<Float> { buffer.withUnsafeBufferPointer { $0 } }
 
-    func fork() -> LanguageModel { self }
+    /// A copy that continues on its own (its rewinds are its own too).
+    func fork() -> LanguageModel {
+        let m = FakeThinker(chat: chat, thinkLength: thinkLength, delay: delay)
+        m.thought = thought
+        m.answer = answer
+        m.fed = fed
+        m.buffer = buffer
+        return m
+    }
 
     private func next() -> Int {
         let turn = (fed.lastIndex(of: Int(chat.imStart)) ?? -1) + 1

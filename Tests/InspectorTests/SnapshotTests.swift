@@ -27,6 +27,8 @@ import Testing
             ("answering", Scenario.answeringState(w, h)),
             ("done", Scenario.doneState(w, h)),
             ("help", help),
+            ("compare", Scenario.compareState(w, h)),
+            ("compare-done", Scenario.compareState(w, h, done: 7, finished: true)),
         ] + views
     }
 

@@ -17,8 +17,15 @@ import Testing
         _ = reduce(&heat, .key(.char("z")))
         var noColor = Scenario.answeringState(w, h, depth: .none)
         _ = reduce(&noColor, .key(.char("v")))
+        var compareHelp = Scenario.compareState(w, h)
+        _ = reduce(&compareHelp, .key(.char("?")))
+        var compareScrolled = Scenario.compareState(w, h, done: 7, finished: true)
+        _ = reduce(&compareScrolled, .key(.end))
+        var compareFailed = Scenario.compareState(w, h, done: 0)
+        _ = reduce(&compareFailed, .compareFailed(id: compareFailed.compareSerial, "this model cannot rewind"))
         return [Scenario.idle(w, h), Scenario.thinkingState(w, h), Scenario.answeringState(w, h), help, cursor, heat,
-                noColor, Scenario.doneState(w, h, model: dense)]
+                noColor, Scenario.doneState(w, h, model: dense), Scenario.compareState(w, h), compareHelp, compareScrolled,
+                compareFailed]
     }
 
     @Test(arguments: sizes)
@@ -33,6 +40,9 @@ import Testing
     @Test func twentyBySixStillShowsTheEssentials() {
         let text = render(Scenario.thinkingState(20, 6)).text
         #expect(text.contains("ThinkScope"))
+        let compare = render(Scenario.compareState(20, 6)).text
+        #expect(compare.contains("Compare"))
+        #expect(compare.contains("no-think"))
     }
 
     @Test func resizingThroughEverySizeMidGenerationKeepsWorking() {

@@ -66,16 +66,21 @@ def main():
             row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
             row[f"ratio_hooks_{m}"] = round(med["ts_hooks"][m] / med["llama"][m], 3)
             row[f"hooks_cost_{m}"] = round(1 - med["ts_hooks"][m] / med["ts"][m], 3)
+        last = res["ts"][-1]
+        row["ts_peak_resident_mb"] = round(last.get("peak_resident_mb", float("nan")), 1)
+        row["ts_kv_cache_mb"] = round(last.get("kv_cache_mb", float("nan")), 1)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
     if a.json:
         print(json.dumps(rows, indent=1))
         return
-    print(f"{'model':28} {'prefill ts/llama':>17} {'decode ts/llama':>16} {'hooks on':>18} {'llama pre/dec tok/s':>22}")
+    print(f"{'model':28} {'prefill ts/llama':>17} {'decode ts/llama':>16} {'hooks on':>18} {'llama pre/dec tok/s':>22}"
+          f" {'file / resident / KV MB':>26}")
     for r in rows:
         print(f"{r['model']:28} {r['ratio_prefill_tps']:>17.2f} {r['ratio_decode_tps']:>16.2f} "
               f"{r['ratio_hooks_prefill_tps']:>8.2f}/{r['ratio_hooks_decode_tps']:<8.2f} "
-              f"{r['llama_prefill_tps']:>10.1f}/{r['llama_decode_tps']:<10.1f}")
+              f"{r['llama_prefill_tps']:>10.1f}/{r['llama_decode_tps']:<10.1f} "
+              f"{r['file_mb']:>8.0f} / {r['ts_peak_resident_mb']:>6.0f} / {r['ts_kv_cache_mb']:<6.1f}")
 
 
 if __name__ == "__main__":

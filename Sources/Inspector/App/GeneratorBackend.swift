@@ -72,6 +72,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     public func perform(_ effect: Effect) {
         switch effect {
         case .startRun(let request): start(request)
+        case .startCompare(let request): compare(request)
         case .setBudget(let b): control.withLock { $0?.setBudget(b) }
         case .endThinking: control.withLock { $0?.endThinkingNow() }
         case .stop, .quit: control.withLock { $0?.stop() }
@@ -126,6 +127,45 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 self.queue.push(event)
             }
             cached = fed
+        }
+    }
+
+    /// Runs the request's prompt at each of its budgets with `BudgetSweep` (one thinking trunk,
+    /// forked at each smaller cap), reporting each budget as it finishes. The whole prompt is
+    /// read again, so every column is exactly a fresh run at its budget; the model is left
+    /// holding the sweep's trunk, so the next run reads its prompt from the start.
+    func compare(_ request: CompareRequest) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        var settings = GenerationSettings()
+        settings.endStyle = request.endStyle
+        settings.grace = options.grace
+        settings.maxTokens = options.maxTokens
+        var sampling = options.thinkingSampling
+        sampling.seed &+= runs
+        runs += 1
+        settings.sampling = sampling
+        let id = request.id
+        work.async { [self, settings] in
+            guard let model, let chat else {
+                queue.push(action: .compareFailed(id: id, loadError ?? "no model"))
+                return
+            }
+            let run = RunRequest(messages: request.messages, thinking: true, limit: nil, mode: .cap, endStyle: request.endStyle)
+            let prompt = Self.promptTokens(for: run, model: model, chat: chat, prefillThink: options.prefillThink)
+            if let m = model as? RewindableModel {
+                m.rewind(to: 0)
+            } else if model.position > 0 {
+                queue.push(action: .compareFailed(id: id, "this model cannot rewind; start a new conversation"))
+                return
+            }
+            cached = []
+            let delimiters = Set([chat.thinkStart, chat.thinkEnd].compactMap { $0.map(Int.init) })
+            BudgetSweep.run(Generator(model: model, chat: chat, settings: settings), prompt: prompt,
+                            budgets: request.budgets, control: c) { outcome in
+                queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, delimiters: delimiters)))
+            }
+            queue.push(action: .compareFinished(id: id))
         }
     }
 

@@ -76,8 +76,8 @@ public final class InspectorApp {
         }
         let now = clock()
         send(.tick(now))
-        let tenths = Int(state.elapsed * 10)
-        if tenths != lastElapsedShown && state.isRunning {
+        let tenths = Int(state.shownElapsed * 10)
+        if tenths != lastElapsedShown && (state.isRunning || state.isComparing) {
             lastElapsedShown = tenths
             dirty = true
         }

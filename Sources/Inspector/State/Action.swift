@@ -14,6 +14,12 @@ public enum Action: Sendable {
     /// The model finished loading in the background.
     case modelLoaded(ModelSummary)
     case modelFailed(String)
+    /// One budget of comparison `id` is done.
+    case compareOutcome(id: Int, CompareOutcome)
+    /// Comparison `id` is over (every budget reported, or stopped).
+    case compareFinished(id: Int)
+    /// Comparison `id` could not run.
+    case compareFailed(id: Int, String)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -44,6 +50,8 @@ public struct RunRequest: Sendable, Equatable {
 /// What the reducer asks the outside world to do.
 public enum Effect: Sendable, Equatable {
     case startRun(RunRequest)
+    /// Run the last prompt at several budgets, sharing the thinking (`.stop` stops it).
+    case startCompare(CompareRequest)
     /// Change the live thinking budget (nil = unlimited; lower than spent ends thinking now).
     case setBudget(Int?)
     case endThinking

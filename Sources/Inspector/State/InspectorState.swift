@@ -130,6 +130,10 @@ public struct InspectorState: Sendable {
     public var messageUntil = 0.0
 
     public var conversation: [Turn] = []
+    /// The "compare budgets" view, while it is open.
+    public var compare: CompareState?
+    /// The id of the latest comparison (news of older ones is ignored).
+    public var compareSerial = 0
     public var shouldQuit = false
     /// Bumped when the screen must be repainted from scratch (Ctrl-L).
     public var redrawGeneration = 0
@@ -175,6 +179,12 @@ public struct InspectorState: Sendable {
 
     /// The budget in force for display: the live stats' budget while running, else the slider's.
     public var budgetLimit: Int? { isRunning ? stats.budget : slider.step.limit }
+
+    /// A comparison is generating.
+    public var isComparing: Bool { compare?.running == true }
+
+    /// The time the title bar shows: the comparison's while it is open, else the run's.
+    public var shownElapsed: Double { compare.map { $0.elapsed(clock) } ?? elapsed }
 
     public var elapsed: Double {
         if case .replay = mode { return stats.elapsed }  // the recorded time

@@ -8,12 +8,15 @@ public enum Command: String, CaseIterable, Sendable {
     case heatmapNextView, heatmapPreviousView, heatmapLeft, heatmapRight, heatmapUp, heatmapDown, heatmapFit, heatmapScale
     case zoom, tokenCursor, cursorLeft, cursorRight, cursorUp, cursorDown, cursorFirst, cursorLast
     case newConversation
+    case compare
 }
 
 /// Where a binding applies. The reducer tries the scopes in the order of `InspectorState.activeScopes`.
 public enum KeyScope: String, Sendable, CaseIterable {
     /// Help overlay open.
     case help
+    /// The budget comparison is open.
+    case compare
     /// Token cursor active.
     case cursor
     /// Editing the prompt.
@@ -30,6 +33,7 @@ public enum KeyScope: String, Sendable, CaseIterable {
     var title: String {
         switch self {
         case .help: return "Help"
+        case .compare: return "Budget comparison (b)"
         case .cursor: return "Token cursor (c)"
         case .prompt: return "Prompt line"
         case .heatmap: return "Heatmap pane (3)"
@@ -77,6 +81,17 @@ public struct KeyMap: Sendable {
         KeyBinding([.pageUp], .pageUp, .help, "page up"),
         KeyBinding([.pageDown, .char(" ")], .pageDown, .help, "page down"),
 
+        // Budget comparison
+        KeyBinding([.char("b"), .escape, .char("q")], .compare, .compare, "close the comparison (stops it while it runs)"),
+        KeyBinding([.up, .char("k")], .scrollUp, .compare, "scroll the answers up"),
+        KeyBinding([.down, .char("j")], .scrollDown, .compare, "scroll the answers down"),
+        KeyBinding([.pageUp], .pageUp, .compare, "page up"),
+        KeyBinding([.pageDown, .char(" ")], .pageDown, .compare, "page down"),
+        KeyBinding([.home, .char("g")], .top, .compare, "top"),
+        KeyBinding([.end, .char("G")], .bottom, .compare, "bottom"),
+        KeyBinding([.char("S")], .stop, .compare, "stop the comparison"),
+        KeyBinding([.char("?")], .help, .compare, "help"),
+
         // Token cursor
         KeyBinding([.left, .char("h")], .cursorLeft, .cursor, "previous token"),
         KeyBinding([.right, .char("l")], .cursorRight, .cursor, "next token"),
@@ -118,6 +133,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("m")], .toggleBudgetMode, .view, "budget mode: cap / exact (s1 \"Wait\")"),
         KeyBinding([.char("e")], .cycleEndStyle, .view, "end style: Qwen phrase / bare </think>"),
         KeyBinding([.char("x")], .endThinkingNow, .view, "end thinking now"),
+        KeyBinding([.char("b")], .compare, .view, "compare the last prompt at budgets 0 … unlimited"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

@@ -2,6 +2,7 @@ extension InspectorState {
     /// The key scopes in force, most specific first.
     public var activeScopes: [KeyScope] {
         if showHelp { return [.help, .global] }
+        if compare != nil { return [.compare, .global] }
         if cursor != nil { return [.cursor, .view, .global] }
         switch focus {
         case .prompt: return [.prompt, .global]
@@ -22,7 +23,7 @@ extension InspectorState {
             // Esc and a key typed quickly arrive as Alt plus the key: take them as the two keys.
             handle(.escape, &effects)
             handle(.char(c), &effects)
-        } else if focus == .prompt && !showHelp {
+        } else if focus == .prompt && !showHelp && compare == nil {
             edit(key)
         }
     }
@@ -55,6 +56,8 @@ extension InspectorState {
             case .pageDown: helpScroll = min(helpScroll + page, HelpOverlay.lines(keyMap).count); return
             default: break
             }
+        } else if compare != nil && performInCompare(command, &effects) {
+            return
         }
         switch command {
         case .help:
@@ -154,6 +157,8 @@ extension InspectorState {
         case .cursorLast: moveCursor(by: Int.max / 2)
         case .newConversation:
             if isLive { startNewConversation(&effects) } else { say(modeMessage) }
+        case .compare:
+            if compare == nil { openCompare(&effects) } else { closeCompare(&effects) }
         }
     }
 

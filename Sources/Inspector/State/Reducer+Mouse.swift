@@ -4,6 +4,10 @@ extension InspectorState {
             if m.kind == .press { showHelp = false }
             return
         }
+        if compare != nil {
+            if m.kind != .press { scrollCompare(m.kind == .wheelUp ? -3 : 3) }
+            return
+        }
         let l = layout
         switch m.kind {
         case .press:

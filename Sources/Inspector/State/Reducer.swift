@@ -32,6 +32,8 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.mode = .noModel(why)
         state.run = .failed(why)
         state.focus = .answer
+    case .compareOutcome, .compareFinished, .compareFailed:
+        state.applyCompare(action)
     }
     state.syncLayout()
     return effects
@@ -70,12 +72,7 @@ extension InspectorState {
         let users = conversation.map(\.user) + [text]
         let thinkingOn = model.thinks && ThinkSwitch.resolve(users, default: slider.thinking)
         let limitStep = slider.thinking ? slider.step : BudgetSlider.steps[slider.lastThinkingIndex]
-        var messages: [ChatMessage] = []
-        for t in conversation where t.finished {
-            messages.append(.user(t.user))
-            messages.append(.assistant(t.answer.trimmingNewlines()))
-        }
-        messages.append(.user(text))
+        let messages = history(conversation) + [.user(text)]
         effects.append(.startRun(RunRequest(messages: messages, thinking: thinkingOn, limit: limitStep.limit,
                                             mode: slider.mode, endStyle: slider.endStyle)))
 
@@ -138,6 +135,7 @@ extension InspectorState {
 
     mutating func startNewConversation(_ effects: inout [Effect]) {
         if isRunning { effects.append(.stop) }
+        closeCompare(&effects)
         effects.append(.resetConversation)
         conversation = []
         thinkingPane = PaneState()
@@ -157,7 +155,7 @@ extension InspectorState {
     }
 
     mutating func quit(_ effects: inout [Effect]) {
-        if isRunning { effects.append(.stop) }
+        if isRunning || isComparing { effects.append(.stop) }
         effects.append(.quit)
         shouldQuit = true
     }

@@ -9,7 +9,7 @@ enum TitleBar {
         var x = r.x
         x += b.write(" ThinkScope ", x: x, y: r.y, style: Style.role(.title, bg: .surface, .bold), maxWidth: r.maxX - x)
         let phase = phaseLabel(s)
-        let right = " " + phase.text + "  " + Format.seconds(s.elapsed) + " "
+        let right = " " + phase.text + "  " + Format.seconds(s.shownElapsed) + " "
         let hint = r.width >= 70 ? "  ? help  q quit " : ""
         let rightWidth = DisplayWidth.of(right) + DisplayWidth.of(hint)
         let modelText: String
@@ -25,7 +25,7 @@ enum TitleBar {
         var rx = max(x, r.maxX - rightWidth)
         rx += b.write(" ", x: rx, y: r.y, style: bar, maxWidth: r.maxX - rx)
         rx += b.write(phase.text, x: rx, y: r.y, style: Style.role(phase.role, bg: .surface, .bold), maxWidth: r.maxX - rx)
-        rx += b.write("  " + Format.seconds(s.elapsed) + " ", x: rx, y: r.y, style: bar, maxWidth: r.maxX - rx)
+        rx += b.write("  " + Format.seconds(s.shownElapsed) + " ", x: rx, y: r.y, style: bar, maxWidth: r.maxX - rx)
         if !hint.isEmpty { b.write(hint, x: rx, y: r.y, style: Style.role(.keyHint, bg: .surface), maxWidth: r.maxX - rx) }
     }
 
@@ -37,6 +37,11 @@ enum TitleBar {
     static func lastComponent(_ p: String) -> String { p.split(separator: "/").last.map(String.init) ?? p }
 
     static func phaseLabel(_ s: InspectorState) -> (text: String, role: Role) {
+        if let c = s.compare {
+            if c.running { return ("● comparing \(c.doneCount)/\(c.budgets.count)", .phaseThinking) }
+            if c.failure != nil { return ("✕ compare failed", .error) }
+            return c.stopped ? ("■ compare stopped", .warning) : ("✓ compared", .phaseDone)
+        }
         if s.modelLoading && s.run != .running { return ("◌ loading model", .phasePrompt) }
         switch s.run {
         case .idle: return ("○ idle", .phaseDone)

@@ -73,7 +73,7 @@ enum PromptWidget {
             pairs = s.cursor != nil
                 ? [("←→↑↓", "move token"), ("c/Esc", "leave cursor"), ("v", "heatmap view"), ("?", "help"), ("q", "quit")]
                 : [("i", "prompt"), ("[ ]", "budget"), ("t", "think"), ("m", "cap/exact"), ("e", "end style"), ("x", "end thinking"),
-                   ("c", "token cursor"), ("v", "heatmap"), ("z", "zoom"), ("n", "new"), ("?", "help"), ("q", "quit")]
+                   ("b", "compare"), ("c", "token cursor"), ("v", "heatmap"), ("z", "zoom"), ("n", "new"), ("?", "help"), ("q", "quit")]
         }
         var x = r.x + 1
         for (k, what) in pairs {
