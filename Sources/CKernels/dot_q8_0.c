@@ -89,6 +89,8 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
     CK_UNROLL for (int p = 0; p < 4; p++)
         CK_UNROLL for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
     const __m512i bias = _mm512_set1_epi8((char)0x80);
+    // Byte offsets of the 8 rows, for one gather of their 8 block scales per block.
+    const __m256i rows = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)rb));
     for (int b = 0; b < n / QK8_0; b++) {
         const size_t o = (size_t)b * Q8_0_BYTES;
         __m512i xq[4], corr[4];
@@ -99,6 +101,9 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
             corr[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, xq[c]));
             dx[c] = _mm512_set1_ps(_cvtsh_ss(ck_ld16(xb)));
         }
+        // d of rows 0..7 (the low 16 bits of each gathered word), then [d_2p x 8 | d_2p+1 x 8] per pair.
+        const __m256i g = _mm256_i32gather_epi32((const int *)(W + o), rows, 1);
+        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(g)));
         CK_UNROLL for (int p = 0; p < 4; p++) {
             const uint8_t *w0 = W + (size_t)(2 * p) * rb + o, *w1 = w0 + rb;
             _mm_prefetch((const char *)(w0 + 8 * Q8_0_BYTES), _MM_HINT_T0);
@@ -106,9 +111,8 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
             const __m512i w = _mm512_xor_si512(
                 _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(w0 + 2))),
                                    _mm256_loadu_si256((const __m256i *)(w1 + 2)), 1), bias);
-            const __m512 dw = _mm512_castpd_ps(_mm512_insertf64x4(
-                _mm512_castps_pd(_mm512_set1_ps(_cvtsh_ss(ck_ld16(w0)))),
-                _mm256_castps_pd(_mm256_set1_ps(_cvtsh_ss(ck_ld16(w1)))), 1));
+            const __m512 dw = _mm512_permutexvar_ps(
+                _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), d8);
             CK_UNROLL for (int c = 0; c < C; c++) {
                 const __m512i s = _mm512_dpbusd_epi32(corr[c], w, xq[c]);
                 acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dx[c]), _mm512_cvtepi32_ps(s), acc[p][c]);
