@@ -12,8 +12,8 @@ final class KVCache {
         self.layers = layers
         self.capacity = capacity
         self.rowLength = rowLength
-        keys = (0..<layers).map { _ in Buffer(capacity * rowLength, 0) }
-        values = (0..<layers).map { _ in Buffer(capacity * rowLength, 0) }
+        keys = (0..<layers).map { _ in Buffer(zeroed: capacity * rowLength) }
+        values = (0..<layers).map { _ in Buffer(zeroed: capacity * rowLength) }
     }
 
     /// Bytes the keys and values of every layer take.

@@ -40,20 +40,20 @@ final class Scratch {
         self.threads = threads
         let d = c.embeddingLength
         let ff = max(c.feedForwardLength * (c.isMoE ? 0 : 1), c.expertFeedForwardLength)
-        tokens = Buffer(batch, 0)
-        x = Buffer(batch * d, 0)
-        xn = Buffer(batch * d, 0)
-        q = Buffer(batch * c.queryLength, 0)
-        k = Buffer(batch * c.kvLength, 0)
-        v = Buffer(batch * c.kvLength, 0)
-        att = Buffer(batch * c.queryLength, 0)
-        tmp = Buffer(batch * d, 0)
-        gate = Buffer(batch * ff, 0)
-        up = Buffer(batch * ff, 0)
-        ropeCache = Buffer(batch * c.headDim, 0)
+        tokens = Buffer(zeroed: batch)
+        x = Buffer(zeroed: batch * d)
+        xn = Buffer(zeroed: batch * d)
+        q = Buffer(zeroed: batch * c.queryLength)
+        k = Buffer(zeroed: batch * c.kvLength)
+        v = Buffer(zeroed: batch * c.kvLength)
+        att = Buffer(zeroed: batch * c.queryLength)
+        tmp = Buffer(zeroed: batch * d)
+        gate = Buffer(zeroed: batch * ff)
+        up = Buffer(zeroed: batch * ff)
+        ropeCache = Buffer(zeroed: batch * c.headDim)
         attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(c.headDim))
-        scores = Buffer(threads * attentionScratch, 0)
-        q16 = Buffer(threads * c.headDim, 0)
+        scores = Buffer(zeroed: threads * attentionScratch)
+        q16 = Buffer(zeroed: threads * c.headDim)
         var widest = 0
         var all: [WeightMatrix] = [w.output]
         for l in w.layers {
@@ -64,16 +64,16 @@ final class Scratch {
             }
         }
         for m in all { widest = max(widest, Kernels.activationRowBytes(for: m.type, n: m.cols)) }
-        activations = Buffer(batch * widest, 0)
-        logits = Buffer(batch * c.vocabSize, 0)
+        activations = Buffer(zeroed: batch * widest)
+        logits = Buffer(zeroed: batch * c.vocabSize)
         let e = max(c.expertCount, 1), kk = max(c.expertUsedCount, 1)
-        router = Buffer(batch * e, 0)
-        selected = Buffer(batch * kk, 0)
-        selectedWeights = Buffer(batch * kk, 0)
-        expertCounts = Buffer(e, 0)
-        expertOffsets = Buffer(e, 0)
-        expertSlots = Buffer(batch * kk, 0)
-        gathered = Buffer(c.isMoE ? batch * d : 1, 0)
-        slotOutputs = Buffer(c.isMoE ? batch * kk * d : 1, 0)
+        router = Buffer(zeroed: batch * e)
+        selected = Buffer(zeroed: batch * kk)
+        selectedWeights = Buffer(zeroed: batch * kk)
+        expertCounts = Buffer(zeroed: e)
+        expertOffsets = Buffer(zeroed: e)
+        expertSlots = Buffer(zeroed: batch * kk)
+        gathered = Buffer(zeroed: c.isMoE ? batch * d : 1)
+        slotOutputs = Buffer(zeroed: c.isMoE ? batch * kk * d : 1)
     }
 }

@@ -95,9 +95,10 @@ public final class Session {
         let other = Session(model: model, context: capacity, threads: parallel.threads, batchSize: batchSize)
         other.kv.copyPrefix(from: kv, count: keep)
         other.position = keep
-        if keep == position {
-            other.s.logits.pointer.update(from: s.logits.pointer, count: s.logits.count)
-            other.s.lastLogitsRow = s.lastLogitsRow
+        if keep == position {  // the next-token logits come along (one row)
+            let vocab = config.vocabSize
+            other.s.logits.pointer.update(from: s.logits.pointer + s.lastLogitsRow * vocab, count: vocab)
+            other.s.lastLogitsRow = 0
         }
         return other
     }

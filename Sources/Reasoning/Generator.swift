@@ -194,7 +194,7 @@ public final class GenerationRun {
             break
         }
         if isEndOfTurn(token) { return finish(.endOfTurn) }
-        try feed(token, origin: .sampled)
+        try feed(token)
         decodeSeconds += monotonicSeconds() - t0
         sampledCount += 1
         stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
@@ -227,22 +227,28 @@ public final class GenerationRun {
 
     private func injectEnd(_ end: TokenID) throws {
         let (before, after) = g.settings.endStyle.around
-        try inject(g.chat.tokenizer.encodeUserText(before).map(Int.init))
-        try feed(Int(end), origin: .injected)
-        try inject(g.chat.tokenizer.encodeUserText(after).map(Int.init))
+        let tokenizer = g.chat.tokenizer
+        try inject(tokenizer.encodeUserText(before).map(Int.init) + [Int(end)] + tokenizer.encodeUserText(after).map(Int.init))
         endRequested = false
     }
 
+    /// Feeds an injected sequence in one forward pass (as much of it as the token limit allows).
     private func inject(_ tokens: [Int]) throws {
-        for t in tokens {
-            if generated >= g.settings.maxTokens { return }
-            try feed(t, origin: .injected)
-        }
+        let batch = Array(tokens.prefix(max(0, g.settings.maxTokens - generated)))
+        guard !batch.isEmpty else { return }
+        try model.evaluate(batch)
+        let routing = model.routing(ofLast: batch.count)
+        for (i, t) in batch.enumerated() { record(t, origin: .injected, routing: i < routing.count ? routing[i] : []) }
     }
 
-    /// Feeds one token to the model, updates phase and counts, and emits its event.
-    private func feed(_ token: Int, origin: TokenOrigin) throws {
+    /// Feeds one sampled token to the model.
+    private func feed(_ token: Int) throws {
         try model.evaluate([token])
+        record(token, origin: .sampled, routing: model.lastRouting)
+    }
+
+    /// Updates phase and counts for a token the model has just read, and emits its event.
+    private func record(_ token: Int, origin: TokenOrigin, routing: [LayerRouting]) {
         sampler?.accept(token)
         generated += 1
         let id = TokenID(token)
@@ -280,7 +286,7 @@ public final class GenerationRun {
         }
         emit(.token(TokenEvent(index: index, id: token, text: text, phase: eventPhase, origin: origin,
                                logProbability: sampled?.logProbability, alternatives: alternatives,
-                               routing: model.lastRouting)))
+                               routing: routing)))
         index += 1
     }
 

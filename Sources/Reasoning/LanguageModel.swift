@@ -12,10 +12,19 @@ public protocol LanguageModel: AnyObject {
     var logits: UnsafeBufferPointer<Float> { get }
     /// Routing of the most recently evaluated token, for MoE models (empty otherwise).
     var lastRouting: [LayerRouting] { get }
+    /// Routing of each of the `count` tokens the last `evaluate` fed (empty where unknown).
+    func routing(ofLast count: Int) -> [[LayerRouting]]
     /// Where to reach layers × experts counts when the model is MoE: (layers, experts).
     var expertShape: (layers: Int, experts: Int)? { get }
     /// An independent copy that continues exactly as this one would.
     func fork() -> LanguageModel
+}
+
+extension LanguageModel {
+    /// Models that only keep the latest token's routing report just that one.
+    public func routing(ofLast count: Int) -> [[LayerRouting]] {
+        count <= 0 ? [] : Array(repeating: [], count: count - 1) + [lastRouting]
+    }
 }
 
 /// The experts one token was routed to in one layer, best first, with their weights.
@@ -29,8 +38,8 @@ public struct LayerRouting: Sendable, Equatable, Codable {
     }
 }
 
-/// The engine behind the `LanguageModel` protocol, with a routing tap that keeps the last token's
-/// routing per layer.
+/// The engine behind the `LanguageModel` protocol, with a routing tap that keeps the routing of
+/// every token of the last `evaluate`, per layer.
 public final class EngineModel: LanguageModel {
     public let session: Session
     private let recorder: RoutingRecorder?
@@ -49,26 +58,39 @@ public final class EngineModel: LanguageModel {
 
     public var vocabularySize: Int { session.config.vocabSize }
     public var position: Int { session.position }
-    public func evaluate(_ tokens: [Int]) throws { try session.evaluate(tokens) }
+    public func evaluate(_ tokens: [Int]) throws {
+        recorder?.begin(at: session.position, count: tokens.count)
+        try session.evaluate(tokens)
+    }
     public var logits: UnsafeBufferPointer<Float> { session.lastLogits }
-    public var lastRouting: [LayerRouting] { recorder?.last ?? [] }
+    public var lastRouting: [LayerRouting] { recorder?.batch.last ?? [] }
+    public func routing(ofLast count: Int) -> [[LayerRouting]] {
+        guard let r = recorder else { return Array(repeating: [], count: max(0, count)) }
+        return Array(r.batch.suffix(count))
+    }
     public var expertShape: (layers: Int, experts: Int)? {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
     }
     public func fork() -> LanguageModel { EngineModel(session: session.fork()) }
 }
 
-/// Keeps, per layer, the routing of the latest position the engine evaluated.
+/// Keeps, per token of the latest `evaluate` and per layer, where the token was routed.
 final class RoutingRecorder: ForwardObserver {
-    var last: [LayerRouting]
+    let layers: Int
+    private(set) var batch: [[LayerRouting]] = []
+    private var start = 0
     var taps: Set<TapPoint> { [.selectedExperts] }
 
-    init(layers: Int) {
-        last = Array(repeating: LayerRouting(experts: [], weights: []), count: layers)
+    init(layers: Int) { self.layers = layers }
+
+    func begin(at position: Int, count: Int) {
+        start = position
+        batch = Array(repeating: Array(repeating: LayerRouting(experts: [], weights: []), count: layers), count: count)
     }
 
     func routing(_ tap: RoutingTap) {
-        guard tap.layer < last.count else { return }
-        last[tap.layer] = LayerRouting(experts: tap.experts.map(Int.init), weights: Array(tap.weights))
+        let i = tap.position - start
+        guard batch.indices.contains(i), tap.layer < layers else { return }
+        batch[i][tap.layer] = LayerRouting(experts: tap.experts.map(Int.init), weights: Array(tap.weights))
     }
 }

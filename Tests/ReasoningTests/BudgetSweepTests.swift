@@ -100,15 +100,15 @@ import Tokenizer
         let chat = try testChat()
         let prompt = chat.render([.user("q")])
         let control = ReasoningControl()
-        // Evaluations: the prompt, <think>, 5 thinking tokens, then the branch at 5: </think>, "\n",
-        // "\n" (the bare end), and its first answer token, "4", during which the stop comes.
-        let model = StopAfter(ScriptedModel(chat: chat, thinkLength: 20), evaluations: 11, control: control)
+        // Evaluations: the prompt, <think>, 5 thinking tokens, then the branch at 5: the bare end
+        // "</think>\n\n" (one pass), and its first answer token, "4", during which the stop comes.
+        let model = StopAfter(ScriptedModel(chat: chat, thinkLength: 20), evaluations: 9, control: control)
         let swept = BudgetSweep.run(Generator(model: model, chat: chat, settings: settings(Unlimited())), prompt: prompt,
                                     budgets: [5, nil], control: control)
         #expect(swept.map(\.reason) == [.stopped, .stopped])
         #expect(swept[0].answer == "\n\n4")  // the branch stopped after its first answer token
         #expect(swept[1].stats.thinkingTokens == 5)
-        #expect(model.counter.evaluations == 11)  // and the trunk did not go on
+        #expect(model.counter.evaluations == 9)  // and the trunk did not go on
     }
 
     @Test func theInspectorsBudgetsOnTheDemoModelEqualIndependentRuns() throws {

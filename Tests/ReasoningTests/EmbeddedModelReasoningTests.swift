@@ -38,6 +38,17 @@ import Tokenizer
         #expect(r.reason == .endOfTurn)
     }
 
+    /// The end sequence goes in as one forward pass, yet every injected token keeps its own routing
+    /// (the heatmap shows it).
+    @Test func injectedTokensKeepTheirOwnRouting() throws {
+        let r = try run(Cap(8))
+        let injected = r.tokens.filter { $0.origin == .injected }
+        #expect(injected.count > 10)
+        let (model, _) = try #require(Self.loaded)
+        #expect(injected.allSatisfy { $0.routing.count == model.config.layerCount && $0.routing.allSatisfy { !$0.experts.isEmpty } })
+        #expect(Set(injected.map { $0.routing.map(\.experts) }).count > 1, "each token has its own experts, not a copy of the last one's")
+    }
+
     @Test func noThinkGivesZeroThinkingTokens() throws {
         let r = try run(Unlimited(), thinking: false)
         #expect(r.stats?.thinkingTokens == 0)
