@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""K-quant parity fixtures: small random-weight models that llama.cpp itself quantizes (Q4_K_M,
+Q5_K_M, Q6_K, Q4_0), committed as GGUF files with llama.cpp's logits at a few positions and its
+arg-max at every position. ThinkScope has no K-quant writer, so the files themselves are the fixture.
+
+  swift build -c release --product thinkscope
+  python3 tools/parity/make_kquant_fixtures.py [--thinkscope .build/release/thinkscope]
+
+Writes Tests/Fixtures/kquant/<name>.gguf and Tests/Fixtures/kquant-parity.json.
+"""
+import argparse, base64, json, os, random, subprocess, sys, tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
+
+# Row lengths are multiples of 256 (one K-quant super-block); vocab small to keep the files small.
+BASE = dict(layers=2, embedding=256, vocab=512, feedForward=512, contextLength=4096, weightType="F16",
+            heads=4, kvHeads=2, headDim=64)
+# Q4_K_M files mix Q4_K and Q6_K (attn_v, half of ffn_down, the output), Q5_K_M files Q5_K and Q6_K.
+CASES = [
+    ("dense-q4_k_m", dict(), "q4_k_m", 128),
+    ("moe-q4_k_m", dict(architecture="qwen3moe", experts=4, expertsUsed=2, expertFeedForward=256), "q4_k_m", 128),
+    ("dense-q5_k_m", dict(), "q5_k_m", 64),
+    ("dense-q4_0", dict(), "q4_0", 64),
+]
+
+
+def oracle(*args):
+    return subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True).stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
+    a = ap.parse_args()
+    outdir = os.path.join(ROOT, "Tests", "Fixtures", "kquant")
+    os.makedirs(outdir, exist_ok=True)
+    cases = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, extra, qtype, length) in enumerate(CASES):
+            spec = dict(BASE, **extra)
+            spec.setdefault("architecture", "qwen3")
+            spec["seed"] = 2000 + i
+            base = os.path.join(tmp, name + "-f16.gguf")
+            subprocess.run([a.thinkscope, "random-model", "--spec", json.dumps(spec), "--out", base],
+                           check=True, capture_output=True)
+            path = os.path.join(outdir, name + ".gguf")
+            oracle("quantize", base, path, qtype)
+            rng = random.Random(100 + i)
+            ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
+            lpath = os.path.join(tmp, name + ".logits")
+            oracle("logits", path, "--ids", ",".join(map(str, ids)), "--out", lpath)
+            logits = np.fromfile(lpath, dtype="<f4").reshape(length, spec["vocab"])
+            positions = sorted(set([0, length // 3, (2 * length) // 3, length - 1]))
+            cases.append(dict(name=name, file=f"kquant/{name}.gguf", quantization=qtype, ids=ids, positions=positions,
+                              logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
+                              argmax=[int(x) for x in logits.argmax(axis=1)]))
+            print(f"{name}: {os.path.getsize(path)} bytes", file=sys.stderr)
+    out = os.path.join(ROOT, "Tests", "Fixtures", "kquant-parity.json")
+    with open(out, "w") as f:
+        json.dump(dict(generator="tools/parity/make_kquant_fixtures.py", oracle="llama-cpp-python 0.3.36", cases=cases), f, indent=1)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
