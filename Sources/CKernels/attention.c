@@ -1,21 +1,104 @@
+// Attention for one query head over an fp16 KV cache, in llama.cpp's float orders.
 #include "ck_attention.h"
+#include "ck_internal.h"
 #include "ck_reduce.h"
 #include "ckernels.h"
 
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
 static int round16(int n) { return (n + 15) & ~15; }
 
+/// Per 16-value chunk of the output, the partial sums of the 4 vec_dot accumulators (see below).
+enum { PARTIALS = 4 * 16 * 16 };
+
 size_t ck_attention_scratch_floats(int n_pos, int head_dim) {
-    return (size_t)round16(n_pos) + 64 * (size_t)head_dim;
+    (void)head_dim;
+    return (size_t)round16(n_pos) + (size_t)(n_pos + 1) / 2 + 16 + PARTIALS;  // 16: alignment slack
+}
+
+// MARK: out = sum_p prob_p V_p
+//
+// Element d of the output sums prob_p * V_p[d] with one fused multiply-add per position into
+// lane p % 16 (tinyBLAS), or into lane p % 16 of accumulator (p / 16) % 4 (ggml_vec_dot_f16,
+// rowwise), and reduces the lanes as llama.cpp: accumulators (a0 + a2) + (a1 + a3), then
+// ck_tree16. Every level computes each element with exactly these steps.
+
+static void values_scalar(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
+                          float *out, float *partials) {
+    (void)partials;
+    for (int d = 0; d < hd; d++) {
+        float acc[4][16] = {{0}};
+        for (int p = 0; p < n; p++) {
+            float *a = &acc[rowwise ? (p >> 4) & 3 : 0][p & 15];
+            *a = fmaf(ck_h2f(v[(size_t)p * stride + d]), prob[p], *a);
+        }
+        float lane[16];
+        for (int l = 0; l < 16; l++) lane[l] = rowwise ? (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]) : acc[0][l];
+        out[d] = ck_tree16(lane);
+    }
+}
+
+#pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
+
+/// 16 lanes over the positions p = first + 64 s + l (step 64) or every position (step 16).
+static inline __attribute__((always_inline)) void lanes16_avx512(
+    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __mmask16 k, __m512 acc[16]) {
+    CK_UNROLL for (int l = 0; l < 16; l++) acc[l] = _mm512_setzero_ps();
+    for (int p0 = first; p0 < n; p0 += step) {
+        CK_UNROLL for (int l = 0; l < 16; l++) {
+            if (p0 + l < n) {
+                const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, v + (size_t)(p0 + l) * stride));
+                acc[l] = _mm512_fmadd_ps(x, _mm512_set1_ps(prob[p0 + l]), acc[l]);
+            }
+        }
+    }
+}
+
+static inline __m512 tree16_avx512(const __m512 a[16]) {
+    __m512 t[8], u[4];
+    CK_UNROLL for (int i = 0; i < 8; i++) t[i] = _mm512_add_ps(a[i], a[i + 8]);
+    CK_UNROLL for (int i = 0; i < 4; i++) u[i] = _mm512_add_ps(t[i], t[i + 4]);
+    return _mm512_add_ps(_mm512_add_ps(u[0], u[2]), _mm512_add_ps(u[1], u[3]));
+}
+
+static void values_avx512(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
+                          float *out, float *partials) {
+    for (int d0 = 0; d0 < hd; d0 += 16) {
+        const __mmask16 k = d0 + 16 <= hd ? 0xFFFF : (__mmask16)((1u << (hd - d0)) - 1u);
+        const uint16_t *vd = v + d0;
+        __m512 acc[16];
+        if (!rowwise) {
+            lanes16_avx512(prob, vd, stride, n, 0, 16, k, acc);
+        } else {
+            __m512 (*part)[16] = (__m512 (*)[16])partials;  // [4][16]
+            for (int j = 0; j < 4; j++) {
+                lanes16_avx512(prob, vd, stride, n, 16 * j, 64, k, acc);
+                CK_UNROLL for (int l = 0; l < 16; l++) part[j][l] = acc[l];
+            }
+            CK_UNROLL for (int l = 0; l < 16; l++)
+                acc[l] = _mm512_add_ps(_mm512_add_ps(part[0][l], part[2][l]), _mm512_add_ps(part[1][l], part[3][l]));
+        }
+        _mm512_mask_storeu_ps(out + d0, k, tree16_avx512(acc));
+    }
+}
+
+#pragma clang attribute pop
+
+static void weighted_values(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
+                            float *out, float *partials) {
+    if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out, partials);
+    else values_scalar(prob, v, stride, n, hd, rowwise, out, partials);
 }
 
 void ck_attention_head(const float *q, int head_dim, const uint16_t *k, const uint16_t *v,
                        size_t kv_stride, int n_pos, float scale, int rowwise, float *scratch,
                        uint16_t *q16, float *out) {
     const int padded = round16(n_pos), hd = head_dim;
-    float *scores = scratch, *lanes = scratch + padded;  // lanes: [16 or 64][head_dim]
+    float *scores = scratch;
+    uint16_t *prob16 = (uint16_t *)(scratch + padded);
+    float *partials = (float *)(((uintptr_t)(scratch + padded + (n_pos + 1) / 2) + 63) & ~(uintptr_t)63);
     ck_fp32_to_fp16_row(q, q16, hd);
     // K_p . q for every position: one matmul over the cached keys (rows kv_stride apart).
     ck_matmul_order(rowwise ? CK_ORDER_ROWWISE : CK_ORDER_TILED, CK_TYPE_F16, k, kv_stride * 2, 0, n_pos, hd,
@@ -25,28 +108,8 @@ void ck_attention_head(const float *q, int head_dim, const uint16_t *k, const ui
     // the vector expf, and the masked tail adds exact zeros.
     for (int p = n_pos; p < padded; p++) scores[p] = -INFINITY;
     ck_softmax(scores, padded);
-    // out[d] = sum_p fp16(prob_p) V_p[d] in the order of the matching llama.cpp kernel: position p
-    // feeds slot p % 16 (tinyBLAS) or p % 64 (vec_dot: lane p % 16 of accumulator (p / 16) % 4).
-    const int slots = rowwise ? 64 : 16;
-    memset(lanes, 0, sizeof(float) * (size_t)slots * hd);
-    for (int p = 0; p < n_pos; p++) {
-        const float prob = ck_fp16_to_fp32(ck_fp32_to_fp16(scores[p]));
-        ck_axpy_f16(lanes + (size_t)(p & (slots - 1)) * hd, prob, v + (size_t)p * kv_stride, hd);
-    }
-#define LANE(i) (lanes + (size_t)(i) * hd)
-#define ADD(dst, a, b) ck_add(a, b, dst, hd)
-    if (rowwise)  // the four accumulators: (a0 + a2) + (a1 + a3), lane by lane
-        for (int l = 0; l < 16; l++) {
-            ADD(LANE(l), LANE(l), LANE(l + 32));
-            ADD(LANE(l + 16), LANE(l + 16), LANE(l + 48));
-            ADD(LANE(l), LANE(l), LANE(l + 16));
-        }
-    // ck_tree16 over the 16 lanes, element by element.
-    for (int i = 0; i < 8; i++) ADD(LANE(i), LANE(i), LANE(i + 8));
-    for (int i = 0; i < 4; i++) ADD(LANE(i), LANE(i), LANE(i + 4));
-    ADD(LANE(0), LANE(0), LANE(2));
-    ADD(LANE(1), LANE(1), LANE(3));
-    ADD(out, LANE(0), LANE(1));
-#undef LANE
-#undef ADD
+    // The probabilities are rounded to fp16 on their way into the product with V.
+    ck_fp32_to_fp16_row(scores, prob16, n_pos);
+    ck_fp16_to_fp32_row(prob16, scores, n_pos);
+    weighted_values(scores, v, kv_stride, n_pos, hd, rowwise, out, partials);
 }

@@ -167,12 +167,12 @@ CK_DECLARE_KERNEL(ck_k_bf16_scalar); CK_DECLARE_KERNEL(ck_k_bf16_avx2); CK_DECLA
 CK_DECLARE_KERNEL(ck_k_f32_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_f32_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_f32_rowwise_avx512);
 CK_DECLARE_KERNEL(ck_k_f16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_f16_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_f16_rowwise_avx512);
 CK_DECLARE_KERNEL(ck_k_bf16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx512);
-// Q8_0 / Q4_0 against Q8_0 activations (dot_q8.c)
+// Q8_0 (dot_q8_0.c) and Q4_0 (dot_q4_0.c) against Q8_0 activations
 CK_DECLARE_KERNEL(ck_k_q8_0_scalar); CK_DECLARE_KERNEL(ck_k_q8_0_avx2); CK_DECLARE_KERNEL(ck_k_q8_0_avx512);
 CK_DECLARE_KERNEL(ck_k_q4_0_scalar); CK_DECLARE_KERNEL(ck_k_q4_0_avx2); CK_DECLARE_KERNEL(ck_k_q4_0_avx512);
-// Repacked AVX-512 matmul for Q8_0 (q4 = 0) / Q4_0 (q4 = 1) weights (dot_q8_gemm.c).
-void ck_q80_gemm_avx512(int q4, const uint8_t *W, size_t rb, int nr, int n,
-                        const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
+// Repacked AVX-512 matmul for Q4_0 weights (dot_q4_0_gemm.c).
+void ck_q4_0_gemm_avx512(const uint8_t *W, size_t rb, int nr, int n,
+                         const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
 // K-quants against Q8_K activations (dot_kquants_*.c)
 CK_DECLARE_KERNEL(ck_k_q4_K_scalar); CK_DECLARE_KERNEL(ck_k_q4_K_avx2); CK_DECLARE_KERNEL(ck_k_q4_K_avx512);
 CK_DECLARE_KERNEL(ck_k_q5_K_scalar); CK_DECLARE_KERNEL(ck_k_q5_K_avx2); CK_DECLARE_KERNEL(ck_k_q5_K_avx512);

@@ -156,14 +156,33 @@ struct OpsTests {
         }
     }
 
-    @Test("fp16 axpy is one fused multiply-add per element at every level", arguments: Level.allCases, sizes)
-    func kvHelpers(_ level: Level, _ n: Int) {
-        var rng = Rng(UInt64(n) + 400)
-        let b = rng.floats(n, scale: 4).map(fp16)
-        let bf = b.map(ck_fp16_to_fp32)
-        var y = rng.floats(n)
-        let y0 = y
-        at(level) { ck_axpy_f16(&y, 0.75, b, Int32(n)) }
-        for i in 0..<n { #expect(bits(y[i]) == bits(y0[i].addingProduct(bf[i], 0.75))) }
+    @Test("attention: every level gives the same bits, close to exact softmax attention",
+          arguments: [1, 5, 17, 70, 130], [false, true])
+    func attentionHead(_ nPos: Int, _ rowwise: Bool) {
+        for hd in [64, 128] {
+            var rng = Rng(UInt64(nPos * 10 + hd) + (rowwise ? 1 : 0))
+            let stride = 2 * hd  // two heads per cache row; this one is the first
+            let k = rng.floats(nPos * stride, scale: 1).map(fp16), v = rng.floats(nPos * stride, scale: 2).map(fp16)
+            let q = rng.floats(hd, scale: 1)
+            func run() -> [Float] {
+                var out = [Float](repeating: .nan, count: hd)
+                var scratch = [Float](repeating: 0, count: ck_attention_scratch_floats(Int32(nPos), Int32(hd)))
+                var q16 = [UInt16](repeating: 0, count: hd)
+                ck_attention_head(q, Int32(hd), k, v, stride, Int32(nPos), 0.125, rowwise ? 1 : 0, &scratch, &q16, &out)
+                return out
+            }
+            let scalar = at(.scalar) { run() }
+            for level in Level.simd { #expect(at(level) { run() }.map(bits) == scalar.map(bits), "\(level) hd=\(hd)") }
+            // Exact attention in double, on the same fp16 inputs.
+            let qd = q.map { Double(ck_fp16_to_fp32(fp16($0))) }
+            var s = (0..<nPos).map { p in (0..<hd).reduce(0.0) { $0 + qd[$1] * Double(ck_fp16_to_fp32(k[p * stride + $1])) } * 0.125 }
+            let m = s.max()!
+            s = s.map { exp($0 - m) }
+            let z = s.reduce(0, +)
+            for d in 0..<hd {
+                let e = (0..<nPos).reduce(0.0) { $0 + s[$1] / z * Double(ck_fp16_to_fp32(v[$1 * stride + d])) }
+                #expect(Swift.abs(Double(scalar[d]) - e) <= 2e-3 * 2, "d=\(d): \(scalar[d]) vs \(e)")
+            }
+        }
     }
 }

@@ -1,20 +1,17 @@
-// Q8_0 and Q4_0 weights against Q8_0 activations.
+// Q4_0 weights against Q8_0 activations. (Q8_0 weights: dot_q8_0.c.)
 //
 // Numerics (identical bits at every level, and between matvec and matmul): for each row, in
 // block order, s_b = sum of w * y over the 32-element block (exact int32), then
 //     acc = fmaf(dw_b * dy_b, (float)s_b, acc)        (acc starts at +0; y[r] = acc).
-// llama.cpp accumulates the same per-block terms, only in a different float order.
 //
 // Kernels:
 // - scalar: the definition above.
 // - AVX2: 8 rows at a time in the lanes of a ymm (maddubs/madd per row, then a transpose-add).
 // - AVX-512 matvec: 16 rows in the lanes of a zmm, two blocks per vpdpbusd, transpose-add.
-// - AVX-512 matmul (>= CK_Q8_GEMM_MIN activation rows): dot_q8_gemm.c.
+// - AVX-512 matmul (>= CK_Q4_0_GEMM_MIN activation rows): dot_q4_0_gemm.c.
 #include "ck_internal.h"
 #include <immintrin.h>
 #include <math.h>
-
-enum { W_Q8_0 = 0, W_Q4_0 = 1 };
 
 // MARK: Scalar (the definition)
 
@@ -50,9 +47,9 @@ static inline __m256i reduce8_avx2(const __m256i p[8]) {
     return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
 }
 
-static inline __attribute__((always_inline)) void q80_rows8_avx2(
-    const int wt, const uint8_t *W, size_t rb, int R, int n, const uint8_t *x, float *Y) {
-    const size_t bs = wt == W_Q8_0 ? Q8_0_BYTES : Q4_0_BYTES;
+static inline __attribute__((always_inline)) void q4_0_rows8_avx2(
+    const uint8_t *W, size_t rb, int R, int n, const uint8_t *x, float *Y) {
+    const size_t bs = Q4_0_BYTES;
     const __m256i ones16 = _mm256_set1_epi16(1), low4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
     const uint8_t *row[8];
     int off[8];
@@ -65,19 +62,14 @@ static inline __attribute__((always_inline)) void q80_rows8_avx2(
     for (int ib = 0; ib < n / QK8_0; ib++) {
         const uint8_t *yb = x + (size_t)ib * Q8_0_BYTES;
         const __m256i y = _mm256_loadu_si256((const __m256i *)(yb + 2));
-        const __m256i ybias = wt == W_Q4_0 ? _mm256_madd_epi16(_mm256_maddubs_epi16(eight, y), ones16) : y;
+        const __m256i ybias = _mm256_madd_epi16(_mm256_maddubs_epi16(eight, y), ones16);  // 8 * sum(y)
         __m256i p[8];
         CK_UNROLL for (int r = 0; r < 8; r++) {
             const uint8_t *wb = row[r] + (size_t)ib * bs;
             _mm_prefetch((const char *)(wb + 8 * rb), _MM_HINT_T0);
-            if (wt == W_Q8_0) {
-                const __m256i w = _mm256_loadu_si256((const __m256i *)(wb + 2));
-                p[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(y, w)), ones16);
-            } else {
-                const __m128i q = _mm_loadu_si128((const __m128i *)(wb + 2));
-                const __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), low4);
-                p[r] = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(w, y), ones16), ybias);
-            }
+            const __m128i q = _mm_loadu_si128((const __m128i *)(wb + 2));
+            const __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), low4);
+            p[r] = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(w, y), ones16), ybias);
         }
         const __m256i s = reduce8_avx2(p);
         // fp16 scales of the 8 rows (4-byte gathers; the low half is d)
@@ -92,15 +84,10 @@ static inline __attribute__((always_inline)) void q80_rows8_avx2(
     for (int r = 0; r < R; r++) Y[r] = out[r];
 }
 
-static void q80_kernel_avx2(const int wt, const uint8_t *W, size_t rb, int nr, int n,
-                            const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+void ck_k_q4_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     for (int c = 0; c < nc; c++)
         for (int r = 0; r < nr; r += 8)
-            q80_rows8_avx2(wt, W + (size_t)r * rb, rb, nr - r < 8 ? nr - r : 8, n, X + (size_t)c * xs, Y + (size_t)c * ys + r);
-}
-
-void ck_k_q4_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    q80_kernel_avx2(W_Q4_0, W, rb, nr, n, X, xs, nc, Y, ys);
+            q4_0_rows8_avx2(W + (size_t)r * rb, rb, nr - r < 8 ? nr - r : 8, n, X + (size_t)c * xs, Y + (size_t)c * ys + r);
 }
 
 #pragma clang attribute pop
@@ -149,11 +136,10 @@ static inline __m512 gather_d16(const uint8_t *p, __m512i off) {
 
 // MARK: AVX-512 matvec: 16 rows per pass
 
-static inline __attribute__((always_inline)) void q80_rows16_avx512(
-    const int wt, const uint8_t *W, size_t rb, int R, int n, const uint8_t *x, float *Y) {
-    const size_t bs = wt == W_Q8_0 ? Q8_0_BYTES : Q4_0_BYTES;
-    const __m512i kb = _mm512_set1_epi8(wt == W_Q8_0 ? (char)0x80 : 8);
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
+static inline __attribute__((always_inline)) void q4_0_rows16_avx512(
+    const uint8_t *W, size_t rb, int R, int n, const uint8_t *x, float *Y) {
+    const size_t bs = Q4_0_BYTES;
+    const __m512i kb = _mm512_set1_epi8(8);
     const uint8_t *row[16];
     int off[16];
     for (int r = 0; r < 16; r++) {
@@ -176,7 +162,7 @@ static inline __attribute__((always_inline)) void q80_rows16_avx512(
             _mm_prefetch((const char *)(wb + 16 * rb), _MM_HINT_T0);
             _mm_prefetch((const char *)(wb + 16 * rb + 63), _MM_HINT_T0);
             const uint8_t *wb1 = two ? wb + bs : NULL;
-            const __m512i w = wt == W_Q8_0 ? _mm512_xor_si512(q8_pair(wb, wb1), flip) : q4_pair(wb, wb1);
+            const __m512i w = q4_pair(wb, wb1);
             v[r] = _mm512_dpbusd_epi32(bias, w, y);
         }
         __m512i sa, sb;
@@ -194,24 +180,19 @@ static inline __attribute__((always_inline)) void q80_rows16_avx512(
 }
 
 /// Activation rows from which the repacked matmul beats repeated matvec.
-#ifndef CK_Q8_GEMM_MIN
-#define CK_Q8_GEMM_MIN 4
+#ifndef CK_Q4_0_GEMM_MIN
+#define CK_Q4_0_GEMM_MIN 4
 #endif
 
-static void q80_kernel_avx512(const int wt, const uint8_t *W, size_t rb, int nr, int n,
-                              const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    if (nc >= CK_Q8_GEMM_MIN) {
-        ck_q80_gemm_avx512(wt == W_Q4_0, W, rb, nr, n, X, xs, nc, Y, ys);
+void ck_k_q4_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    if (nc >= CK_Q4_0_GEMM_MIN) {
+        ck_q4_0_gemm_avx512(W, rb, nr, n, X, xs, nc, Y, ys);
         return;
     }
     for (int c = 0; c < nc; c++)
         for (int r = 0; r < nr; r += 16)
-            q80_rows16_avx512(wt, W + (size_t)r * rb, rb, nr - r < 16 ? nr - r : 16, n, X + (size_t)c * xs,
-                              Y + (size_t)c * ys + r);
-}
-
-void ck_k_q4_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    q80_kernel_avx512(W_Q4_0, W, rb, nr, n, X, xs, nc, Y, ys);
+            q4_0_rows16_avx512(W + (size_t)r * rb, rb, nr - r < 16 ? nr - r : 16, n, X + (size_t)c * xs,
+                               Y + (size_t)c * ys + r);
 }
 
 #pragma clang attribute pop
