@@ -42,11 +42,19 @@ static void values_scalar(const float *prob, const uint16_t *v, size_t stride, i
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 
-/// 16 lanes over the positions p = first + 64 s + l (step 64) or every position (step 16).
+/// 16 lanes over the positions p = first + step s + l (l < 16): every position (step 16) or one
+/// accumulator's share (step 64).
 static inline __attribute__((always_inline)) void lanes16_avx512(
     const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __mmask16 k, __m512 acc[16]) {
     CK_UNROLL for (int l = 0; l < 16; l++) acc[l] = _mm512_setzero_ps();
-    for (int p0 = first; p0 < n; p0 += step) {
+    int p0 = first;
+    for (; p0 + 16 <= n; p0 += step) {
+        CK_UNROLL for (int l = 0; l < 16; l++) {
+            const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, v + (size_t)(p0 + l) * stride));
+            acc[l] = _mm512_fmadd_ps(x, _mm512_set1_ps(prob[p0 + l]), acc[l]);
+        }
+    }
+    if (p0 < n) {
         CK_UNROLL for (int l = 0; l < 16; l++) {
             if (p0 + l < n) {
                 const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, v + (size_t)(p0 + l) * stride));
