@@ -169,31 +169,33 @@ CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 // - BF16: 2 x 16 lanes over steps of 32; the two ck_tree16 sums and the last n % 32 products
 //   are added in double.
 
-static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t *x, int n) {
-    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
-    float acc[4][16] = {{0}};
-    for (int i = 0; i < body; i++)
-        acc[(i >> 4) % nacc][i & 15] = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), acc[(i >> 4) % nacc][i & 15]);
-    if (kind == K_BF16) {
-        double s = (double)ck_tree16(acc[0]);
-        s += (double)ck_tree16(acc[1]);
-        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-        return (float)s;
-    }
-    float lane[16];
-    for (int l = 0; l < 16; l++) lane[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    const float r = ck_tree16(lane);
+/// The scalar end of ggml_vec_dot_*: the reduced vector part (BF16: its two halves, added in
+/// double), then the last elements one by one: F32 adds each rounded product in float, F16 and
+/// BF16 in double.
+static inline float rowwise_tail(const int kind, float r0, float r1, const uint8_t *w, const uint8_t *x, int body, int n) {
     if (kind == K_F32) {
-        float s = r;
+        float s = r0;
         for (int i = body; i < n; i++) {
             const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
             s = s + p;
         }
         return s;
     }
-    double s = (double)r;
+    double s = (double)r0;
+    if (kind == K_BF16) s += (double)r1;
     for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
     return (float)s;
+}
+
+static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    float acc[4][16] = {{0}};
+    for (int i = 0; i < body; i++)
+        acc[(i >> 4) % nacc][i & 15] = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), acc[(i >> 4) % nacc][i & 15]);
+    if (kind == K_BF16) return rowwise_tail(kind, ck_tree16(acc[0]), ck_tree16(acc[1]), w, x, body, n);
+    float lane[16];
+    for (int l = 0; l < 16; l++) lane[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
+    return rowwise_tail(kind, ck_tree16(lane), 0.0f, w, x, body, n);
 }
 
 static float rw_f32_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_F32, w, x, n); }
@@ -221,25 +223,11 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx512(const int 
         CK_UNROLL for (int j = 0; j < 4; j++)
             if (j < nacc) a[j] = _mm512_fmadd_ps(ld16(kind, w + (i + 16 * j) * es), ld16(kind, x + (i + 16 * j) * es), a[j]);
     }
-    if (kind == K_BF16) {
-        double s = (double)ck_hsum16(a[0]);
-        s += (double)ck_hsum16(a[1]);
-        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-        return (float)s;
-    }
-    const float r = ck_hsum16(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
-    if (kind == K_F32) {
-        float s = r;
-        for (int i = body; i < n; i++) {
-            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
-            s = s + p;
-        }
-        return s;
-    }
-    double s = (double)r;
-    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-    return (float)s;
+    if (kind == K_BF16) return rowwise_tail(kind, ck_hsum16(a[0]), ck_hsum16(a[1]), w, x, body, n);
+    return rowwise_tail(kind, ck_hsum16(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]))), 0.0f,
+                        w, x, body, n);
 }
+
 static float rw_f32_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F32, w, x, n); }
 static float rw_f16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F16, w, x, n); }
 static float rw_bf16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_BF16, w, x, n); }
@@ -268,26 +256,12 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int ki
                 hi[j] = _mm256_fmadd_ps(ld8(kind, w + (o + 8) * es), ld8(kind, x + (o + 8) * es), hi[j]);
             }
     }
-    if (kind == K_BF16) {
-        double s = (double)ck_hsum16x2(lo[0], hi[0]);
-        s += (double)ck_hsum16x2(lo[1], hi[1]);
-        for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-        return (float)s;
-    }
-    const float r = ck_hsum16x2(_mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3])),
-                                _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3])));
-    if (kind == K_F32) {
-        float s = r;
-        for (int i = body; i < n; i++) {
-            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
-            s = s + p;
-        }
-        return s;
-    }
-    double s = (double)r;
-    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-    return (float)s;
+    if (kind == K_BF16) return rowwise_tail(kind, ck_hsum16x2(lo[0], hi[0]), ck_hsum16x2(lo[1], hi[1]), w, x, body, n);
+    return rowwise_tail(kind, ck_hsum16x2(_mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3])),
+                                          _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]))),
+                        0.0f, w, x, body, n);
 }
+
 static float rw_f32_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F32, w, x, n); }
 static float rw_f16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F16, w, x, n); }
 static float rw_bf16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_BF16, w, x, n); }

@@ -41,11 +41,15 @@ struct CLI {
 }
 
 @Suite(.serialized) struct CLITests {
+    static let moeModelPath = FileManager.default.temporaryDirectory.appendingPathComponent("thinkscope-cli-tests-moe-\(getpid()).gguf").path
+
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures").standardized
 
-    /// A small random MoE model with think tokens, written once.
+    /// A small random MoE model with think tokens, written once per test process and removed when
+    /// the process exits (test runs used to leave one behind in the temporary directory).
     static let moeModel: String = {
-        let path = CLI.temp("moe.gguf")
+        let path = moeModelPath
+        atexit { try? FileManager.default.removeItem(atPath: CLITests.moeModelPath) }
         let spec = #"{"architecture":"qwen3moe","experts":8,"expertsUsed":2,"expertFeedForward":64,"vocab":600}"#
         _ = try? CLI.run(["random-model", "--spec", spec, "--out", path])
         return path
