@@ -33,26 +33,56 @@ public enum Benchmark {
 
     public static func run(model: Model, promptTokens: Int, generateTokens: Int, threads: Int,
                            repeats: Int, hooks: Bool) throws -> Result {
-        let vocab = model.config.vocabSize
-        let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % min(vocab, 150_000) }
         let session = Session(model: model, context: promptTokens + generateTokens + 16, threads: threads)
-        let observer = hooks ? InspectorLikeObserver(model.config) : nil
-        session.observer = observer
+        session.observer = hooks ? InspectorLikeObserver(model.config) : nil
         var prefill: [Double] = [], decode: [Double] = []
         for round in 0...repeats {
-            session.rewind(to: 0)
-            let t0 = monotonicSeconds()
-            try session.evaluate(prompt)
-            let t1 = monotonicSeconds()
-            for i in 0..<generateTokens { try session.evaluate([(i * 31) % min(vocab, 1000)]) }
-            let t2 = monotonicSeconds()
+            let (p, d) = try timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens)
             if round > 0 {
-                prefill.append(Double(promptTokens) / (t1 - t0))
-                decode.append(Double(generateTokens) / (t2 - t1))
+                prefill.append(p)
+                decode.append(d)
             }
         }
         return Result(prefillTPS: median(prefill), decodeTPS: median(decode),
                       peakResidentBytes: peakResidentBytes(), kvCacheBytes: session.kvCacheBytes)
+    }
+
+    /// What the inspector's hooks cost: one session, rounds alternating without and with the
+    /// observer after a warm-up, each pair's speed ratio, the median over `pairs` pairs.
+    /// Adjacent rounds see the same machine load, which whole separate runs do not.
+    /// Returns 1 - (with hooks / without), for prefill and decode.
+    public static func hooksCost(model: Model, promptTokens: Int, generateTokens: Int, threads: Int,
+                                 pairs: Int) throws -> (prefill: Double, decode: Double) {
+        let session = Session(model: model, context: promptTokens + generateTokens + 16, threads: threads)
+        let observer = InspectorLikeObserver(model.config)
+        _ = try timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens)
+        var prefill: [Double] = [], decode: [Double] = []
+        for pair in 0..<pairs {
+            var speeds: [(Double, Double)] = []
+            // Alternate which goes first, so a trend over time favours neither.
+            for hooked in pair % 2 == 0 ? [false, true] : [true, false] {
+                session.observer = hooked ? observer : nil
+                speeds.append(try timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens))
+            }
+            let (off, on) = pair % 2 == 0 ? (speeds[0], speeds[1]) : (speeds[1], speeds[0])
+            prefill.append(1 - on.0 / off.0)
+            decode.append(1 - on.1 / off.1)
+        }
+        return (median(prefill), median(decode))
+    }
+
+    /// One prefill of the synthetic prompt from position 0 and `generateTokens` decode steps:
+    /// (prefill, decode) tokens per second.
+    static func timedRound(_ session: Session, promptTokens: Int, generateTokens: Int) throws -> (Double, Double) {
+        let vocab = session.config.vocabSize
+        let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % min(vocab, 150_000) }
+        session.rewind(to: 0)
+        let t0 = monotonicSeconds()
+        try session.evaluate(prompt)
+        let t1 = monotonicSeconds()
+        for i in 0..<generateTokens { try session.evaluate([(i * 31) % min(vocab, 1000)]) }
+        let t2 = monotonicSeconds()
+        return (Double(promptTokens) / (t1 - t0), Double(generateTokens) / (t2 - t1))
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -14,6 +14,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customShort("t"), help: "Threads.") var threads: Int = ProcessInfoThreads.available
     @Option(name: .customShort("r"), help: "Measured repeats.") var repeats: Int = 3
     @Flag(help: "Install a routing/logits observer, as the inspector does.") var hooks = false
+    @Flag(help: "Measure what the hooks cost instead: alternate rounds without and with them in one session (-r pairs).")
+    var hooksCost = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -24,6 +26,18 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(path: model)
+        if hooksCost {
+            let c = try Benchmark.hooksCost(model: m, promptTokens: prompt, generateTokens: generate, threads: threads, pairs: repeats)
+            if json {
+                let obj: [String: Any] = ["engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
+                                          "pairs": repeats, "hooks_cost_prefill": c.prefill, "hooks_cost_decode": c.decode]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                print(String(format: "hooks cost: prefill %+.1f%%, decode %+.1f%% (median of %d alternating pairs, %d threads)",
+                             c.prefill * 100, c.decode * 100, repeats, threads))
+            }
+            return
+        }
         let result = try Benchmark.run(model: m, promptTokens: prompt, generateTokens: generate,
                                        threads: threads, repeats: repeats, hooks: hooks)
         if json {

@@ -55,6 +55,19 @@ struct CLI {
         return path
     }()
 
+    @Test func benchReportsSpeedsMemoryAndHooksCost() throws {
+        let r = try CLI.run(["bench", "--model", Self.moeModel, "-p", "8", "-n", "4", "-r", "1", "-t", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        for key in ["prefill_tps", "decode_tps", "file_mb", "kv_cache_mb", "peak_resident_mb"] {
+            #expect((obj?[key] as? Double).map { $0 > 0 } == true, "\(key) in \(r.stdout)")
+        }
+        let c = try CLI.run(["bench", "--model", Self.moeModel, "-p", "8", "-n", "4", "-r", "3", "-t", "1", "--hooks-cost", "--json"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let cost = try JSONSerialization.jsonObject(with: Data(c.stdout.utf8)) as? [String: Any]
+        #expect(cost?["hooks_cost_prefill"] is Double && cost?["hooks_cost_decode"] is Double && cost?["pairs"] as? Int == 3)
+    }
+
     @Test func helpListsEveryCommand() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)
