@@ -94,6 +94,7 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
 
 #pragma clang attribute pop
 
+/// AVX2-only machines take the scalar form (same bits, slower).
 static void weighted_values(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
                             float *out, float *partials) {
     if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out, partials);
