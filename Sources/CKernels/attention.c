@@ -13,9 +13,8 @@ static int round16(int n) { return (n + 15) & ~15; }
 /// Per 16-value chunk of the output, the partial sums of the 4 vec_dot accumulators (see below).
 enum { PARTIALS = 4 * 16 * 16 };
 
-size_t ck_attention_scratch_floats(int n_pos, int head_dim) {
-    (void)head_dim;
-    return (size_t)round16(n_pos) + (size_t)(n_pos + 1) / 2 + 16 + PARTIALS;  // 16: alignment slack
+size_t ck_attention_scratch_floats(int n_pos, int heads) {
+    return (size_t)heads * round16(n_pos) + (size_t)(n_pos + 1) / 2 + 16 + PARTIALS;  // 16: alignment slack
 }
 
 // MARK: out = sum_p prob_p V_p
@@ -101,24 +100,28 @@ static void weighted_values(const float *prob, const uint16_t *v, size_t stride,
     else values_scalar(prob, v, stride, n, hd, rowwise, out, partials);
 }
 
-void ck_attention_head(const float *q, int head_dim, const uint16_t *k, const uint16_t *v,
-                       size_t kv_stride, int n_pos, float scale, int rowwise, float *scratch,
-                       uint16_t *q16, float *out) {
+void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
+                        size_t kv_stride, int n_pos, float scale, int rowwise, float *scratch,
+                        uint16_t *q16, float *out) {
     const int padded = round16(n_pos), hd = head_dim;
-    float *scores = scratch;
-    uint16_t *prob16 = (uint16_t *)(scratch + padded);
-    float *partials = (float *)(((uintptr_t)(scratch + padded + (n_pos + 1) / 2) + 63) & ~(uintptr_t)63);
-    ck_fp32_to_fp16_row(q, q16, hd);
-    // K_p . q for every position: one matmul over the cached keys (rows kv_stride apart).
+    float *scores = scratch;  // [heads][padded]
+    uint16_t *prob16 = (uint16_t *)(scratch + (size_t)heads * padded);
+    float *partials = (float *)(((uintptr_t)(prob16 + n_pos) + 63) & ~(uintptr_t)63);
+    ck_fp32_to_fp16_row(q, q16, heads * hd);
+    // K_p . q_h for every position and head: one matmul over the cached keys (rows kv_stride
+    // apart) against the group's queries, so each key is read once for all of them.
     ck_matmul_order(rowwise ? CK_ORDER_ROWWISE : CK_ORDER_TILED, CK_TYPE_F16, k, kv_stride * 2, 0, n_pos, hd,
-                    q16, 0, 1, scores, 0);
-    ck_scale(scores, scale, scores, n_pos);
-    // llama.cpp's KV view is a multiple of 16 long, masked with -inf: every exp goes through
-    // the vector expf, and the masked tail adds exact zeros.
-    for (int p = n_pos; p < padded; p++) scores[p] = -INFINITY;
-    ck_softmax(scores, padded);
-    // The probabilities are rounded to fp16 on their way into the product with V.
-    ck_fp32_to_fp16_row(scores, prob16, n_pos);
-    ck_fp16_to_fp32_row(prob16, scores, n_pos);
-    weighted_values(scores, v, kv_stride, n_pos, hd, rowwise, out, partials);
+                    q16, (size_t)hd * 2, heads, scores, (size_t)padded);
+    for (int h = 0; h < heads; h++) {
+        float *s = scores + (size_t)h * padded;
+        ck_scale(s, scale, s, n_pos);
+        // llama.cpp's KV view is a multiple of 16 long, masked with -inf: every exp goes
+        // through the vector expf, and the masked tail adds exact zeros.
+        for (int p = n_pos; p < padded; p++) s[p] = -INFINITY;
+        ck_softmax(s, padded);
+        // The probabilities are rounded to fp16 on their way into the product with V.
+        ck_fp32_to_fp16_row(s, prob16, n_pos);
+        ck_fp16_to_fp32_row(prob16, s, n_pos);
+        weighted_values(s, v, kv_stride, n_pos, hd, rowwise, out + (size_t)h * hd, partials);
+    }
 }

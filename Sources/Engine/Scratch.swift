@@ -18,8 +18,8 @@ final class Scratch {
     let gate: Buffer<Float>          // [batch][ff] (dense) or [batch][ffExpert]
     let up: Buffer<Float>            // same as gate
     let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
-    let scores: Buffer<Float>        // [threads][attentionScratch] scores and lane sums
-    let q16: Buffer<UInt16>          // [threads][hd] query rounded to fp16
+    let scores: Buffer<Float>        // [threads][attentionScratch] one GQA group's scores and partial sums
+    let q16: Buffer<UInt16>          // [threads][group * hd] the group's queries rounded to fp16
     let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
     let logits: Buffer<Float>        // [batch][vocab]
     var lastLogitsRow = 0
@@ -51,9 +51,10 @@ final class Scratch {
         gate = Buffer(zeroed: batch * ff)
         up = Buffer(zeroed: batch * ff)
         ropeCache = Buffer(zeroed: batch * c.headDim)
-        attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(c.headDim))
+        let group = c.headCount / max(1, c.kvHeadCount)
+        attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(group))
         scores = Buffer(zeroed: threads * attentionScratch)
-        q16 = Buffer(zeroed: threads * c.headDim)
+        q16 = Buffer(zeroed: threads * group * c.headDim)
         var widest = 0
         var all: [WeightMatrix] = [w.output]
         for l in w.layers {

@@ -185,16 +185,16 @@ public final class Session {
         let scale = 1 / Float(hd).squareRoot()
         let keys = kv.keyRow(layer: l, position: 0), values = kv.valueRow(layer: l, position: 0)
         let box = UnsafeSendable((s, keys, values, position))
-        parallel.forRanges(n * c.headCount, align: 1) { items, slot in
+        // One item per (token, KV head): the group's query heads share each key read.
+        parallel.forRanges(n * c.kvHeadCount, align: 1) { items, slot in
             let (s, keys, values, start) = box.value
-            let scores = s.scores.pointer + slot * s.attentionScratch
-            let q16 = s.q16.pointer + slot * hd
+            let scratch = s.scores.pointer + slot * s.attentionScratch
+            let q16 = s.q16.pointer + slot * group * hd
             for item in items {
-                let i = item / c.headCount, h = item % c.headCount
-                let kvOffset = (h / group) * hd
-                ck_attention_head(s.q.pointer + i * qLen + h * hd, Int32(hd), keys + kvOffset, values + kvOffset,
-                                  kvLen, Int32(start + i + 1), scale, n == 1 ? 1 : 0, scores, q16,
-                                  s.att.pointer + i * qLen + h * hd)
+                let i = item / c.kvHeadCount, g = item % c.kvHeadCount
+                let first = i * qLen + g * group * hd
+                ck_attention_heads(s.q.pointer + first, Int32(group), Int32(hd), keys + g * hd, values + g * hd,
+                                   kvLen, Int32(start + i + 1), scale, n == 1 ? 1 : 0, scratch, q16, s.att.pointer + first)
             }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
