@@ -65,8 +65,8 @@ public final class EngineModel: LanguageModel {
     public var logits: UnsafeBufferPointer<Float> { session.lastLogits }
     public var lastRouting: [LayerRouting] { recorder?.batch.last ?? [] }
     public func routing(ofLast count: Int) -> [[LayerRouting]] {
-        guard let r = recorder else { return Array(repeating: [], count: max(0, count)) }
-        return Array(r.batch.suffix(count))
+        let known = Array((recorder?.batch ?? []).suffix(count))
+        return Array(repeating: [], count: max(0, count - known.count)) + known
     }
     public var expertShape: (layers: Int, experts: Int)? {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
@@ -74,8 +74,10 @@ public final class EngineModel: LanguageModel {
     public func fork() -> LanguageModel { EngineModel(session: session.fork()) }
 }
 
-/// Keeps, per token of the latest `evaluate` and per layer, where the token was routed.
+/// Keeps, per token of the latest `evaluate` and per layer, where the token was routed: every
+/// token of a short evaluation (an injected sequence), only the last one of a long prompt.
 final class RoutingRecorder: ForwardObserver {
+    static let keepAll = 256
     let layers: Int
     private(set) var batch: [[LayerRouting]] = []
     private var start = 0
@@ -84,8 +86,9 @@ final class RoutingRecorder: ForwardObserver {
     init(layers: Int) { self.layers = layers }
 
     func begin(at position: Int, count: Int) {
-        start = position
-        batch = Array(repeating: Array(repeating: LayerRouting(experts: [], weights: []), count: layers), count: count)
+        let kept = count <= Self.keepAll ? count : 1
+        start = position + count - kept
+        batch = Array(repeating: Array(repeating: LayerRouting(experts: [], weights: []), count: layers), count: kept)
     }
 
     func routing(_ tap: RoutingTap) {
