@@ -101,16 +101,16 @@ static void weighted_values(const float *prob, const uint16_t *v, size_t stride,
 }
 
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
-                        size_t kv_stride, int n_pos, float scale, int rowwise, float *scratch,
+                        size_t kv_stride, int n_pos, float scale, int order, float *scratch,
                         uint16_t *q16, float *out) {
-    const int padded = round16(n_pos), hd = head_dim;
+    const int padded = round16(n_pos), hd = head_dim, rowwise = order == CK_ORDER_ROWWISE;
     float *scores = scratch;  // [heads][padded]
     uint16_t *prob16 = (uint16_t *)(scratch + (size_t)heads * padded);
     float *partials = (float *)(((uintptr_t)(prob16 + n_pos) + 63) & ~(uintptr_t)63);
     ck_fp32_to_fp16_row(q, q16, heads * hd);
     // K_p . q_h for every position and head: one matmul over the cached keys (rows kv_stride
     // apart) against the group's queries, so each key is read once for all of them.
-    ck_matmul_order(rowwise ? CK_ORDER_ROWWISE : CK_ORDER_TILED, CK_TYPE_F16, k, kv_stride * 2, 0, n_pos, hd,
+    ck_matmul_order(order, CK_TYPE_F16, k, kv_stride * 2, 0, n_pos, hd,
                     q16, (size_t)hd * 2, heads, scores, (size_t)padded);
     for (int h = 0; h < heads; h++) {
         float *s = scores + (size_t)h * padded;

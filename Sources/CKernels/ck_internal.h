@@ -159,6 +159,10 @@ void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
     void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, \
               int nc, float *Y, size_t ys)
 
+/// Defines kernel NAME: the per-pair dot DOT (a ck_dot_fn) over every (row, activation) pair.
+#define CK_DOTS_KERNEL(NAME, DOT) \
+    CK_DECLARE_KERNEL(NAME) { ck_run_dots(DOT, W, rb, nr, n, X, xs, nc, Y, ys); }
+
 // Float kernels (dot_float.c)
 CK_DECLARE_KERNEL(ck_k_f32_scalar); CK_DECLARE_KERNEL(ck_k_f32_avx2); CK_DECLARE_KERNEL(ck_k_f32_avx512);
 CK_DECLARE_KERNEL(ck_k_f16_scalar); CK_DECLARE_KERNEL(ck_k_f16_avx2); CK_DECLARE_KERNEL(ck_k_f16_avx512);

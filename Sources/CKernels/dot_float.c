@@ -21,19 +21,16 @@ static inline float dot_lanes(const int kind, const uint8_t *w, const uint8_t *x
     return ck_tree16(lane);
 }
 
-static float dot_f32_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_F32, w, x, n); }
-static float dot_f16_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_F16, w, x, n); }
-static float dot_bf16_scalar(const uint8_t *w, const uint8_t *x, int n) { return dot_lanes(K_BF16, w, x, n); }
+/// Kernel NAME: FN(KIND, w, x, n) for every (row, activation) pair (one kernel per weight kind).
+#define KIND_DOTS_KERNEL(NAME, FN, KIND) \
+    static float NAME##_dot(const uint8_t *w, const uint8_t *x, int n) { return FN(KIND, w, x, n); } \
+    CK_DOTS_KERNEL(NAME, NAME##_dot)
+#define KIND_DOTS_KERNELS(PREFIX, SUFFIX, FN)                \
+    KIND_DOTS_KERNEL(PREFIX##f32##SUFFIX, FN, K_F32)      \
+    KIND_DOTS_KERNEL(PREFIX##f16##SUFFIX, FN, K_F16)      \
+    KIND_DOTS_KERNEL(PREFIX##bf16##SUFFIX, FN, K_BF16)
 
-void ck_k_f32_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_f32_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_f16_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_f16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_bf16_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_bf16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+KIND_DOTS_KERNELS(ck_k_, _scalar, dot_lanes)
 
 // MARK: AVX2
 
@@ -198,19 +195,7 @@ static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t 
     return rowwise_tail(kind, ck_tree16(lane), 0.0f, w, x, body, n);
 }
 
-static float rw_f32_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_F32, w, x, n); }
-static float rw_f16_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_F16, w, x, n); }
-static float rw_bf16_scalar(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_scalar(K_BF16, w, x, n); }
-
-void ck_k_f32_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f32_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_f16_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_bf16_rowwise_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_bf16_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+KIND_DOTS_KERNELS(ck_k_, _rowwise_scalar, rowwise_dot_scalar)
 
 /// The SIMD forms: the vector body, then the scalar definition's tail on the accumulators.
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
@@ -228,18 +213,7 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx512(const int 
                         w, x, body, n);
 }
 
-static float rw_f32_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F32, w, x, n); }
-static float rw_f16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_F16, w, x, n); }
-static float rw_bf16_avx512(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx512(K_BF16, w, x, n); }
-void ck_k_f32_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f32_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_f16_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f16_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_bf16_rowwise_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_bf16_avx512, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+KIND_DOTS_KERNELS(ck_k_, _rowwise_avx512, rowwise_dot_avx512)
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
@@ -262,16 +236,5 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int ki
                         0.0f, w, x, body, n);
 }
 
-static float rw_f32_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F32, w, x, n); }
-static float rw_f16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_F16, w, x, n); }
-static float rw_bf16_avx2(const uint8_t *w, const uint8_t *x, int n) { return rowwise_dot_avx2(K_BF16, w, x, n); }
-void ck_k_f32_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f32_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_f16_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_f16_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_bf16_rowwise_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(rw_bf16_avx2, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+KIND_DOTS_KERNELS(ck_k_, _rowwise_avx2, rowwise_dot_avx2)
 #pragma clang attribute pop

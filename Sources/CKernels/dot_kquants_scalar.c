@@ -81,12 +81,6 @@ static float dot_q6_K_scalar(const uint8_t *w, const uint8_t *x, int n) {
     return sumf;
 }
 
-void ck_k_q4_K_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_q4_K_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_q5_K_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_q5_K_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
-void ck_k_q6_K_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_q6_K_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+CK_DOTS_KERNEL(ck_k_q4_K_scalar, dot_q4_K_scalar)
+CK_DOTS_KERNEL(ck_k_q5_K_scalar, dot_q5_K_scalar)
+CK_DOTS_KERNEL(ck_k_q6_K_scalar, dot_q6_K_scalar)

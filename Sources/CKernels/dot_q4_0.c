@@ -31,9 +31,7 @@ static float dot_q4_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
     return acc;
 }
 
-void ck_k_q4_0_scalar(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    ck_run_dots(dot_q4_0_scalar, W, rb, nr, n, X, xs, nc, Y, ys);
-}
+CK_DOTS_KERNEL(ck_k_q4_0_scalar, dot_q4_0_scalar)
 
 // MARK: AVX2: 8 rows per pass, lanes = rows
 

@@ -22,13 +22,18 @@ enum Kernels {
         ck_quantize_activation(Int32(t.id), x, xq, Int32(n))
     }
 
-    /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows, summed in the order
-    /// llama.cpp uses for the same call: row by row for one activation row or when `rowwise`
-    /// (its MoE experts), tiled otherwise (ckernels.h, CK_ORDER_*).
+    /// The summation order llama.cpp uses for a matmul with `columns` activation rows: one column
+    /// goes through its row-by-row `ggml_vec_dot_*`, more through tinyBLAS; `rowwise` forces the
+    /// former (its MoE experts). ckernels.h, CK_ORDER_*; the attention of a pass follows the same rule.
+    static func order(columns: Int, rowwise: Bool = false) -> Int32 {
+        columns == 1 || rowwise ? Int32(CK_ORDER_ROWWISE) : Int32(CK_ORDER_TILED)
+    }
+
+    /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows, summed in
+    /// `order(columns: m, rowwise:)`.
     static func matmul(_ w: WeightMatrix, rows: Range<Int>, xq: UnsafeRawPointer, xqStride: Int, m: Int,
                        y: UnsafeMutablePointer<Float>, yStride: Int, rowwise: Bool = false) {
-        let order = m == 1 || rowwise ? Int32(CK_ORDER_ROWWISE) : Int32(CK_ORDER_TILED)
-        ck_matmul_order(order, Int32(w.type.id), w.base, w.rowBytes, Int32(rows.lowerBound), Int32(rows.upperBound),
-                        Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
+        ck_matmul_order(order(columns: m, rowwise: rowwise), Int32(w.type.id), w.base, w.rowBytes,
+                        Int32(rows.lowerBound), Int32(rows.upperBound), Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
     }
 }

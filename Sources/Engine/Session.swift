@@ -185,6 +185,8 @@ public final class Session {
         let scale = 1 / Float(hd).squareRoot()
         let keys = kv.keyRow(layer: l, position: 0), values = kv.valueRow(layer: l, position: 0)
         let box = UnsafeSendable((s, keys, values, position))
+        // QK and PV have one column per token of the pass, so they sum in that order too.
+        let order = Kernels.order(columns: n)
         // One item per (token, KV head): the group's query heads share each key read.
         parallel.forRanges(n * c.kvHeadCount, align: 1) { items, slot in
             let (s, keys, values, start) = box.value
@@ -194,7 +196,7 @@ public final class Session {
                 let i = item / c.kvHeadCount, g = item % c.kvHeadCount
                 let first = i * qLen + g * group * hd
                 ck_attention_heads(s.q.pointer + first, Int32(group), Int32(hd), keys + g * hd, values + g * hd,
-                                   kvLen, Int32(start + i + 1), scale, n == 1 ? 1 : 0, scratch, q16, s.att.pointer + first)
+                                   kvLen, Int32(start + i + 1), scale, order, scratch, q16, s.att.pointer + first)
             }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)

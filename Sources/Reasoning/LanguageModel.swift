@@ -88,7 +88,11 @@ final class RoutingRecorder: ForwardObserver {
     func begin(at position: Int, count: Int) {
         let kept = count <= Self.keepAll ? count : 1
         start = position + count - kept
-        batch = Array(repeating: Array(repeating: LayerRouting(experts: [], weights: []), count: layers), count: kept)
+        // Every layer taps every token, so the slots are overwritten; reallocate only on a new size
+        // (a decode step reuses the last step's).
+        if batch.count != kept {
+            batch = Array(repeating: Array(repeating: LayerRouting(experts: [], weights: []), count: layers), count: kept)
+        }
     }
 
     func routing(_ tap: RoutingTap) {

@@ -168,7 +168,7 @@ struct OpsTests {
                 var out = [Float](repeating: .nan, count: heads * hd)
                 var scratch = [Float](repeating: 0, count: ck_attention_scratch_floats(Int32(nPos), Int32(heads)))
                 var q16 = [UInt16](repeating: 0, count: heads * hd)
-                ck_attention_heads(q, Int32(heads), Int32(hd), k, v, stride, Int32(nPos), 0.125, rowwise ? 1 : 0,
+                ck_attention_heads(q, Int32(heads), Int32(hd), k, v, stride, Int32(nPos), 0.125, Int32(rowwise ? CK_ORDER_ROWWISE : CK_ORDER_TILED),
                                    &scratch, &q16, &out)
                 return out
             }

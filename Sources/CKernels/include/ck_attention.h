@@ -17,12 +17,12 @@ size_t ck_attention_scratch_floats(int n_pos, int heads);
 /// llama.cpp does with flash attention off: q is rounded to fp16; s_p = dot(K_p, q) (an F16
 /// matmul in the given order) * scale; softmax over s padded with -inf to a multiple of 16
 /// (ck_softmax); each probability rounded to fp16; out = sum_p prob_p V_p in the order of the
-/// same llama.cpp kernel. rowwise = 1 for a single-token pass (llama.cpp's ggml_vec_dot_f16),
-/// 0 otherwise (tinyBLAS): see CK_ORDER_ROWWISE / CK_ORDER_TILED in ckernels.h.
+/// same llama.cpp kernel. order: CK_ORDER_ROWWISE for a single-token pass (llama.cpp's
+/// ggml_vec_dot_f16), CK_ORDER_TILED otherwise (tinyBLAS); see ckernels.h.
 /// K_p starts at k + p * kv_stride and V_p at v + p * kv_stride (fp16 elements).
 /// scratch holds ck_attention_scratch_floats(n_pos, heads) floats, q16 heads * head_dim values.
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
-                        size_t kv_stride, int n_pos, float scale, int rowwise, float *scratch,
+                        size_t kv_stride, int n_pos, float scale, int order, float *scratch,
                         uint16_t *q16, float *out);
 
 #ifdef __cplusplus
