@@ -5,8 +5,19 @@ import GGUF
 import ModelFactory
 
 /// The committed llama.cpp reference (tools/parity/make_engine_fixtures.py).
+/// A fixture case holding llama.cpp's logits at some positions (float32 rows, base64).
+protocol ReferenceLogits {
+    var logits: [String] { get }
+}
+
+extension ReferenceLogits {
+    func referenceLogits(_ i: Int) -> [Float] {
+        Data(base64Encoded: logits[i])!.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+}
+
 struct ParityFixture: Decodable {
-    struct Case: Decodable, CustomTestStringConvertible {
+    struct Case: Decodable, CustomTestStringConvertible, ReferenceLogits {
         var name: String
         var spec: RandomModelSpec
         var model_fnv1a64: String
@@ -17,11 +28,6 @@ struct ParityFixture: Decodable {
         var greedy_prompt: [Int]
         var greedy: [Int]
         var testDescription: String { name }
-
-        func referenceLogits(_ i: Int) -> [Float] {
-            let data = Data(base64Encoded: logits[i])!
-            return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        }
     }
     var cases: [Case]
 

@@ -7,7 +7,7 @@ import GGUF
 /// keep their own float order, so parity is measured, against the bounds of the speed issue:
 /// mean KL(llama.cpp ‖ ThinkScope) ≤ 5e-3 and top-1 agreement ≥ 98%.
 struct KQuantFixture: Decodable {
-    struct Case: Decodable, CustomTestStringConvertible {
+    struct Case: Decodable, CustomTestStringConvertible, ReferenceLogits {
         var name: String
         var file: String
         var quantization: String
@@ -41,8 +41,7 @@ struct KQuantFixture: Decodable {
         var kls: [Double] = []
         all.withUnsafeBufferPointer { buf in
             for (i, pos) in c.positions.enumerated() {
-                let reference = Data(base64Encoded: c.logits[i])!.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-                kls.append(klDivergence(reference: reference, UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])))
+                kls.append(klDivergence(reference: c.referenceLogits(i), UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])))
             }
         }
         var same = 0

@@ -29,6 +29,7 @@ import qwen_vocab as qv  # noqa: E402
 from chat import prompt_text  # noqa: E402
 from export_gguf import load_exported  # noqa: E402
 from model import N_VOCAB  # noqa: E402
+from llama_greedy import greedy_ids  # noqa: E402
 
 ORACLE = "/work/shared/oracle/llamacpp.py"
 QUESTION = "What is 4728 + 3917?"
@@ -57,23 +58,14 @@ def torch_greedy(model, ids, n):
 
 
 def llama_greedy(gguf_path, ids, n):
-    """Greedy continuation with llama.cpp (llama-cpp-python). logits_all=True: in llama-cpp-python 0.3.36 the
-    scores rows stay zero without it, which makes the oracle's own `generate` command return id 0 forever."""
+    """llama.cpp's greedy continuation, or None when llama.cpp is not installed."""
     try:
         os.environ.setdefault("LLAMA_LOG_LEVEL", "error")
-        import llama_cpp
+        import llama_cpp  # noqa: F401
     except Exception as e:  # noqa: BLE001
         print("llama.cpp not available:", e)
         return None
-    m = llama_cpp.Llama(gguf_path, n_ctx=len(ids) + n + 8, n_threads=2, n_threads_batch=2, logits_all=True,
-                        verbose=False)
-    m.eval(ids)
-    out = []
-    for _ in range(n):
-        t = int(np.argmax(m.scores[m.n_tokens - 1]))
-        out.append(t)
-        m.eval([t])
-    return out
+    return greedy_ids(gguf_path, ids, n)
 
 
 def log_softmax(x):

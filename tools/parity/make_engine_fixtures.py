@@ -13,6 +13,9 @@ import argparse, base64, json, os, random, subprocess, sys, tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from llama_greedy import greedy_ids  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
@@ -53,20 +56,6 @@ def oracle(*args):
     out = subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True)
     return out.stdout
 
-
-def greedy_ids(path, prompt, n):
-    # The oracle's `generate` reads scores with logits_all=False, where llama-cpp-python leaves them
-    # zero (it always answers token 0); keep every row so the last one is real.
-    import llama_cpp
-    m = llama_cpp.Llama(path, n_ctx=len(prompt) + n + 8, n_threads=2, n_threads_batch=2,
-                        logits_all=True, verbose=False)
-    m.eval(prompt)
-    out = []
-    for _ in range(n):
-        t = int(np.argmax(m.scores[m.n_tokens - 1]))
-        out.append(t)
-        m.eval([t])
-    return out
 
 
 def main():
