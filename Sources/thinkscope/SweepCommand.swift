@@ -79,6 +79,10 @@ struct SweepCommand: ParsableCommand {
         } else {
             // The problems come from --seed too (1 if not given), so a set is reproducible.
             problems = BuiltinTasks.make(set: builtin!, perFamily: count, seed: sampling.seed ?? 1)!
+            let asked = count * BuiltinTasks.sets[builtin!]!.count
+            if problems.count < asked {  // a family with few held-out problems (count: word x letter pairs)
+                err("note: \(problems.count) of \(asked) problems: some families have fewer distinct held-out problems\n")
+            }
         }
         var base = GenerationSettings()
         base.endStyle = EndStyle(rawValue: endStyle)!
