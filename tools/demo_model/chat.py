@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import qwen_vocab as qv  # noqa: E402
 
+import tasks  # noqa: E402
 from tasks import Problem  # noqa: E402
 
 EARLY_STOP = ("\n\nConsidering the limited time by the user, I have to give the solution based on the "
@@ -107,6 +108,17 @@ class Sample:
 MODE_WEIGHTS = {"think": 0.38, "check": 0.16, "cut": 0.24, "nothink": 0.19, "soft_nothink": 0.03}
 
 
+def forced_checks(p: Problem, rng: random.Random, go_on: float = 0.5, most: int = 7) -> list:
+    """Up to `most` more self-checks, each after a "Wait" the model did not choose: s1's budget forcing
+    replaces the model's </think> by "Wait", so that "Wait" is masked and only the re-check is taught."""
+    segs = []
+    while len(segs) < 2 * most and rng.random() < go_on:
+        (text, _), = p.check
+        assert text.startswith(WAIT)
+        segs += [(WAIT, False), (text[len(WAIT):], True)]
+    return segs
+
+
 def build_sample(p: Problem, rng: random.Random, mode: str | None = None) -> Sample:
     mode = mode or rng.choices(list(MODE_WEIGHTS), weights=list(MODE_WEIGHTS.values()))[0]
     s = Sample(p.task, mode)
@@ -131,10 +143,15 @@ def build_sample(p: Problem, rng: random.Random, mode: str | None = None) -> Sam
             segs = list(p.bad_trace) + list(p.bad_fix)
         else:
             segs += list(p.check)
-        if rng.random() < 0.3:
-            segs += list(p.check)
+        if tasks.STAGE == 1:
+            if rng.random() < 0.3:
+                segs += list(p.check)
+        else:
+            segs += forced_checks(p, rng)
     elif mode == "cut" and rng.random() < 0.25:
         segs += list(p.check)
+        if tasks.STAGE > 1:
+            segs += forced_checks(p, rng)
     # trace text ends with "\n"; "<think>\n" + trace + "</think>\n\n"
     body = [("<think>\n", True)] + segs + [("</think>\n\n", True)]
     ids, mask = _seg_ids(body)

@@ -1,6 +1,8 @@
 """Figures for the model card: training curves, accuracy against thinking budget, expert routing.
 
-  python3 plots.py --run runs/demo --out ../../docs/model-card
+  python3 plots.py --run runs/demo runs/demo2 --out ../../docs/model-card
+
+With several runs (training stages) the curves are drawn one after another and the evaluation is the last run's.
 """
 from __future__ import annotations
 
@@ -18,10 +20,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TASKS = ["add", "sub", "mul", "compare", "count", "sort", "word"]
 
 
-def training_curves(run, out):
-    rows = list(csv.DictReader(open(os.path.join(run, "train_log.csv"))))
+def training_log(runs):
+    """The training logs of all stages, one after another, and the first step of each later stage."""
+    rows, starts = [], []
+    for run in runs:
+        part = list(csv.DictReader(open(os.path.join(run, "train_log.csv"))))
+        if rows and part:
+            starts.append(int(part[0]["step"]))
+        rows += part
+    return rows, starts
+
+
+def training_curves(rows, starts, out):
     step = np.array([int(r["step"]) for r in rows])
     fig, ax = plt.subplots(1, 3, figsize=(14, 3.8))
+    for a in ax:
+        for s in starts:
+            a.axvline(s, color="grey", ls=":", lw=0.8)
     for k, lab in (("loss", "all trained tokens"), ("loss_think", "thinking tokens"), ("loss_answer", "answer tokens")):
         ax[0].plot(step, [float(r[k]) for r in rows], label=lab, lw=1)
     ax[0].set_yscale("log"); ax[0].set_xlabel("step"); ax[0].set_ylabel("cross-entropy (nats)"); ax[0].legend()
@@ -155,14 +170,22 @@ def specialisation(ev) -> str:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", default=os.path.join(HERE, "runs", "demo"))
+    ap.add_argument("--run", nargs="+", default=[os.path.join(HERE, "runs", "demo"), os.path.join(HERE, "runs", "demo2")],
+                    help="training runs in order (stages); the last one's eval/ is plotted")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "docs", "model-card"))
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    training_curves(a.run, a.out)
-    evp = os.path.join(a.run, "eval", "eval.json")
+    rows, starts = training_log(a.run)
+    training_curves(rows, starts, a.out)
+    with open(os.path.join(a.out, "train_log.csv"), "w", newline="") as f:   # the data behind the card
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    evp = os.path.join(a.run[-1], "eval", "eval.json")
     if os.path.exists(evp):
         ev = json.load(open(evp))
+        with open(os.path.join(a.out, "eval.json"), "w") as f:
+            json.dump(ev, f, indent=1)
         budget_curve(ev, a.out)
         routing_heatmap(ev, a.out)
         with open(os.path.join(a.out, "results.md"), "w") as f:

@@ -23,6 +23,19 @@ ARITH_TASKS = ["add", "sub", "mul", "word"]
 PLACES = ["ones", "tens", "hundreds", "thousands", "ten-thousands", "hundred-thousands"]
 HELDOUT_PERCENT = 12
 
+# Data stage. Stage 1 trained the first 3,600 steps; stage 2 (the default: what the shipped model was last
+# trained on) writes a multiplication column as two facts ("4 × 9 = 36, 36 + 8 = 44" instead of
+# "4 × 9 + 8 = 44"), weights the arithmetic tasks up and chains up to eight self-checks (chat.py).
+STAGE = 2
+
+
+def set_stage(stage: int) -> None:
+    global STAGE, TASK_WEIGHTS
+    if stage not in TASK_WEIGHTS_BY_STAGE:
+        raise ValueError(f"data stage must be one of {sorted(TASK_WEIGHTS_BY_STAGE)}, got {stage}")
+    STAGE = stage
+    TASK_WEIGHTS = TASK_WEIGHTS_BY_STAGE[stage]
+
 WORDS = """strawberry banana apple orange grape cherry lemon mango peach pear melon papaya raspberry blueberry
 coconut pineapple tomato potato carrot onion garlic pepper cabbage lettuce broccoli spinach
 mississippi bookkeeper committee balloon address coffee letter little success tomorrow
@@ -178,7 +191,10 @@ def mul_columns(a: int, m: int, corrupt: int | None = None, rng=None):
             d = (d + rng.choice([1, 2, 9, 8])) % 10
             bad = len(lines)
         sofar = str(d) + sofar
-        lines.append(f"{PLACES[i]}: {da[i]} × {m} + {c} = {p}, carry {c2}, so far {sofar}.")
+        if STAGE == 1:
+            lines.append(f"{PLACES[i]}: {da[i]} × {m} + {c} = {p}, carry {c2}, so far {sofar}.")
+        else:   # the product and the carry as two facts: {da[i] * m} + {c}
+            lines.append(f"{PLACES[i]}: {da[i]} × {m} = {da[i] * m}, {da[i] * m} + {c} = {p}, carry {c2}, so far {sofar}.")
         c = c2
     if c:
         sofar = str(c) + sofar
@@ -192,7 +208,7 @@ def mul_compact(a: int, m: int) -> str:
     c, parts = 0, []
     for i in range(w):
         p = da[i] * m + c
-        parts.append(f"{da[i]} × {m} + {c} = {p}")
+        parts.append(f"{da[i]} × {m} + {c} = {p}" if STAGE == 1 else f"{da[i]} × {m} + {c} = {da[i] * m} + {c} = {p}")
         c = p // 10
     return ", ".join(parts)
 
@@ -465,7 +481,11 @@ def gen_word(rng, zh):
 
 GENERATORS = {"add": gen_add, "sub": gen_sub, "mul": gen_mul, "compare": gen_compare,
               "count": gen_count, "sort": gen_sort, "word": gen_word}
-TASK_WEIGHTS = {"add": 1.2, "sub": 1.2, "mul": 1.0, "compare": 0.8, "count": 1.0, "sort": 0.8, "word": 1.0}
+TASK_WEIGHTS_BY_STAGE = {
+    1: {"add": 1.2, "sub": 1.2, "mul": 1.0, "compare": 0.8, "count": 1.0, "sort": 0.8, "word": 1.0},
+    2: {"add": 1.4, "sub": 1.4, "mul": 1.6, "compare": 0.5, "count": 0.7, "sort": 0.7, "word": 1.2},
+}
+TASK_WEIGHTS = TASK_WEIGHTS_BY_STAGE[STAGE]
 ZH_RATE = 0.08
 
 

@@ -1,6 +1,8 @@
 """Train the ThinkScope demo model (PyTorch CPU).
 
   python3 train.py --out runs/demo --minutes 60 --seed 1234         # train (resumes if a checkpoint exists)
+  python3 train.py --out runs/demo2 --init runs/demo/ckpt.pt --stage 2 --lr 1.2e-3 --minutes 70
+                                                                     # a second stage: new data, new schedule
 
 Writes runs/demo/{config.json, used_ids.json, ckpt.pt, train_log.csv}. Samples are generated on the fly
 from the seed (tasks.py + chat.py); held-out problems are never produced for training.
@@ -24,9 +26,10 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 import qwen_vocab as qv  # noqa: E402
 from chat import build_sample, THINK, ANSWER, prompt_ids  # noqa: E402
 from model import Config, QwenMoE  # noqa: E402
+import tasks  # noqa: E402
 from tasks import make_problem, test_set, TASKS  # noqa: E402
 
-MAX_LEN = 384
+MAX_LEN_BY_STAGE = {1: 384, 2: 512}   # stage 2's chains of forced self-checks are longer
 
 
 def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
@@ -45,14 +48,14 @@ def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
     return sorted(used)
 
 
-def batches(rng: random.Random, tokens_per_batch: int, pool: int = 12):
+def batches(rng: random.Random, tokens_per_batch: int, max_len: int, pool: int = 12):
     """Length-bucketed batches of fresh samples: (ids, targets, loss_mask, valid, phase, is_nothink)."""
     while True:
         samples = []
         total = 0
         while total < tokens_per_batch * pool:
             s = build_sample(make_problem(rng), rng)
-            if len(s.ids) > MAX_LEN:
+            if len(s.ids) > max_len:
                 continue
             samples.append(s)
             total += len(s.ids)
@@ -94,6 +97,10 @@ def main():
     ap.add_argument("--steps", type=int, default=0, help="steps for the LR schedule; training ends at --steps or --minutes, whichever comes first")
     ap.add_argument("--tokens-per-batch", type=int, default=8192)
     ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--warm", type=int, default=200, help="warm-up steps of the schedule")
+    ap.add_argument("--stage", type=int, default=1, help="data stage (tasks.py): 1 first run, 2 continuation")
+    ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
+                                   "(when --out has no checkpoint of its own)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
     ap.add_argument("--unused-loss", type=float, default=1.0,
                     help="weight of -log(1 - p(never-seen ids)) at every position (prompt and forced text too)")
@@ -106,15 +113,23 @@ def main():
     ap.add_argument("--expert-ff", type=int, default=256)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    tasks.set_stage(a.stage)
     os.makedirs(a.out, exist_ok=True)
     ckpt_path = os.path.join(a.out, "ckpt.pt")
     log_path = os.path.join(a.out, "train_log.csv")
 
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False)
+    fresh_schedule = False
+    if os.path.exists(ckpt_path) or a.init:
+        fresh_schedule = not os.path.exists(ckpt_path)
+        ck = torch.load(ckpt_path if not fresh_schedule else a.init, weights_only=False)
         cfg = Config(**ck["config"])
         used = ck["used_ids"]
-        print(f"resuming at step {ck['step']}")
+        print(f"{'resuming' if not fresh_schedule else 'starting from ' + a.init} at step {ck['step']}")
+        if fresh_schedule:
+            with open(os.path.join(a.out, "used_ids.json"), "w") as f:
+                json.dump(used, f)
+            with open(os.path.join(a.out, "config.json"), "w") as f:
+                json.dump(cfg.to_dict(), f, indent=1)
     else:
         ck = None
         t0 = time.time()
@@ -132,37 +147,44 @@ def main():
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=a.lr, betas=(0.9, 0.98), eps=1e-8)
-    step, elapsed, total_steps = 0, 0.0, a.steps
+    step, tokens, elapsed = 0, 0, 0.0
     rng = random.Random(a.seed)
+    # the schedule: warm-up, then cosine from lr to lr/10 over `minutes` of wall clock (elapsed counts this
+    # schedule's time) or `steps` steps after start_step, whichever ends first
+    sched = {"start_step": 0, "steps": a.steps, "lr": a.lr, "warm": a.warm}
     if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
-        step, elapsed, total_steps = ck["step"], ck["elapsed"], ck["total_steps"]
-        rng.setstate(ck["rng"])
+        step, tokens = ck["step"], ck["tokens"]
+        if fresh_schedule:
+            sched["start_step"] = step
+        else:
+            rng.setstate(ck["rng"])
+            elapsed = ck["elapsed"]
+            # checkpoints from before the schedule was stored ran the default schedule from step 0
+            sched = ck["schedule"] if "schedule" in ck else dict(sched, steps=ck["total_steps"])
     n_params = sum(p.numel() for p in model.parameters())
     print(f"config {cfg.to_dict()}  params {n_params}")
 
-    gen = batches(rng, a.tokens_per_batch)
-    new_log = not os.path.exists(log_path) or ck is None
+    gen = batches(rng, a.tokens_per_batch, MAX_LEN_BY_STAGE[a.stage])
+    new_log = not os.path.exists(log_path) or ck is None or fresh_schedule
     logf = open(log_path, "w" if new_log else "a", newline="")
     w = csv.writer(logf)
     if new_log:
         w.writerow(["step", "minutes", "tokens", "lr", "loss", "loss_think", "loss_answer", "aux",
                     "unused_mass_mean", "unused_mass_max", "unused_mass_max_all_positions"])
-    warm = 200
     last_ck = time.time()
     t_start = time.time() - elapsed
-    tokens = ck["tokens"] if ck else 0
     acc = {"loss": 0.0, "lt": 0.0, "la": 0.0, "aux": 0.0, "um": 0.0, "ux": 0.0, "ua": 0.0, "n": 0}
     while True:
         elapsed = time.time() - t_start
-        # the schedule runs on wall-clock time: progress = elapsed / budget (or steps, if --steps is given)
-        prog = elapsed / (a.minutes * 60)
-        if total_steps:
-            prog = max(prog, step / total_steps)
+        k = step - sched["start_step"]
+        prog = elapsed / (a.minutes * 60)   # a resumed run may extend its wall-clock budget
+        if sched["steps"]:
+            prog = max(prog, k / sched["steps"])
         if prog >= 1.0:
             break
-        lr = a.lr * min(1.0, (step + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
+        lr = sched["lr"] * min(1.0, (k + 1) / sched["warm"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
         ids, tgt, lm, valid, phase = next(gen)
@@ -190,9 +212,9 @@ def main():
             print(" ".join(map(str, row)), flush=True)
             acc = {k: 0.0 for k in acc}; acc["n"] = 0
         if time.time() - last_ck > a.ckpt_minutes * 60:
-            save(ckpt_path, model, opt, step, time.time() - t_start, total_steps, rng, cfg, used, tokens)
+            save(ckpt_path, model, opt, step, time.time() - t_start, sched, rng, cfg, used, tokens)
             last_ck = time.time()
-    save(ckpt_path, model, opt, step, time.time() - t_start, total_steps, rng, cfg, used, tokens)
+    save(ckpt_path, model, opt, step, time.time() - t_start, sched, rng, cfg, used, tokens)
     torch.save({"config": cfg.to_dict(), "used_ids": used, "model": model.state_dict(), "step": step,
                 "minutes": (time.time() - t_start) / 60, "tokens": tokens}, os.path.join(a.out, "final.pt"))
     print(f"done: {step} steps, {tokens} tokens, {(time.time() - t_start) / 60:.1f} min")
@@ -216,10 +238,10 @@ def phase_losses(model, ids, tgt, lm, valid, phase):
     return out
 
 
-def save(path, model, opt, step, elapsed, total_steps, rng, cfg, used, tokens):
+def save(path, model, opt, step, elapsed, sched, rng, cfg, used, tokens):
     tmp = path + ".tmp"
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
-                "total_steps": total_steps, "rng": rng.getstate(), "config": cfg.to_dict(), "used_ids": used,
+                "schedule": sched, "rng": rng.getstate(), "config": cfg.to_dict(), "used_ids": used,
                 "tokens": tokens}, tmp)
     os.replace(tmp, path)
 

@@ -161,12 +161,13 @@ public struct InspectorState: Sendable {
         syncLayout()
     }
 
-    /// The kinds of problem the embedded demo model was trained on (any Qwen3 handles them too).
+    /// The kinds of problem the embedded demo model was trained on, in its training phrasings (any
+    /// Qwen3 handles them too).
     public static let defaultExamples = [
-        "How many r's are in the word \"strawberry\"?",
-        "What is 4827 + 3956?",
+        "How many r's are in the word strawberry?",
+        "What is 4821 + 3956?",
         "Which is bigger, 9.11 or 9.9?",
-        "Sort these numbers from smallest to largest: 42, 7, 19, 3, 28.",
+        "Sort these numbers from smallest to largest: 42, 17, 93, 28, 61.",
         "What is 5714 - 2869? /no_think",
         "计算 368 × 7。",
     ]
