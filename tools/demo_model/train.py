@@ -98,7 +98,7 @@ def main():
     ap.add_argument("--tokens-per-batch", type=int, default=8192)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warm", type=int, default=200, help="warm-up steps of the schedule")
-    ap.add_argument("--stage", type=int, default=1, help="data stage (tasks.py): 1 first run, 2 continuation")
+    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage (tasks.py): 1 the first run, 2 its continuation")
     ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
                                    "(when --out has no checkpoint of its own)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
@@ -126,6 +126,11 @@ def main():
         used = ck["used_ids"]
         print(f"{'resuming' if not fresh_schedule else 'starting from ' + a.init} at step {ck['step']}")
         if fresh_schedule:
+            # the vocabulary is fixed by the first stage; a later stage's data must not bring new ids
+            new = sorted(set(collect_used_ids(a.seed, n=3000)) - set(used))
+            if new:
+                sys.exit(f"stage {a.stage} data uses {len(new)} token ids that {a.init} was not trained with, "
+                         f"e.g. {[qv.decode([t]) for t in new[:5]]}")
             with open(os.path.join(a.out, "used_ids.json"), "w") as f:
                 json.dump(used, f)
             with open(os.path.join(a.out, "config.json"), "w") as f:
@@ -178,13 +183,13 @@ def main():
     acc = {"loss": 0.0, "lt": 0.0, "la": 0.0, "aux": 0.0, "um": 0.0, "ux": 0.0, "ua": 0.0, "n": 0}
     while True:
         elapsed = time.time() - t_start
-        k = step - sched["start_step"]
+        done = step - sched["start_step"]
         prog = elapsed / (a.minutes * 60)   # a resumed run may extend its wall-clock budget
         if sched["steps"]:
-            prog = max(prog, k / sched["steps"])
+            prog = max(prog, done / sched["steps"])
         if prog >= 1.0:
             break
-        lr = sched["lr"] * min(1.0, (k + 1) / sched["warm"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
+        lr = sched["lr"] * min(1.0, (done + 1) / sched["warm"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
             g["lr"] = lr
         ids, tgt, lm, valid, phase = next(gen)
