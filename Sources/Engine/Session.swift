@@ -50,8 +50,19 @@ public final class Session {
     }
 
     /// Runs `tokens` at the current position; afterwards `lastLogits` holds the next-token logits.
-    /// If `allLogits` is given, it receives every position's logits (row after row).
-    public func evaluate(_ tokens: [Int], allLogits: UnsafeMutablePointer<Float>? = nil) throws {
+    public func evaluate(_ tokens: [Int]) throws {
+        try run(tokens, allLogits: nil)
+    }
+
+    /// Runs `tokens` like `evaluate` and returns every position's logits, row after row
+    /// (`tokens.count × vocabSize`).
+    public func evaluateAll(_ tokens: [Int]) throws -> [Float] {
+        var all = [Float](repeating: 0, count: tokens.count * config.vocabSize)
+        try all.withUnsafeMutableBufferPointer { try run(tokens, allLogits: $0.baseAddress) }
+        return all
+    }
+
+    private func run(_ tokens: [Int], allLogits: UnsafeMutablePointer<Float>?) throws {
         guard !tokens.isEmpty else { throw EngineError.emptyInput }
         guard position + tokens.count <= capacity else {
             throw EngineError.contextFull(capacity: capacity, requested: position + tokens.count)

@@ -25,8 +25,7 @@ struct LogitsCommand: ParsableCommand {
         let m = try Model(path: model)
         let session = Session(model: m, context: tokens.count, threads: threads, batchSize: batch)
         let vocab = m.config.vocabSize
-        var all = [Float](repeating: 0, count: tokens.count * vocab)
-        try all.withUnsafeMutableBufferPointer { try session.evaluate(tokens, allLogits: $0.baseAddress) }
+        let all = try session.evaluateAll(tokens)
         let data = all.withUnsafeBytes { Data($0) }
         do {
             try data.write(to: URL(fileURLWithPath: out))

@@ -59,7 +59,7 @@ extension String {
 }
 
 /// KL(p ‖ q) of the softmax distributions of two logit rows, in Double.
-func klDivergence(reference p: [Float], _ q: UnsafeBufferPointer<Float>) -> Double {
+func klDivergence<Row: Collection>(reference p: [Float], _ q: Row) -> Double where Row.Element == Float {
     func logSoftmax<C: Collection>(_ x: C) -> [Double] where C.Element == Float {
         let m = Double(x.max()!)
         let lse = m + log(x.reduce(0.0) { $0 + exp(Double($1) - m) })
@@ -71,10 +71,21 @@ func klDivergence(reference p: [Float], _ q: UnsafeBufferPointer<Float>) -> Doub
     return kl
 }
 
+/// The offset of the largest element (from the start, also for a slice).
 func argmax<C: Collection>(_ x: C) -> Int where C.Element == Float, C.Index == Int {
     var best = x.startIndex
     for i in x.indices where x[i] > x[best] { best = i }
-    return best
+    return best - x.startIndex
+}
+
+/// Position `position`'s row of `Session.evaluateAll`'s logits.
+func logitRow(_ all: [Float], _ position: Int, vocab: Int) -> ArraySlice<Float> {
+    all[(position * vocab)..<((position + 1) * vocab)]
+}
+
+/// Arg-max agreement with a reference arg-max at every position of `Session.evaluateAll`'s logits.
+func argmaxAgreement(_ all: [Float], vocab: Int, reference: [Int]) -> Int {
+    reference.indices.filter { argmax(logitRow(all, $0, vocab: vocab)) == reference[$0] }.count
 }
 
 @Suite(.serialized) struct EngineParityTests {
@@ -83,28 +94,19 @@ func argmax<C: Collection>(_ x: C) -> Int where C.Element == Float, C.Index == I
         let bytes = RandomModel.writer(c.spec).bytes()
         #expect(fnv1a64Words(bytes) == c.model_fnv1a64, "the random-model generator changed; regenerate the fixture")
         let model = try Model(file: GGUFFile(bytes: bytes, name: c.name))
-        let session = Session(model: model, context: c.ids.count + 8)
         let vocab = model.config.vocabSize
-        var all = [Float](repeating: 0, count: c.ids.count * vocab)
-        try all.withUnsafeMutableBufferPointer { try session.evaluate(c.ids, allLogits: $0.baseAddress) }
+        let all = try Session(model: model, context: c.ids.count + 8).evaluateAll(c.ids)
         // The engine sums in llama.cpp's orders (docs/DECISIONS.md), so every checked position's
         // logits are llama.cpp's, bit for bit; KL is reported for the record.
         var kls: [Double] = []
-        all.withUnsafeBufferPointer { buf in
-            for (i, pos) in c.positions.enumerated() {
-                let row = UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])
-                let reference = c.referenceLogits(i)
-                kls.append(klDivergence(reference: reference, row))
-                #expect(row.map(\.bitPattern) == reference.map(\.bitPattern), "\(c.name): logits at position \(pos)")
-            }
+        for (i, pos) in c.positions.enumerated() {
+            let row = logitRow(all, pos, vocab: vocab)
+            let reference = c.referenceLogits(i)
+            kls.append(klDivergence(reference: reference, row))
+            #expect(row.map(\.bitPattern) == reference.map(\.bitPattern), "\(c.name): logits at position \(pos)")
         }
         // Arg-max at every position.
-        var same = 0
-        all.withUnsafeBufferPointer { buf in
-            for (pos, ref) in c.argmax.enumerated() {
-                if argmax(UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])) == ref { same += 1 }
-            }
-        }
+        let same = argmaxAgreement(all, vocab: vocab, reference: c.argmax)
         #expect(same == c.argmax.count, "\(c.name): top-1 agreement \(same)/\(c.argmax.count)")
         print("parity \(c.name): mean KL \(kls.reduce(0, +) / Double(kls.count)), top-1 \(same)/\(c.argmax.count)")
     }

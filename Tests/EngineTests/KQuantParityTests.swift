@@ -34,18 +34,10 @@ struct KQuantFixture: Decodable {
         let model = try Model(file: GGUFFile(path: path))
         let types = Set(model.file.tensors.map(\.type))
         #expect(types.contains { [.q4_K, .q5_K, .q6_K, .q4_0].contains($0) }, "\(c.name): \(types)")
-        let session = Session(model: model, context: c.ids.count + 8)
         let vocab = model.config.vocabSize
-        var all = [Float](repeating: 0, count: c.ids.count * vocab)
-        try all.withUnsafeMutableBufferPointer { try session.evaluate(c.ids, allLogits: $0.baseAddress) }
-        var kls: [Double] = []
-        all.withUnsafeBufferPointer { buf in
-            for (i, pos) in c.positions.enumerated() {
-                kls.append(klDivergence(reference: c.referenceLogits(i), UnsafeBufferPointer(rebasing: buf[(pos * vocab)..<((pos + 1) * vocab)])))
-            }
-        }
-        var same = 0
-        for (pos, ref) in c.argmax.enumerated() where argmax(Array(all[(pos * vocab)..<((pos + 1) * vocab)])) == ref { same += 1 }
+        let all = try Session(model: model, context: c.ids.count + 8).evaluateAll(c.ids)
+        let kls = c.positions.enumerated().map { klDivergence(reference: c.referenceLogits($0), logitRow(all, $1, vocab: vocab)) }
+        let same = argmaxAgreement(all, vocab: vocab, reference: c.argmax)
         let mean = kls.reduce(0, +) / Double(kls.count)
         print("kquant \(c.name): mean KL \(mean), worst \(kls.max()!), top-1 \(same)/\(c.argmax.count)")
         #expect(mean <= 5e-3, "\(c.name): mean KL \(mean)")

@@ -26,12 +26,8 @@ func moeModel() throws -> Model {
     @Test(arguments: [false, true])
     func chunkedPrefillEqualsOnePrefill(moe: Bool) throws {
         let model = moe ? try moeModel() : try smallModel()
-        let vocab = model.config.vocabSize
         func logits(batch: Int) throws -> [Float] {
-            let session = Session(model: model, context: 64, batchSize: batch)
-            var all = [Float](repeating: 0, count: Self.tokens.count * vocab)
-            try all.withUnsafeMutableBufferPointer { try session.evaluate(Self.tokens, allLogits: $0.baseAddress) }
-            return all
+            try Session(model: model, context: 64, batchSize: batch).evaluateAll(Self.tokens)
         }
         let whole = try logits(batch: 64)
         for batch in [16, 5, 3, 2] { #expect(try logits(batch: batch).map(\.bitPattern) == whole.map(\.bitPattern)) }
@@ -46,8 +42,7 @@ func moeModel() throws -> Model {
         let model = moe ? try moeModel() : try smallModel()
         let vocab = model.config.vocabSize
         let whole = Session(model: model, context: 64, batchSize: 16)
-        var all = [Float](repeating: 0, count: Self.tokens.count * vocab)
-        try all.withUnsafeMutableBufferPointer { try whole.evaluate(Self.tokens, allLogits: $0.baseAddress) }
+        let all = try whole.evaluateAll(Self.tokens)
         let stepwise = Session(model: model, context: 64)
         var same = 0
         for (i, t) in Self.tokens.enumerated() {
@@ -55,7 +50,7 @@ func moeModel() throws -> Model {
             var maxDiff: Float = 0
             for j in 0..<vocab { maxDiff = max(maxDiff, abs(logits[j] - all[i * vocab + j])) }
             #expect(maxDiff <= 5e-3, "position \(i): max |Δlogit| \(maxDiff)")
-            if argmax(logits) == argmax(Array(all[(i * vocab)..<((i + 1) * vocab)])) { same += 1 }
+            if argmax(logits) == argmax(logitRow(all, i, vocab: vocab)) { same += 1 }
         }
         #expect(same >= Self.tokens.count - 1)
         #expect(stepwise.position == Self.tokens.count)

@@ -34,8 +34,7 @@ import Testing
         let m = try model()
         let session = Session(model: m, context: f.ids.count + 8)
         let vocab = m.config.vocabSize
-        var all = [Float](repeating: 0, count: f.ids.count * vocab)
-        try all.withUnsafeMutableBufferPointer { try session.evaluate(f.ids, allLogits: $0.baseAddress) }
+        let all = try session.evaluateAll(f.ids)
         for p in f.positions {
             let row = Array(all[(p.position * vocab)..<((p.position + 1) * vocab)])
             let m = Double(row.max()!)

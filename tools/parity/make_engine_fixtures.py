@@ -9,16 +9,14 @@ Writes Tests/Fixtures/engine-parity.json: for every case, its model spec, the FN
 model file (so a change in the generator is caught), token ids, llama.cpp logits at a few
 positions (float32, base64), its arg-max at every position, and its 64-token greedy continuation.
 """
-import argparse, base64, json, os, random, subprocess, sys, tempfile
+import argparse, json, os, random, sys, tempfile
 
 import numpy as np
 
+from oracle_cases import DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, llama_logits, random_model, reference
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from llama_greedy import greedy_ids  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
 
 BASE = dict(layers=2, embedding=256, vocab=1024, feedForward=512, contextLength=4096)
 CASES = [
@@ -52,15 +50,10 @@ def fnv1a64(path):
     return "%016x" % h
 
 
-def oracle(*args):
-    out = subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True)
-    return out.stdout
-
-
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
+    ap.add_argument("--thinkscope", default=DEFAULT_THINKSCOPE)
     ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "engine-parity.json"))
     a = ap.parse_args()
     cases = []
@@ -70,23 +63,18 @@ def main():
             spec.setdefault("architecture", "qwen3")
             spec["seed"] = 1000 + i
             path = os.path.join(tmp, name + ".gguf")
-            subprocess.run([a.thinkscope, "random-model", "--spec", json.dumps(spec), "--out", path],
-                           check=True, capture_output=True)
+            random_model(a.thinkscope, spec, path)
             rng = random.Random(i)
             ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
-            lpath = os.path.join(tmp, name + ".logits")
-            oracle("logits", path, "--ids", ",".join(map(str, ids)), "--out", lpath)
-            logits = np.fromfile(lpath, dtype="<f4").reshape(length, spec["vocab"])
+            logits = llama_logits(path, ids, spec["vocab"], tmp)
             positions = sorted(set([0, length // 4, length // 2, (3 * length) // 4, length - 1]))
             greedy = greedy_ids(path, ids[:GREEDY_PROMPT], GREEDY_TOKENS)
             cases.append(dict(
                 name=name, spec=spec, model_fnv1a64=fnv1a64(path), ids=ids, positions=positions,
-                logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
-                argmax=[int(x) for x in logits.argmax(axis=1)],
-                greedy_prompt=ids[:GREEDY_PROMPT], greedy=greedy))
+                **reference(logits, positions), greedy_prompt=ids[:GREEDY_PROMPT], greedy=greedy))
             print(f"{name}: {length} tokens, positions {positions}", file=sys.stderr)
     with open(a.out, "w") as f:
-        json.dump(dict(generator="tools/parity/make_engine_fixtures.py", oracle="llama-cpp-python 0.3.36",
+        json.dump(dict(generator="tools/parity/make_engine_fixtures.py", oracle=ORACLE_NAME,
                        cases=cases), f, indent=1)
     print(a.out)
 

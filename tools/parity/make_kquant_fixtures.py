@@ -8,13 +8,9 @@ arg-max at every position. ThinkScope has no K-quant writer, so the files themse
 
 Writes Tests/Fixtures/kquant/<name>.gguf and Tests/Fixtures/kquant-parity.json.
 """
-import argparse, base64, json, os, random, subprocess, sys, tempfile
+import argparse, json, os, random, sys, tempfile
 
-import numpy as np
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
+from oracle_cases import DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, llama_logits, oracle, random_model, reference
 
 # Row lengths are multiples of 256 (one K-quant super-block); vocab small to keep the files small.
 BASE = dict(layers=2, embedding=256, vocab=512, feedForward=512, contextLength=4096, weightType="F16",
@@ -28,13 +24,9 @@ CASES = [
 ]
 
 
-def oracle(*args):
-    return subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True).stdout
-
-
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
+    ap.add_argument("--thinkscope", default=DEFAULT_THINKSCOPE)
     a = ap.parse_args()
     outdir = os.path.join(ROOT, "Tests", "Fixtures", "kquant")
     os.makedirs(outdir, exist_ok=True)
@@ -45,23 +37,19 @@ def main():
             spec.setdefault("architecture", "qwen3")
             spec["seed"] = 2000 + i
             base = os.path.join(tmp, name + "-f16.gguf")
-            subprocess.run([a.thinkscope, "random-model", "--spec", json.dumps(spec), "--out", base],
-                           check=True, capture_output=True)
+            random_model(a.thinkscope, spec, base)
             path = os.path.join(outdir, name + ".gguf")
             oracle("quantize", base, path, qtype)
             rng = random.Random(100 + i)
             ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
-            lpath = os.path.join(tmp, name + ".logits")
-            oracle("logits", path, "--ids", ",".join(map(str, ids)), "--out", lpath)
-            logits = np.fromfile(lpath, dtype="<f4").reshape(length, spec["vocab"])
+            logits = llama_logits(path, ids, spec["vocab"], tmp)
             positions = sorted(set([0, length // 3, (2 * length) // 3, length - 1]))
             cases.append(dict(name=name, file=f"kquant/{name}.gguf", quantization=qtype, ids=ids, positions=positions,
-                              logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
-                              argmax=[int(x) for x in logits.argmax(axis=1)]))
+                              **reference(logits, positions)))
             print(f"{name}: {os.path.getsize(path)} bytes", file=sys.stderr)
     out = os.path.join(ROOT, "Tests", "Fixtures", "kquant-parity.json")
     with open(out, "w") as f:
-        json.dump(dict(generator="tools/parity/make_kquant_fixtures.py", oracle="llama-cpp-python 0.3.36", cases=cases), f, indent=1)
+        json.dump(dict(generator="tools/parity/make_kquant_fixtures.py", oracle=ORACLE_NAME, cases=cases), f, indent=1)
     print(out)
 
 

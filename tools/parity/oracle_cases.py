@@ -1,0 +1,35 @@
+"""What both parity-fixture scripts share: a random-weight model from ThinkScope's generator, and
+llama.cpp's logits for it through the oracle (/work/shared/oracle/llamacpp.py)."""
+import base64, json, os, subprocess, sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
+DEFAULT_THINKSCOPE = os.path.join(ROOT, ".build", "release", "thinkscope")
+ORACLE_NAME = "llama-cpp-python 0.3.36"
+
+
+def oracle(*args):
+    return subprocess.run([sys.executable, ORACLE, *args], check=True, capture_output=True, text=True).stdout
+
+
+def random_model(thinkscope, spec, path):
+    """Writes ThinkScope's random-weight model for `spec` (a RandomModelSpec as a dict) to `path`."""
+    subprocess.run([thinkscope, "random-model", "--spec", json.dumps(spec), "--out", path],
+                   check=True, capture_output=True)
+
+
+def llama_logits(path, ids, vocab, tmp):
+    """llama.cpp's logits of every position of `ids`, [len(ids), vocab] float32."""
+    out = os.path.join(tmp, os.path.basename(path) + ".logits")
+    oracle("logits", path, "--ids", ",".join(map(str, ids)), "--out", out)
+    return np.fromfile(out, dtype="<f4").reshape(len(ids), vocab)
+
+
+def reference(logits, positions):
+    """The fixture fields the Swift tests read: rows at `positions` (float32, base64) and the arg-max
+    of every position."""
+    return dict(logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
+                argmax=[int(x) for x in logits.argmax(axis=1)])
