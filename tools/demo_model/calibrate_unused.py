@@ -47,8 +47,6 @@ def self_generated_bank(model, n_problems, seed):
     import qwen_vocab as qv
     import evaluate as ev
     from chat import prompt_ids
-    used = set(model.used.tolist())
-    ev.FIRST_UNUSED = next(i for i in range(qv.N_VOCAB) if i not in used)
     rng = random.Random(seed)
     probs = [make_problem(rng) for _ in range(n_problems)]
     hs = []

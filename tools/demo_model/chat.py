@@ -111,10 +111,10 @@ MODE_WEIGHTS = {"think": 0.38, "check": 0.16, "cut": 0.24, "nothink": 0.19, "sof
 def forced_checks(p: Problem, rng: random.Random, go_on: float = 0.5, most: int = 7) -> list:
     """Up to `most` more self-checks, each after a "Wait" the model did not choose: s1's budget forcing
     replaces the model's </think> by "Wait", so that "Wait" is masked and only the re-check is taught."""
+    (text, _), = p.check
+    assert text.startswith(WAIT)
     segs = []
     while len(segs) < 2 * most and rng.random() < go_on:
-        (text, _), = p.check
-        assert text.startswith(WAIT)
         segs += [(WAIT, False), (text[len(WAIT):], True)]
     return segs
 

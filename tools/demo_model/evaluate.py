@@ -36,7 +36,6 @@ from tasks import TASKS, ARITH_TASKS, check_answer, test_set  # noqa: E402
 STOP_IDS = qv.encode(EARLY_STOP)
 WAIT_IDS = qv.encode(WAIT)
 UNLIMITED_CAP = 600
-FIRST_UNUSED = None  # set from the model's used ids
 ANSWER_MAX = 48
 
 
@@ -70,6 +69,8 @@ def step_forward(model, tokens, positions, pad, caches, q_start):
 def generate(model, problems, pol: Policy, route_stats=None, unused_stats=None):
     """Batched greedy generation with the budget policy. Returns a list of dicts per problem."""
     B = len(problems)
+    used = set(model.used.tolist())
+    first_unused = next(i for i in range(qv.N_VOCAB) if i not in used)  # what "the unused class" emits
     prompts = [prompt_ids(p.question, thinking=pol.thinking) for p in problems]
     L = max(len(x) for x in prompts)
     pad = torch.tensor([L - len(x) for x in prompts])
@@ -102,7 +103,7 @@ def generate(model, problems, pol: Policy, route_stats=None, unused_stats=None):
             if s["queue"]:
                 x = s["queue"].pop(0)
             else:
-                x = int(model.used[best[i]]) if best[i] < len(model.used) else FIRST_UNUSED
+                x = int(model.used[best[i]]) if best[i] < len(model.used) else first_unused
                 if s["phase"] == "think" and x == qv.END_THINK and pol.exact is not None and s["n_think"] < pol.exact:
                     x = WAIT_IDS[0]
                     s["queue"] = list(WAIT_IDS[1:])
@@ -205,9 +206,6 @@ def main():
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     model, ck = load_exported(a.ckpt)
-    global FIRST_UNUSED
-    used = set(ck["used_ids"])
-    FIRST_UNUSED = next(i for i in range(qv.N_VOCAB) if i not in used)
     probs = test_set(a.seed, a.n)
     pols = policies() if not a.quick else [Policy("nothink", False), Policy("cap(32)", cap=32),
                                            Policy("unlimited", cap=UNLIMITED_CAP), Policy("exact(128)", cap=128, exact=128)]
