@@ -115,8 +115,9 @@ void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t 
     for (int h = 0; h < heads; h++) {
         float *s = scores + (size_t)h * padded;
         ck_scale(s, scale, s, n_pos);
-        // llama.cpp's KV view is a multiple of 16 long, masked with -inf: every exp goes
-        // through the vector expf, and the masked tail adds exact zeros.
+        // llama.cpp pads its KV view (to 256 positions) and masks the padding with -inf; padding
+        // to 16 gives the same bits: every exp goes through the vector expf, and the masked tail
+        // adds exact zeros.
         for (int p = n_pos; p < padded; p++) s[p] = -INFINITY;
         ck_softmax(s, padded);
         // The probabilities are rounded to fp16 on their way into the product with V.

@@ -130,7 +130,7 @@ void ck_run_tiles(const ck_tile_fn big[4], const ck_tile_fn one[4], int rmax, in
                   const uint8_t *W, size_t rb, int nr, int n,
                   const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);
 
-/// Per-pair scalar dot, used to build scalar kernels.
+/// One row · one column, from which the scalar kernels and every level's ROWWISE kernels are built.
 typedef float (*ck_dot_fn)(const uint8_t *w, const uint8_t *x, int n);
 void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
                  const uint8_t *X, size_t xs, int nc, float *Y, size_t ys);

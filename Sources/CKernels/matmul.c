@@ -1,4 +1,4 @@
-// Type table, tiling drivers and the ck_matvec / ck_matmul / ck_vec_dot dispatchers.
+// Type table, tiling drivers and the ck_matmul_order / ck_matvec / ck_vec_dot dispatchers.
 #include "ck_internal.h"
 
 // MARK: Type information
@@ -130,11 +130,6 @@ void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r
     }
     k((const uint8_t *)W + (size_t)r0 * row_bytes, row_bytes, r1 - r0, n,
       (const uint8_t *)xq, xq_stride, m, y + r0, y_stride);
-}
-
-void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
-               const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
-    ck_matmul_order(CK_ORDER_TILED, type, W, row_bytes, r0, r1, n, xq, xq_stride, m, y, y_stride);
 }
 
 void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,

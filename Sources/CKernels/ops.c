@@ -114,18 +114,14 @@ __attribute__((target(CK_TARGET_AVX512))) static void silu16_avx512(const float 
 }
 
 static ck_exp16_fn pick_exp16(void) {
-    switch (ck_level()) {
-    case CK_AVX512: return exp16_avx512;
-    case CK_AVX2: return exp16_avx2;
-    default: return exp16_scalar;
-    }
+    ck_exp16_fn f;
+    CK_DISPATCH(f = exp16_scalar, f = exp16_avx2, f = exp16_avx512)
+    return f;
 }
 static ck_silu16_fn pick_silu16(void) {
-    switch (ck_level()) {
-    case CK_AVX512: return silu16_avx512;
-    case CK_AVX2: return silu16_avx2;
-    default: return silu16_scalar;
-    }
+    ck_silu16_fn f;
+    CK_DISPATCH(f = silu16_scalar, f = silu16_avx2, f = silu16_avx512)
+    return f;
 }
 
 void ck_softmax(float *x, int n) {

@@ -22,6 +22,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var isMoE: Bool { expertCount > 0 }
     public var queryLength: Int { headCount * headDim }
     public var kvLength: Int { kvHeadCount * headDim }
+    /// Query heads per KV head (GQA group).
+    public var groupSize: Int { headCount / kvHeadCount }
 
     /// The metadata keys this engine reads, with `%s` standing for the architecture.
     public enum Key {

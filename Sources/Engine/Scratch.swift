@@ -4,7 +4,6 @@ import CKernels
 /// Shapes are in comments as [rows][columns].
 final class Scratch {
     let batch: Int
-    let capacity: Int
     let threads: Int
     let attentionScratch: Int
     let tokens: Buffer<Int32>        // [batch]
@@ -36,7 +35,6 @@ final class Scratch {
     init(weights w: ModelWeights, batch: Int, capacity: Int, threads: Int) {
         let c = w.config
         self.batch = batch
-        self.capacity = capacity
         self.threads = threads
         let d = c.embeddingLength
         let ff = max(c.feedForwardLength * (c.isMoE ? 0 : 1), c.expertFeedForwardLength)
@@ -51,7 +49,7 @@ final class Scratch {
         gate = Buffer(zeroed: batch * ff)
         up = Buffer(zeroed: batch * ff)
         ropeCache = Buffer(zeroed: batch * c.headDim)
-        let group = c.headCount / max(1, c.kvHeadCount)
+        let group = c.groupSize
         attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(group))
         scores = Buffer(zeroed: threads * attentionScratch)
         q16 = Buffer(zeroed: threads * group * c.headDim)

@@ -71,7 +71,7 @@ public final class Session {
         for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(token: t, vocabSize: vocab) }
         var done = 0
         while done < tokens.count {
-            // A one-token pass sums in llama.cpp's single-token order (see Kernels.matmul), so a
+            // A one-token pass sums in llama.cpp's single-token order (see Kernels.order), so a
             // prompt never ends in a one-token chunk: the same prompt in one llama.cpp batch
             // gives the same bits.
             var n = min(batchSize, tokens.count - done)
@@ -192,22 +192,30 @@ public final class Session {
             ck_fp32_to_fp16_row(k, kv.keyRow(layer: l, position: position + i), Int32(kvLen))
             ck_fp32_to_fp16_row(s.v.pointer + i * kvLen, kv.valueRow(layer: l, position: position + i), Int32(kvLen))
         }
-        let group = c.headCount / c.kvHeadCount
+        let group = c.groupSize
         let scale = 1 / Float(hd).squareRoot()
         let keys = kv.keyRow(layer: l, position: 0), values = kv.valueRow(layer: l, position: 0)
         let box = UnsafeSendable((s, keys, values, position))
         // QK and PV have one column per token of the pass, so they sum in that order too.
         let order = Kernels.order(columns: n)
-        // One item per (token, KV head): the group's query heads share each key read.
-        parallel.forRanges(n * c.kvHeadCount, align: 1) { items, slot in
+        // One item per (token, KV head, part of its group): a part's query heads share each key read.
+        // Groups are split only when there are fewer (token, KV head) pairs than threads, as in
+        // decode; each head's sums are the same whichever part it is in.
+        let pairs = n * c.kvHeadCount
+        let wanted = min(group, max(1, parallel.threads / pairs))
+        let perPart = (group + wanted - 1) / wanted
+        let parts = (group + perPart - 1) / perPart
+        parallel.forRanges(pairs * parts, align: 1) { items, slot in
             let (s, keys, values, start) = box.value
             let scratch = s.scores.pointer + slot * s.attentionScratch
             let q16 = s.q16.pointer + slot * group * hd
             for item in items {
-                let i = item / c.kvHeadCount, g = item % c.kvHeadCount
-                let first = i * qLen + g * group * hd
-                ck_attention_heads(s.q.pointer + first, Int32(group), Int32(hd), keys + g * hd, values + g * hd,
-                                   kvLen, Int32(start + i + 1), scale, order, scratch, q16, s.att.pointer + first)
+                let pair = item / parts, h0 = item % parts * perPart
+                let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
+                let first = i * qLen + (g * group + h0) * hd
+                ck_attention_heads(s.q.pointer + first, Int32(min(perPart, group - h0)), Int32(hd), keys + g * hd,
+                                   values + g * hd, kvLen, Int32(start + i + 1), scale, order, scratch, q16,
+                                   s.att.pointer + first)
             }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)

@@ -52,9 +52,8 @@ struct BenchCommand: ParsableCommand {
         } else {
             print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@",
                          result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
-            let rss = result.peakResidentBytes.map { String(format: "%.0f MB", Double($0) / 1e6) } ?? "unknown"
-            print(String(format: "file %.0f MB, KV cache %.1f MB, peak resident %@",
-                         Double(m.file.fileSize) / 1e6, Double(result.kvCacheBytes) / 1e6, rss))
+            let rss = result.peakResidentBytes.map(formatBytes) ?? "unknown"
+            print("file \(formatBytes(m.file.fileSize)), KV cache \(formatBytes(result.kvCacheBytes)), peak resident \(rss)")
         }
     }
 }

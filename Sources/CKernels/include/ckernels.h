@@ -72,7 +72,7 @@ enum {
     CK_TYPE_BF16 = 30,
 };
 
-/// 1 if ck_matvec/ck_matmul/ck_dequantize_row support this weight type.
+/// 1 if ck_matmul_order/ck_matvec/ck_dequantize_row support this weight type.
 int ck_type_supported(int type);
 /// Elements per block (1 for F32/F16/BF16, 32, or 256); 0 for unknown types.
 int ck_block_size(int type);
@@ -130,9 +130,6 @@ enum { CK_ORDER_TILED = 0, CK_ORDER_ROWWISE = 1 };
 /// [r0, r1) or on the CPU level. Uses < 40 KiB of stack, never allocates.
 void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                      const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
-/// ck_matmul_order(CK_ORDER_TILED, ...).
-void ck_matmul(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
-               const void *xq, size_t xq_stride, int m, float *y, size_t y_stride);
 /// One activation row in the ROWWISE order; y is indexed by absolute row number.
 void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                const void *xq, float *y);
