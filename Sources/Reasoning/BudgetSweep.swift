@@ -13,6 +13,15 @@ public struct SweepOutcome: Sendable, Equatable {
     public var thinking: String { tokens.filter { $0.phase == .thinking }.map(\.text).joined() }
 }
 
+extension Collection where Element == TokenEvent {
+    /// Tokens of `phase` the model sampled itself: injected text and `chat`'s think delimiters not
+    /// counted (a token that only starts a UTF-8 character counts, though its text is empty).
+    public func sampledCount(_ phase: Phase, chat: ChatFormat) -> Int {
+        let delimiters = [chat.thinkStart, chat.thinkEnd].compactMap { $0.map(Int.init) }
+        return count { $0.phase == phase && $0.origin == .sampled && !delimiters.contains($0.id) }
+    }
+}
+
 /// Runs one prompt at several thinking caps for the price of about one run: the thinking is
 /// generated once, up to the largest cap, and at each smaller cap the run is forked and that
 /// branch ends thinking there and answers. Each branch is exactly the run an independent

@@ -212,7 +212,7 @@ struct TaskRandom {
     init(seed: UInt64) { g = SplitMix64(seed: seed) }
     /// Uniform in lo...hi.
     mutating func int(_ lo: Int, _ hi: Int) -> Int { lo + Int(g.next() % UInt64(hi - lo + 1)) }
-    mutating func chance(_ p: Double) -> Bool { Double(g.next() >> 11) * 0x1p-53 < p }
+    mutating func chance(_ p: Double) -> Bool { g.unitDouble() < p }
     mutating func pick<T>(_ xs: [T]) -> T { xs[int(0, xs.count - 1)] }
     /// A number with lo...hi digits (one digit: 0...9), as tasks.py's _rand_num.
     mutating func number(_ lo: Int, _ hi: Int) -> Int {

@@ -103,8 +103,8 @@ public struct Sweep {
 
     func result(_ task: SweepTask, mode: String, budget: Int?, tokens: [TokenEvent]) -> Result {
         let answer = tokens.filter { $0.phase == .answer }.map(\.text).joined()
-        let sampled = tokens.filter { $0.phase == .thinking && $0.origin == .sampled && !$0.text.isEmpty }.count
-        return Result(mode: mode, budget: budget, correct: task.isCorrect(answer), sampledThinking: sampled)
+        return Result(mode: mode, budget: budget, correct: task.isCorrect(answer),
+                      sampledThinking: tokens.sampledCount(.thinking, chat: chat))
     }
 
     func results(mode: SweepMode, task: SweepTask, sample: Int) -> [Result] {

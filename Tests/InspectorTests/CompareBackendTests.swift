@@ -60,8 +60,7 @@ import Tokenizer
             if case .token(let t) = e { tokens.append(t) }
             if case .finished(let r, let s) = e { (reason, stats) = (r, s) }
         }
-        let delimiters = Set([chat.thinkStart, chat.thinkEnd].compactMap { $0.map(Int.init) })
-        return CompareOutcome(SweepOutcome(budget: budget, reason: reason, stats: stats, tokens: tokens), delimiters: delimiters)
+        return CompareOutcome(SweepOutcome(budget: budget, reason: reason, stats: stats, tokens: tokens), chat: chat)
     }
 
     @Test func eachColumnOnTheDemoModelIsTheRunTheSliderWouldGive() throws {

@@ -160,10 +160,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 return
             }
             cached = []
-            let delimiters = Set([chat.thinkStart, chat.thinkEnd].compactMap { $0.map(Int.init) })
             BudgetSweep.run(Generator(model: model, chat: chat, settings: settings), prompt: prompt,
                             budgets: request.budgets, control: c) { outcome in
-                queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, delimiters: delimiters)))
+                queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, chat: chat)))
             }
             queue.push(action: .compareFinished(id: id))
         }

@@ -44,12 +44,11 @@ public struct CompareOutcome: Sendable, Equatable {
         self.seconds = seconds
     }
 
-    /// The summary of a sweep's outcome; `delimiters` are the think tokens' ids.
-    public init(_ o: SweepOutcome, delimiters: Set<Int>) {
-        let sampled = o.tokens.filter { $0.origin == .sampled && !delimiters.contains($0.id) }
+    /// The summary of a sweep's outcome.
+    public init(_ o: SweepOutcome, chat: ChatFormat) {
         self.init(budget: o.budget, reason: o.reason,
-                  thinkingTokens: sampled.filter { $0.phase == .thinking }.count,
-                  answerTokens: sampled.filter { $0.phase == .answer }.count,
+                  thinkingTokens: o.tokens.sampledCount(.thinking, chat: chat),
+                  answerTokens: o.tokens.sampledCount(.answer, chat: chat),
                   cut: o.stats.injectedTokens > 0, answer: o.answer, seconds: o.stats.elapsed)
     }
 }
@@ -65,9 +64,9 @@ public struct CompareState: Sendable, Equatable {
     public var budgets: [Int?]
     /// Per budget, in `budgets` order; nil while pending. Answers are sanitized.
     public var results: [CompareOutcome?]
-    public var running = true
     public var failure: String?
     public var startedAt: Double
+    /// When the comparison finished or failed; nil while it runs.
     public var endedAt: Double?
     /// First visible line of the scrolled content.
     public var scroll = 0
@@ -80,6 +79,7 @@ public struct CompareState: Sendable, Equatable {
         self.startedAt = startedAt
     }
 
+    public var running: Bool { endedAt == nil }
     public var doneCount: Int { results.count { $0 != nil } }
     public var stopped: Bool { results.contains { $0?.reason == .stopped } }
 

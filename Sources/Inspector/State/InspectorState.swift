@@ -166,7 +166,7 @@ public struct InspectorState: Sendable {
     public static let defaultExamples = [
         "How many r's are in the word strawberry?",
         "What is 4821 + 3956?",
-        "Which is bigger, 9.11 or 9.9?",
+        "Which is larger, 9.11 or 9.9?",
         "Sort these numbers from smallest to largest: 42, 17, 93, 28, 61.",
         "What is 5714 - 2869? /no_think",
         "计算 368 × 7。",

@@ -40,12 +40,10 @@ extension InspectorState {
             compare!.record(outcome)
         case .compareFinished(let id):
             guard compare?.id == id else { return }
-            compare!.running = false
             compare!.endedAt = clock
         case .compareFailed(let id, let why):
             guard compare?.id == id else { return }
             let shown = DisplayText.sanitize(why)
-            compare!.running = false
             compare!.endedAt = clock
             compare!.failure = shown
             say("the comparison failed: " + shown, seconds: 8)
