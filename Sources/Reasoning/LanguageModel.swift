@@ -38,8 +38,9 @@ public struct LayerRouting: Sendable, Equatable, Codable {
     }
 }
 
-/// The engine behind the `LanguageModel` protocol, with a routing tap that keeps the routing of
-/// every token of the last `evaluate`, per layer.
+/// The engine behind the `LanguageModel` protocol, with a routing tap that keeps, per layer, the
+/// routing of the last `evaluate`: every token of one of up to `RoutingRecorder.keepAll` tokens
+/// (an injected sequence), only the last token of a longer prompt.
 public final class EngineModel: LanguageModel {
     public let session: Session
     private let recorder: RoutingRecorder?

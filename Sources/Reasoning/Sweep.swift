@@ -93,11 +93,21 @@ public struct Sweep {
         return chat.render(messages, enableThinking: thinking)
     }
 
+    /// A generator on a fresh model with this sweep's settings.
+    func generator(_ policy: any BudgetPolicy, thinking: Bool = true, sample: Int) -> Generator {
+        Generator(model: makeModel(), chat: chat, settings: settings(policy, thinking: thinking, sample: sample))
+    }
+
+    /// The tokens of one independent run of `prompt`.
+    func tokens(_ prompt: [TokenID], policy: any BudgetPolicy, thinking: Bool = true, sample: Int) -> [TokenEvent] {
+        var tokens: [TokenEvent] = []
+        generator(policy, thinking: thinking, sample: sample).run(prompt: prompt) { if case .token(let t) = $0 { tokens.append(t) } }
+        return tokens
+    }
+
     func single(_ task: SweepTask, mode: String, budget: Int?, policy: any BudgetPolicy, thinking: Bool = true,
                 text: String? = nil, sample: Int) -> Result {
-        var tokens: [TokenEvent] = []
-        Generator(model: makeModel(), chat: chat, settings: settings(policy, thinking: thinking, sample: sample))
-            .run(prompt: prompt(task, text: text, thinking: thinking)) { if case .token(let t) = $0 { tokens.append(t) } }
+        let tokens = tokens(prompt(task, text: text, thinking: thinking), policy: policy, thinking: thinking, sample: sample)
         return result(task, mode: mode, budget: budget, tokens: tokens)
     }
 
@@ -110,7 +120,7 @@ public struct Sweep {
     func results(mode: SweepMode, task: SweepTask, sample: Int) -> [Result] {
         switch mode {
         case .cap:
-            let g = Generator(model: makeModel(), chat: chat, settings: settings(Unlimited(), thinking: true, sample: sample))
+            let g = generator(Unlimited(), sample: sample)
             return BudgetSweep.run(g, prompt: prompt(task), budgets: budgets).map {
                 result(task, mode: mode.rawValue, budget: $0.budget, tokens: $0.tokens)
             }

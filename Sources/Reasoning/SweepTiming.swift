@@ -25,15 +25,12 @@ public struct SweepTiming: Sendable, Equatable {
         for task in tasks {
             let prompt = sweep.prompt(task)
             let start = monotonicSeconds()
-            let g = Generator(model: sweep.makeModel(), chat: sweep.chat, settings: sweep.settings(Unlimited(), thinking: true, sample: 0))
-            let outcomes = BudgetSweep.run(g, prompt: prompt, budgets: sweep.budgets)
+            let outcomes = BudgetSweep.run(sweep.generator(Unlimited(), sample: 0), prompt: prompt, budgets: sweep.budgets)
             t.shared += monotonicSeconds() - start
             for outcome in outcomes {
                 let begin = monotonicSeconds()
-                var tokens: [TokenEvent] = []
                 let policy: any BudgetPolicy = outcome.budget.map { Cap($0) } ?? Unlimited()
-                Generator(model: sweep.makeModel(), chat: sweep.chat, settings: sweep.settings(policy, thinking: true, sample: 0))
-                    .run(prompt: prompt) { if case .token(let e) = $0 { tokens.append(e) } }
+                let tokens = sweep.tokens(prompt, policy: policy, sample: 0)
                 let seconds = monotonicSeconds() - begin
                 t.independent += seconds
                 if outcome.budget == full { t.fullRun += seconds }

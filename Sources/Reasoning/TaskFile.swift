@@ -70,7 +70,8 @@ public enum AnswerRule: Sendable, Equatable {
         }
     }
 
-    /// The value after the last "The answer is " / "答案是 ", without its closing period.
+    /// The value after the last "The answer is " (failing that, the last "答案是 "), without its
+    /// closing period: tools/demo_model/tasks.py's extract_answer.
     static func answerIs(in text: String) -> String? {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         for (lead, end) in [("The answer is ", "."), ("答案是 ", "。")] {

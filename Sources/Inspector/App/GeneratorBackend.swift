@@ -80,10 +80,11 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         }
     }
 
-    /// The prompt ids for a request (the chat format, plus `<think>\n` when prefilling thinking).
-    static func promptTokens(for request: RunRequest, model: LanguageModel, chat: ChatFormat, prefillThink: Bool) -> [TokenID] {
-        var ids = chat.render(request.messages, enableThinking: request.thinking)
-        if prefillThink && request.thinking, let start = chat.thinkStart,
+    /// The prompt ids for `messages` (the chat format, plus `<think>\n` when prefilling thinking).
+    static func promptTokens(_ messages: [ChatMessage], thinking: Bool, model: LanguageModel, chat: ChatFormat,
+                             prefillThink: Bool) -> [TokenID] {
+        var ids = chat.render(messages, enableThinking: thinking)
+        if prefillThink && thinking, let start = chat.thinkStart,
            !Generator(model: model, chat: chat, settings: GenerationSettings()).promptOpensThinking(ids) {
             ids.append(start)
             ids += chat.tokenizer.encodeUserText("\n")
@@ -91,31 +92,48 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         return ids
     }
 
-    func start(_ request: RunRequest) {
+    /// A new control for the next piece of work, installed where stop and budget changes reach it,
+    /// and the settings the options give (each run samples from its own seed).
+    private func prepare(thinking: Bool, endStyle: EndStyle) -> (ReasoningControl, GenerationSettings) {
         let c = ReasoningControl()
         control.withLock { $0 = c }
         var settings = GenerationSettings()
-        settings.policy = request.thinking ? request.policy : Unlimited()
-        settings.endStyle = request.endStyle
+        settings.endStyle = endStyle
         settings.grace = options.grace
         settings.maxTokens = options.maxTokens
-        var sampling = request.thinking ? options.thinkingSampling : options.answerSampling
+        var sampling = thinking ? options.thinkingSampling : options.answerSampling
         sampling.seed &+= runs
         runs += 1
         settings.sampling = sampling
+        return (c, settings)
+    }
+
+    /// Rewinds the model to `position`, or says why it cannot (a model that cannot rewind must be empty).
+    private func rewind(_ model: LanguageModel, to position: Int) -> String? {
+        if let m = model as? RewindableModel {
+            m.rewind(to: position)
+        } else if model.position > 0 {
+            return "this model cannot rewind; start a new conversation"
+        }
+        return nil
+    }
+
+    func start(_ request: RunRequest) {
+        let (c, prepared) = prepare(thinking: request.thinking, endStyle: request.endStyle)
+        var settings = prepared
+        settings.policy = request.thinking ? request.policy : Unlimited()
         work.async { [self, settings] in
             guard let model, let chat else {
                 queue.push(.error(loadError ?? "no model"))
                 queue.push(.finished(.stopped, GenerationStats()))
                 return
             }
-            let prompt = Self.promptTokens(for: request, model: model, chat: chat, prefillThink: options.prefillThink).map(Int.init)
+            let prompt = Self.promptTokens(request.messages, thinking: request.thinking, model: model, chat: chat,
+                                           prefillThink: options.prefillThink).map(Int.init)
             var reuse = 0
-            if let m = model as? RewindableModel {
-                while reuse < min(cached.count, prompt.count - 1, m.position) && cached[reuse] == prompt[reuse] { reuse += 1 }
-                m.rewind(to: reuse)
-            } else if model.position > 0 {
-                queue.push(.error("this model cannot rewind; start a new conversation"))
+            while reuse < min(cached.count, prompt.count - 1, model.position) && cached[reuse] == prompt[reuse] { reuse += 1 }
+            if let why = rewind(model, to: reuse) {
+                queue.push(.error(why))
                 queue.push(.finished(.stopped, GenerationStats()))
                 return
             }
@@ -135,28 +153,17 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     /// read again, so every column is exactly a fresh run at its budget; the model is left
     /// holding the sweep's trunk, so the next run reads its prompt from the start.
     func compare(_ request: CompareRequest) {
-        let c = ReasoningControl()
-        control.withLock { $0 = c }
-        var settings = GenerationSettings()
-        settings.endStyle = request.endStyle
-        settings.grace = options.grace
-        settings.maxTokens = options.maxTokens
-        var sampling = options.thinkingSampling
-        sampling.seed &+= runs
-        runs += 1
-        settings.sampling = sampling
+        let (c, settings) = prepare(thinking: true, endStyle: request.endStyle)
         let id = request.id
         work.async { [self, settings] in
             guard let model, let chat else {
                 queue.push(action: .compareFailed(id: id, loadError ?? "no model"))
                 return
             }
-            let run = RunRequest(messages: request.messages, thinking: true, limit: nil, mode: .cap, endStyle: request.endStyle)
-            let prompt = Self.promptTokens(for: run, model: model, chat: chat, prefillThink: options.prefillThink)
-            if let m = model as? RewindableModel {
-                m.rewind(to: 0)
-            } else if model.position > 0 {
-                queue.push(action: .compareFailed(id: id, "this model cannot rewind; start a new conversation"))
+            let prompt = Self.promptTokens(request.messages, thinking: true, model: model, chat: chat,
+                                           prefillThink: options.prefillThink)
+            if let why = rewind(model, to: 0) {
+                queue.push(action: .compareFailed(id: id, why))
                 return
             }
             cached = []
