@@ -6,15 +6,11 @@
 
 #include <immintrin.h>
 #include <math.h>
-#include <string.h>
 
 static int round16(int n) { return (n + 15) & ~15; }
 
-/// Per 16-value chunk of the output, the partial sums of the 4 vec_dot accumulators (see below).
-enum { PARTIALS = 4 * 16 * 16 };
-
 size_t ck_attention_scratch_floats(int n_pos, int heads) {
-    return (size_t)heads * round16(n_pos) + (size_t)(n_pos + 1) / 2 + 16 + PARTIALS;  // 16: alignment slack
+    return (size_t)heads * round16(n_pos) + (size_t)(n_pos + 1) / 2;  // scores, then fp16 probabilities
 }
 
 // MARK: out = sum_p prob_p V_p
@@ -25,8 +21,7 @@ size_t ck_attention_scratch_floats(int n_pos, int heads) {
 // ck_tree16. Every level computes each element with exactly these steps.
 
 static void values_scalar(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
-                          float *out, float *partials) {
-    (void)partials;
+                          float *out) {
     for (int d = 0; d < hd; d++) {
         float acc[4][16] = {{0}};
         for (int p = 0; p < n; p++) {
@@ -71,7 +66,7 @@ static inline __m512 tree16_avx512(const __m512 a[16]) {
 }
 
 static void values_avx512(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
-                          float *out, float *partials) {
+                          float *out) {
     for (int d0 = 0; d0 < hd; d0 += 16) {
         const __mmask16 k = d0 + 16 <= hd ? 0xFFFF : (__mmask16)((1u << (hd - d0)) - 1u);
         const uint16_t *vd = v + d0;
@@ -79,7 +74,7 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
         if (!rowwise) {
             lanes16_avx512(prob, vd, stride, n, 0, 16, k, acc);
         } else {
-            __m512 (*part)[16] = (__m512 (*)[16])partials;  // [4][16]
+            __m512 part[4][16];  // the 4 vec_dot accumulators' lanes
             for (int j = 0; j < 4; j++) {
                 lanes16_avx512(prob, vd, stride, n, 16 * j, 64, k, acc);
                 CK_UNROLL for (int l = 0; l < 16; l++) part[j][l] = acc[l];
@@ -95,9 +90,9 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
 
 /// AVX2-only machines take the scalar form (same bits, slower).
 static void weighted_values(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
-                            float *out, float *partials) {
-    if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out, partials);
-    else values_scalar(prob, v, stride, n, hd, rowwise, out, partials);
+                            float *out) {
+    if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out);
+    else values_scalar(prob, v, stride, n, hd, rowwise, out);
 }
 
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
@@ -106,7 +101,6 @@ void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t 
     const int padded = round16(n_pos), hd = head_dim, rowwise = order == CK_ORDER_ROWWISE;
     float *scores = scratch;  // [heads][padded]
     uint16_t *prob16 = (uint16_t *)(scratch + (size_t)heads * padded);
-    float *partials = (float *)(((uintptr_t)(prob16 + n_pos) + 63) & ~(uintptr_t)63);
     ck_fp32_to_fp16_row(q, q16, heads * hd);
     // K_p . q_h for every position and head: one matmul over the cached keys (rows kv_stride
     // apart) against the group's queries, so each key is read once for all of them.
@@ -123,6 +117,6 @@ void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t 
         // The probabilities are rounded to fp16 on their way into the product with V.
         ck_fp32_to_fp16_row(s, prob16, n_pos);
         ck_fp16_to_fp32_row(prob16, s, n_pos);
-        weighted_values(s, v, kv_stride, n_pos, hd, rowwise, out + (size_t)h * hd, partials);
+        weighted_values(s, v, kv_stride, n_pos, hd, rowwise, out + (size_t)h * hd);
     }
 }
