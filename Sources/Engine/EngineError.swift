@@ -8,6 +8,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable, Sendable {
     case tokenOutOfRange(token: Int, vocabSize: Int)
     case invalidSampling(String)
     case emptyInput
+    case invalidBatch(String)
 
     public var description: String {
         switch self {
@@ -24,6 +25,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tokenOutOfRange(let t, let n): return "token id \(t) is outside the vocabulary (0..<\(n))"
         case .invalidSampling(let s): return "invalid sampling settings: \(s)"
         case .emptyInput: return "no input tokens"
+        case .invalidBatch(let why): return "invalid batch of sequences: \(why)"
         }
     }
 }

@@ -17,6 +17,12 @@ final class Scratch {
     let gate: Buffer<Float>          // [batch][ff] (dense) or [batch][ffExpert]
     let up: Buffer<Float>            // same as gate
     let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
+    // Per row of a pass, for attention: its sequence's cache (layer being computed), the positions
+    // it attends to, and the order of its sums.
+    let rowKeys: Buffer<UnsafePointer<UInt16>?>    // [batch]
+    let rowValues: Buffer<UnsafePointer<UInt16>?>  // [batch]
+    let rowLength: Buffer<Int32>     // [batch]
+    let rowOrder: Buffer<Int32>      // [batch]
     let scores: Buffer<Float>        // [threads][attentionScratch] one GQA group's scores and partial sums
     let q16: Buffer<UInt16>          // [threads][group * hd] the group's queries rounded to fp16
     let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
@@ -49,6 +55,10 @@ final class Scratch {
         gate = Buffer(zeroed: batch * ff)
         up = Buffer(zeroed: batch * ff)
         ropeCache = Buffer(zeroed: batch * c.headDim)
+        rowKeys = Buffer(zeroed: batch)
+        rowValues = Buffer(zeroed: batch)
+        rowLength = Buffer(zeroed: batch)
+        rowOrder = Buffer(zeroed: batch)
         let group = c.groupSize
         attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(group))
         scores = Buffer(zeroed: threads * attentionScratch)

@@ -8,7 +8,7 @@ public final class Session {
     /// Positions the KV cache can hold.
     public let capacity: Int
     /// Tokens processed so far (the next token's position).
-    public private(set) var position: Int = 0
+    public internal(set) var position: Int = 0
     /// Tokens processed per forward pass during prefill (at most).
     public let batchSize: Int
     public let parallel: Parallel
@@ -21,10 +21,10 @@ public final class Session {
         }
     }
 
-    private var tapRouting = false
-    private var tapLogits = false
+    private(set) var tapRouting = false
+    private(set) var tapLogits = false
     let kv: KVCache
-    private let s: Scratch
+    let s: Scratch
 
     /// - Parameters:
     ///   - context: KV-cache capacity; default min(model context, 8192).
@@ -64,11 +64,8 @@ public final class Session {
 
     private func run(_ tokens: [Int], allLogits: UnsafeMutablePointer<Float>?) throws {
         guard !tokens.isEmpty else { throw EngineError.emptyInput }
-        guard position + tokens.count <= capacity else {
-            throw EngineError.contextFull(capacity: capacity, requested: position + tokens.count)
-        }
+        try checkRoom(for: tokens)
         let vocab = config.vocabSize
-        for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(token: t, vocabSize: vocab) }
         var done = 0
         while done < tokens.count {
             // A one-token pass sums in llama.cpp's single-token order (see Kernels.order), so a
@@ -78,13 +75,22 @@ public final class Session {
             if tokens.count - done - n == 1 && n > 2 { n -= 1 }
             let isLast = done + n == tokens.count
             for i in 0..<n { s.tokens[i] = Int32(tokens[done + i]) }
-            let outputs = allLogits != nil ? n : (isLast ? 1 : 0)
-            forward(n: n, outputRows: outputs)
-            if let all = allLogits, outputs > 0 {
+            let outputs: Outputs = allLogits != nil ? .everyRow : (isLast ? .lastRowOfEachSequence : .none)
+            forward([Sequence(session: self, first: 0, count: n)], rows: n, outputs: outputs)
+            if let all = allLogits {
                 (all + done * vocab).update(from: s.logits.pointer, count: n * vocab)
             }
             done += n
         }
+    }
+
+    /// Throws unless `tokens` are valid ids and fit in the cache after the current position.
+    func checkRoom(for tokens: [Int]) throws {
+        guard position + tokens.count <= capacity else {
+            throw EngineError.contextFull(capacity: capacity, requested: position + tokens.count)
+        }
+        let vocab = config.vocabSize
+        for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(token: t, vocabSize: vocab) }
     }
 
     /// Convenience: evaluate one token and return the next-token logits.
@@ -116,40 +122,73 @@ public final class Session {
 
     // MARK: Forward pass
 
-    /// Runs s.tokens[0..<n] at positions position..<position+n. The last `outputRows` rows get
-    /// logits in s.logits.
-    private func forward(n: Int, outputRows: Int) {
+    /// One sequence's rows in a forward pass: rows first..<first+count of the pass are `session`'s
+    /// next tokens, at its positions position..<position+count, attending over its own KV cache.
+    struct Sequence {
+        let session: Session
+        let first: Int
+        let count: Int
+    }
+
+    /// Which rows of a pass get logits.
+    enum Outputs { case none, lastRowOfEachSequence, everyRow }
+
+    /// Runs s.tokens[0..<rows] (this session's scratch) through the model. Each sequence writes its
+    /// keys and values into its own cache and attends over it; the matmuls see all rows at once, so
+    /// every weight is read once per pass. Logits go to each sequence's own logits buffer (row 0 for
+    /// `.lastRowOfEachSequence`; every row of this session's buffer for `.everyRow`, one sequence).
+    func forward(_ sequences: [Sequence], rows n: Int, outputs: Outputs) {
         let c = config, w = model.weights
         let d = c.embeddingLength
         let x = s.x.pointer
-        for i in 0..<n {
-            let t = Int(s.tokens[i])
-            Kernels.dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.row(t), x + i * d, count: d)
-        }
-        for i in 0..<n {
-            ck_rope_cache_row(s.ropeCache.pointer + i * c.headDim, c, position: position + i)
+        for q in sequences {
+            for i in q.first..<(q.first + q.count) {
+                Kernels.dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.row(Int(s.tokens[i])), x + i * d, count: d)
+                ck_rope_cache_row(s.ropeCache.pointer + i * c.headDim, c, position: q.session.position + i - q.first)
+            }
         }
         for (l, layer) in w.layers.enumerated() {
-            attention(layer: l, weights: layer, n: n)
+            attention(layer: l, weights: layer, sequences, n: n)
             switch layer.ffn {
             case .dense(let gate, let up, let down):
                 denseFFN(layer, gate: gate, up: up, down: down, n: n)
             case .experts(let router, let gate, let up, let down):
-                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, n: n)
+                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, sequences)
             }
         }
-        position += n
-        guard outputRows > 0 else { return }
-        let first = n - outputRows
-        for i in first..<n {
-            rmsnorm(x + i * d, w.outputNorm, s.xn.pointer + (i - first) * d, d)
+        for q in sequences { q.session.position += q.count }
+        let outputRows: [Int]
+        switch outputs {
+        case .none: return
+        case .everyRow: outputRows = Array(0..<n)
+        case .lastRowOfEachSequence: outputRows = sequences.map { $0.first + $0.count - 1 }
         }
-        project(w.output, input: s.xn.pointer, inputStride: d, m: outputRows, output: s.logits.pointer, outputStride: c.vocabSize)
-        s.lastLogitsRow = outputRows - 1
-        if tapLogits, let o = observer {
-            for r in 0..<outputRows {
-                o.logits(position: position - outputRows + r,
-                         UnsafeBufferPointer(start: s.logits.pointer + r * c.vocabSize, count: c.vocabSize))
+        for (j, i) in outputRows.enumerated() {
+            rmsnorm(x + i * d, w.outputNorm, s.xn.pointer + j * d, d)
+        }
+        let vocab = c.vocabSize
+        project(w.output, input: s.xn.pointer, inputStride: d, m: outputRows.count, output: s.logits.pointer, outputStride: vocab)
+        if outputs == .everyRow {
+            s.lastLogitsRow = n - 1
+            if tapLogits, let o = observer {
+                for r in 0..<n {
+                    o.logits(position: position - n + r, UnsafeBufferPointer(start: s.logits.pointer + r * vocab, count: vocab))
+                }
+            }
+            return
+        }
+        // Each sequence's row moves to the front of its own buffer (this session's stays in place).
+        for (j, q) in sequences.enumerated() {
+            let row = s.logits.pointer + j * vocab
+            let other = q.session
+            if other !== self {
+                other.s.logits.pointer.update(from: row, count: vocab)
+                other.s.lastLogitsRow = 0
+            } else {
+                s.lastLogitsRow = j
+            }
+            if other.tapLogits, let o = other.observer {
+                o.logits(position: other.position - 1, UnsafeBufferPointer(start: row, count: vocab))
             }
         }
     }
@@ -174,7 +213,7 @@ public final class Session {
         }
     }
 
-    private func attention(layer l: Int, weights lw: LayerWeights, n: Int) {
+    private func attention(layer l: Int, weights lw: LayerWeights, _ sequences: [Sequence], n: Int) {
         let c = config
         let d = c.embeddingLength, hd = c.headDim, qLen = c.queryLength, kvLen = c.kvLength
         let x = s.x.pointer, xn = s.xn.pointer
@@ -182,22 +221,32 @@ public final class Session {
         project(lw.wq, input: xn, inputStride: d, m: n, output: s.q.pointer, outputStride: qLen)
         project(lw.wk, input: xn, inputStride: d, m: n, output: s.k.pointer, outputStride: kvLen)
         project(lw.wv, input: xn, inputStride: d, m: n, output: s.v.pointer, outputStride: kvLen)
-        for i in 0..<n {
-            let q = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen
-            for h in 0..<c.headCount { rmsnorm(q + h * hd, lw.qNorm, q + h * hd, hd) }
-            for h in 0..<c.kvHeadCount { rmsnorm(k + h * hd, lw.kNorm, k + h * hd, hd) }
-            let cs = s.ropeCache.pointer + i * hd
-            ck_rope_neox(q, Int32(c.headCount), Int32(hd), Int32(hd), cs)
-            ck_rope_neox(k, Int32(c.kvHeadCount), Int32(hd), Int32(hd), cs)
-            ck_fp32_to_fp16_row(k, kv.keyRow(layer: l, position: position + i), Int32(kvLen))
-            ck_fp32_to_fp16_row(s.v.pointer + i * kvLen, kv.valueRow(layer: l, position: position + i), Int32(kvLen))
+        // Per row: where its sequence's cache starts, how many positions it attends to, and the
+        // order of its sums (QK and PV have one column per token of its sequence in this pass,
+        // as llama.cpp runs each sequence's attention in its own KV stream).
+        let keysOf = s.rowKeys.pointer, valuesOf = s.rowValues.pointer, lengthOf = s.rowLength.pointer
+        let orderOf = s.rowOrder.pointer
+        for q in sequences {
+            let cache = q.session.kv
+            for i in q.first..<(q.first + q.count) {
+                let pos = q.session.position + i - q.first
+                let qr = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen
+                for h in 0..<c.headCount { rmsnorm(qr + h * hd, lw.qNorm, qr + h * hd, hd) }
+                for h in 0..<c.kvHeadCount { rmsnorm(k + h * hd, lw.kNorm, k + h * hd, hd) }
+                let cs = s.ropeCache.pointer + i * hd
+                ck_rope_neox(qr, Int32(c.headCount), Int32(hd), Int32(hd), cs)
+                ck_rope_neox(k, Int32(c.kvHeadCount), Int32(hd), Int32(hd), cs)
+                ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
+                ck_fp32_to_fp16_row(s.v.pointer + i * kvLen, cache.valueRow(layer: l, position: pos), Int32(kvLen))
+                keysOf[i] = UnsafePointer(cache.keyRow(layer: l, position: 0))
+                valuesOf[i] = UnsafePointer(cache.valueRow(layer: l, position: 0))
+                lengthOf[i] = Int32(pos + 1)
+                orderOf[i] = Kernels.order(columns: q.count)
+            }
         }
         let group = c.groupSize
         let scale = 1 / Float(hd).squareRoot()
-        let keys = kv.keyRow(layer: l, position: 0), values = kv.valueRow(layer: l, position: 0)
-        let box = UnsafeSendable((s, keys, values, position))
-        // QK and PV have one column per token of the pass, so they sum in that order too.
-        let order = Kernels.order(columns: n)
+        let box = UnsafeSendable(s)
         // One item per (token, KV head, part of its group): a part's query heads share each key read.
         // Groups are split only when there are fewer (token, KV head) pairs than threads, as in
         // decode; each head's sums are the same whichever part it is in.
@@ -206,16 +255,16 @@ public final class Session {
         let perPart = (group + wanted - 1) / wanted
         let parts = (group + perPart - 1) / perPart
         parallel.forRanges(pairs * parts, align: 1) { items, slot in
-            let (s, keys, values, start) = box.value
+            let s = box.value
             let scratch = s.scores.pointer + slot * s.attentionScratch
             let q16 = s.q16.pointer + slot * group * hd
             for item in items {
                 let pair = item / parts, h0 = item % parts * perPart
                 let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
                 let first = i * qLen + (g * group + h0) * hd
-                ck_attention_heads(s.q.pointer + first, Int32(min(perPart, group - h0)), Int32(hd), keys + g * hd,
-                                   values + g * hd, kvLen, Int32(start + i + 1), scale, order, scratch, q16,
-                                   s.att.pointer + first)
+                ck_attention_heads(s.q.pointer + first, Int32(min(perPart, group - h0)), Int32(hd),
+                                   s.rowKeys[i]! + g * hd, s.rowValues[i]! + g * hd, kvLen, s.rowLength[i], scale,
+                                   s.rowOrder[i], scratch, q16, s.att.pointer + first)
             }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
@@ -234,28 +283,30 @@ public final class Session {
     }
 
     private func expertFFN(layer l: Int, _ lw: LayerWeights, router: WeightMatrix, gate: ExpertWeights,
-                           up: ExpertWeights, down: ExpertWeights, n: Int) {
+                           up: ExpertWeights, down: ExpertWeights, _ sequences: [Sequence]) {
         let c = config
         let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
         let x = s.x.pointer, xn = s.xn.pointer
+        let n = sequences.last.map { $0.first + $0.count } ?? 0
         for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
         let probs = s.router.pointer
         project(router, input: xn, inputStride: d, m: n, output: probs, outputStride: e)
         // Route every token: softmax over all experts, top-k, renormalised weights.
-        for i in 0..<n {
-            let p = probs + i * e
-            ck_softmax(p, Int32(e))
-            let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
-            topK(p, count: e, k: k, into: sel)
-            var sum = 0.0  // in double, as ggml_sum_rows
-            for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-            let denom = max(Float(sum), 6.103515625e-5)
-            for j in 0..<k { wts[j] /= denom }
-            if tapRouting, let o = observer {
-                o.routing(RoutingTap(layer: l, position: position + i,
-                                     probabilities: UnsafeBufferPointer(start: p, count: e),
-                                     experts: UnsafeBufferPointer(start: sel, count: k),
-                                     weights: UnsafeBufferPointer(start: wts, count: k)))
+        for q in sequences {
+            let tap = q.session.tapRouting ? q.session.observer : nil
+            for i in q.first..<(q.first + q.count) {
+                let p = probs + i * e
+                ck_softmax(p, Int32(e))
+                let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
+                topK(p, count: e, k: k, into: sel)
+                var sum = 0.0  // in double, as ggml_sum_rows
+                for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
+                let denom = max(Float(sum), 6.103515625e-5)
+                for j in 0..<k { wts[j] /= denom }
+                tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
+                                        probabilities: UnsafeBufferPointer(start: p, count: e),
+                                        experts: UnsafeBufferPointer(start: sel, count: k),
+                                        weights: UnsafeBufferPointer(start: wts, count: k)))
             }
         }
         // Group (token, slot) pairs by expert so each expert's tokens are computed together.
