@@ -31,6 +31,9 @@ enum {
     CK_CPU_AVX512BW = 1 << 4,
     CK_CPU_AVX512VNNI = 1 << 5,
     CK_CPU_AVX512VL = 1 << 6,
+    CK_CPU_NEON = 1 << 16,     // aarch64 Advanced SIMD (always present on aarch64)
+    CK_CPU_DOTPROD = 1 << 17,  // ARMv8.2 SDOT/UDOT
+    CK_CPU_I8MM = 1 << 18,     // ARMv8.6 SMMLA
 };
 
 /// Feature sets the dispatcher needs for each SIMD level.
@@ -38,6 +41,7 @@ enum {
     CK_LEVEL_AVX2_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C,
     CK_LEVEL_AVX512_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C | CK_CPU_AVX512F
         | CK_CPU_AVX512BW | CK_CPU_AVX512VL | CK_CPU_AVX512VNNI,
+    CK_LEVEL_NEON_FEATURES = CK_CPU_NEON | CK_CPU_DOTPROD,
 };
 
 /// Features of the running CPU (CK_CPU_* bits).
@@ -55,7 +59,7 @@ uint32_t ck_set_thread_feature_mask(uint32_t mask);
 /// ck_cpu_features() & global mask & thread mask.
 uint32_t ck_active_features(void);
 
-/// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512.
+/// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512, 3 NEON (aarch64 with dotprod).
 int ck_active_level(void);
 
 // MARK: Types
