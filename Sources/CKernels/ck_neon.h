@@ -23,6 +23,7 @@
 /// The NEON matmul kernel for a weight type and order, or NULL (the scalar kernel is used).
 ck_kernel_fn ck_pick_neon(int type, int order);
 ck_kernel_fn ck_pick_neon_float(int type, int order);  // F32 / F16 / BF16 (neon_float.c)
+ck_kernel_fn ck_pick_neon_i8mm(int type);  // K-quants with SMMLA (neon_i8mm.c), NULL for others
 
 void ck_h2f_neon(const uint16_t *x, float *y, int n);
 void ck_f2h_neon(const float *x, uint16_t *y, int n);

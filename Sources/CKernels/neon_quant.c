@@ -214,6 +214,10 @@ CK_NEON_END
 // MARK: Dispatch (matmul.c)
 
 ck_kernel_fn ck_pick_neon(int type, int order) {
+    if (ck_active_features() & CK_CPU_I8MM) {
+        ck_kernel_fn k = ck_pick_neon_i8mm(type);
+        if (k) return k;
+    }
     switch (type) {
     case CK_TYPE_Q8_0: return ck_k_q8_0_neon;
     case CK_TYPE_Q4_0: return ck_k_q4_0_neon;

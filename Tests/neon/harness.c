@@ -33,7 +33,9 @@ static void *xmalloc(size_t n) {
 }
 
 static void set_scalar(void) { ck_set_thread_feature_mask(0); }
-static void set_simd(void) { ck_set_thread_feature_mask(0xFFFFFFFFu); }
+static uint32_t simd_mask = 0xFFFFFFFFu;  // features the SIMD side may use
+static const char *mask_note = "";        // appended to the kernel names
+static void set_simd(void) { ck_set_thread_feature_mask(simd_mask); }
 
 /// Compares n elements of `size` bytes (1, 2, 4 or 8) of the SIMD and scalar outputs.
 static int check(const char *kernel, const char *what, const void *simd, const void *scalar, size_t n, size_t size) {
@@ -43,8 +45,8 @@ static int check(const char *kernel, const char *what, const void *simd, const v
             uint64_t va = 0, vb = 0;
             memcpy(&va, a + i * size, size);
             memcpy(&vb, b + i * size, size);
-            printf("FAIL %s [%s]: first difference at index %zu of %zu: simd 0x%0*llx, scalar 0x%0*llx\n", kernel,
-                   what, i, n, (int)(2 * size), (unsigned long long)va, (int)(2 * size), (unsigned long long)vb);
+            printf("FAIL %s%s [%s]: first difference at index %zu of %zu: simd 0x%0*llx, scalar 0x%0*llx\n", kernel,
+                   mask_note, what, i, n, (int)(2 * size), (unsigned long long)va, (int)(2 * size), (unsigned long long)vb);
             failed++;
             return 0;
         }
@@ -390,6 +392,12 @@ int main(int argc, char **argv) {
         test_rope();
         test_attention();
         test_sampling();
+        if (ck_cpu_features() & CK_CPU_I8MM) {  // again with the dotprod-only matmul kernels
+            simd_mask = ~(uint32_t)CK_CPU_I8MM;
+            mask_note = " (i8mm off)";
+            test_matmul();
+            test_attention();
+        }
     }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
