@@ -1,7 +1,8 @@
 // Checks every SIMD kernel family of Sources/CKernels against its scalar twin, bit for bit.
-// Built for aarch64 and run under qemu by run.sh (it also builds and runs natively): the SIMD
-// side is whatever level the dispatcher picks (NEON on aarch64 with dotprod), the scalar side is
-// forced with ck_set_thread_feature_mask(0). Families without a SIMD kernel at the running level
+// Built for aarch64 and run under qemu by run.sh: the SIMD side is whatever level the dispatcher
+// picks (NEON on aarch64 with dotprod), the scalar side is forced with
+// ck_set_thread_feature_mask(0). It also builds natively on x86, where it compares the AVX levels
+// (there ck_axpy differs: the FMA-target copies contract y += a * x; see docs/DECISIONS.md). Families without a SIMD kernel at the running level
 // are still run twice and must agree. Exit status 1 and a FAIL line (kernel, size, first
 // differing index, both bit patterns) on any difference.
 #include "ckernels.h"
@@ -280,6 +281,19 @@ static void test_ops(void) {
         RUN2("silu", ck_silu(y, y, n))
     }
     free(x); free(u); free(w); free(a); free(b);
+    // 2^16 points of the vector expf's range: softmax of [-104, 0] (max 0: exp itself, times 1/sum)
+    // and SiLU of [-100, 100]
+    {
+        const int n = 65536;
+        x = xmalloc(n * 4); a = xmalloc(n * 4); b = xmalloc(n * 4);
+        for (int i = 0; i < n; i++) x[i] = -104.0f + 104.0f * (float)i / (float)(n - 1);
+        snprintf(what, sizeof what, "n=%d sweep [-104, 0]", n);
+        RUN2("softmax", ck_softmax(y, n))
+        for (int i = 0; i < n; i++) x[i] = -100.0f + 200.0f * (float)i / (float)(n - 1) + 1e-3f * unitf();
+        snprintf(what, sizeof what, "n=%d sweep [-100, 100]", n);
+        RUN2("silu", ck_silu(y, y, n))
+        free(x); free(a); free(b);
+    }
 }
 
 static void test_rope(void) {
