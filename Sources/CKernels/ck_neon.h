@@ -20,6 +20,13 @@
 #define CK_NEON_END _Pragma("GCC pop_options")
 #endif
 
+/// fp16 -> fp32 through FCVT (exact; same bits as ck_h2f, NaNs quieted the same way).
+static inline float ck_h2f_hw(const uint8_t *p) {
+    __fp16 h;
+    memcpy(&h, p, 2);
+    return (float)h;
+}
+
 /// The NEON matmul kernel for a weight type and order, or NULL (the scalar kernel is used).
 ck_kernel_fn ck_pick_neon(int type, int order);
 ck_kernel_fn ck_pick_neon_float(int type, int order);  // F32 / F16 / BF16 (neon_float.c)

@@ -88,8 +88,8 @@ AI void q45k_mm(const int has_qh, const int CP, const uint8_t *W, size_t rb, int
                 isum[p] = vmlaq_s32(vmlaq_s32(isum[p], tl, sl), th, sh);
             }
         }
-        const float dx[2] = {ck_h2f(ck_ld16(w0)), ck_h2f(ck_ld16(w1))};
-        const float dm[2] = {ck_h2f(ck_ld16(w0 + 2)), ck_h2f(ck_ld16(w1 + 2))};
+        const float dx[2] = {ck_h2f_hw(w0), ck_h2f_hw(w1)};
+        const float dm[2] = {ck_h2f_hw(w0 + 2), ck_h2f_hw(w1 + 2)};
         CK_UNROLL for (int p = 0; p < CP; p++) {
             int32_t is[4];
             vst1q_s32(is, isum[p]);
@@ -146,7 +146,7 @@ AI void q6k_mm(const int CP, const uint8_t *W, size_t rb, int n, const uint8_t *
                 }
             }
         }
-        const float dx[2] = {ck_h2f(ck_ld16(w[0] + Q6K_D)), ck_h2f(ck_ld16(w[1] + Q6K_D))};
+        const float dx[2] = {ck_h2f_hw(w[0] + Q6K_D), ck_h2f_hw(w[1] + Q6K_D)};
         CK_UNROLL for (int p = 0; p < CP; p++) {
             int32_t is[4];
             vst1q_s32(is, isum[p]);

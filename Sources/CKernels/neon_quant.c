@@ -34,12 +34,12 @@ AI void q8_0_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
             const uint8_t *xb = X + c * xs + o;
             x0[c] = vld1q_s8((const int8_t *)(xb + 2));
             x1[c] = vld1q_s8((const int8_t *)(xb + 18));
-            dx[c] = ck_h2f(ck_ld16(xb));
+            dx[c] = ck_h2f_hw(xb);
         }
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + o;
             const int8x16_t w0 = vld1q_s8((const int8_t *)(wb + 2)), w1 = vld1q_s8((const int8_t *)(wb + 18));
-            const float dw = ck_h2f(ck_ld16(wb));
+            const float dw = ck_h2f_hw(wb);
             CK_UNROLL for (int c = 0; c < C; c++) {
                 const float32x4_t d = vdupq_n_f32(dw * dx[c]);
                 const int32x4_t s0 = vdotq_s32(vdupq_n_s32(0), w0, x0[c]);
@@ -76,7 +76,7 @@ AI void q4_0_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
             const uint8x16_t q = vld1q_u8(wb + 2);
             lo[r] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, m4)), eight);
             hi[r] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
-            dw[r] = ck_h2f(ck_ld16(wb));
+            dw[r] = ck_h2f_hw(wb);
         }
         const float32x4_t d4 = {dw[0], dw[1], dw[2], dw[3]};
         CK_UNROLL for (int c = 0; c < C; c++) {
@@ -85,7 +85,7 @@ AI void q4_0_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
             int32x4_t p[4];
             CK_UNROLL for (int r = 0; r < 4; r++) p[r] = vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo[r], y0), hi[r], y1);
             const int32x4_t s = sum4x4(p[0], p[1], p[2], p[3]);
-            acc[c] = vfmaq_f32(acc[c], vcvtq_f32_s32(s), vmulq_n_f32(d4, ck_h2f(ck_ld16(xb))));
+            acc[c] = vfmaq_f32(acc[c], vcvtq_f32_s32(s), vmulq_n_f32(d4, ck_h2f_hw(xb)));
         }
     }
     CK_UNROLL for (int c = 0; c < C; c++) {
@@ -119,7 +119,7 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
             const uint8_t *wb = W + r * rb + (size_t)sb * wbytes;
             uint8_t s8[16];
             ck_kscales16(wb + QK_SCALES, s8);
-            const float dx = ck_h2f(ck_ld16(wb)), dmx = ck_h2f(ck_ld16(wb + 2));
+            const float dx = ck_h2f_hw(wb), dmx = ck_h2f_hw(wb + 2);
             uint8x16_t qh0 = vdupq_n_u8(0), qh1 = vdupq_n_u8(0);
             if (has_qh) { qh0 = vld1q_u8(wb + Q5K_QH); qh1 = vld1q_u8(wb + Q5K_QH + 16); }
             int32x4_t isum[4];
@@ -173,7 +173,7 @@ AI void q6k_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * Q6_K_BYTES;
             const int8_t *sc = (const int8_t *)(wb + Q6K_SC);
-            const float dx = ck_h2f(ck_ld16(wb + Q6K_D));
+            const float dx = ck_h2f_hw(wb + Q6K_D);
             int32x4_t isum[4];
             CK_UNROLL for (int c = 0; c < C; c++) isum[c] = vdupq_n_s32(0);
             CK_UNROLL for (int h = 0; h < 2; h++) {

@@ -172,7 +172,9 @@ static uint8_t *random_weights(int type, int rows, int n) {
     for (size_t i = 0; i < total; i++) w[i] = (uint8_t)next64();
     const size_t bs = ck_type_size(type);
     for (size_t o = 0; o < total; o += bs) {
-        const uint16_t d = ck_fp32_to_fp16(0.002f + 0.02f * fabsf(unitf())), dmin = ck_fp32_to_fp16(0.01f * fabsf(unitf()));
+        uint16_t d = ck_fp32_to_fp16(0.002f + 0.02f * fabsf(unitf())), dmin = ck_fp32_to_fp16(0.01f * fabsf(unitf()));
+        if ((o / bs) % 11 == 5) d = (uint16_t)(1 + next64() % 0x3FF);     // subnormal fp16 scales
+        if ((o / bs) % 13 == 7) dmin = (uint16_t)(0x8000 | (next64() % 0x3FF));  // negative subnormal
         if (type == CK_TYPE_Q6_K) put16(w + o + 208, d);
         else if (type == CK_TYPE_Q4_K || type == CK_TYPE_Q5_K) { put16(w + o, d); put16(w + o + 2, dmin); }
         else put16(w + o, d);
