@@ -1,6 +1,7 @@
 // CKernels: the numeric hot loops of ThinkScope, in C so they are always optimised.
 // Every SIMD path has a portable scalar twin; the dispatcher picks one at run time
-// (AVX-512 BW/VL/VNNI, AVX2+FMA+F16C, or scalar) from ck_active_features().
+// (AVX-512 BW/VL/VNNI, AVX2+FMA+F16C, NEON with dotprod on aarch64, or scalar) from
+// ck_active_features().
 //
 // Conventions
 // - Type ids are ggml's (CK_TYPE_*). Quantized rows hold n / block_size packed blocks,
@@ -117,7 +118,7 @@ void ck_dequantize_row(int type, const void *src, float *dst, int n);
 // MARK: Dot products / matrix-vector / matrix-matrix
 //
 // Numerics. Every type's integer parts are exact and its float steps a fixed order, so results
-// are bit-identical across the scalar, AVX2 and AVX-512 paths and for any split of the rows.
+// are bit-identical across the scalar, AVX2, AVX-512 and NEON paths and for any split of the rows.
 // F32, F16, BF16 and Q8_0 follow llama.cpp's x86 orders exactly (below); Q4_0 and the K-quants
 // keep a fmaf chain in block order (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
 
