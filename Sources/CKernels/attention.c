@@ -4,7 +4,9 @@
 #include "ck_reduce.h"
 #include "ckernels.h"
 
+#if CK_X86
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 static int round16(int n) { return (n + 15) & ~15; }
@@ -34,6 +36,7 @@ static void values_scalar(const float *prob, const uint16_t *v, size_t stride, i
     }
 }
 
+#if CK_X86
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 
 /// 16 lanes over the positions p = first + step s + l (l < 16): every position (step 16) or one
@@ -87,12 +90,19 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
 }
 
 #pragma clang attribute pop
+#endif  // CK_X86
 
 /// AVX2-only machines take the scalar form (same bits, slower).
 static void weighted_values(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
                             float *out) {
+#if CK_X86
     if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out);
-    else values_scalar(prob, v, stride, n, hd, rowwise, out);
+    else
+#elif defined(__aarch64__)
+    if (ck_level() == CK_NEON) ck_attn_values_neon(prob, v, stride, n, hd, rowwise, out);
+    else
+#endif
+    values_scalar(prob, v, stride, n, hd, rowwise, out);
 }
 
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,

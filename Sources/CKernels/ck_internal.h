@@ -76,17 +76,39 @@ static inline uint16_t ck_f2b(float f) {
 
 // MARK: Dispatch level
 
-enum { CK_SCALAR = 0, CK_AVX2 = 1, CK_AVX512 = 2 };
+enum { CK_SCALAR = 0, CK_AVX2 = 1, CK_AVX512 = 2, CK_NEON = 3 };
+
+/// 1 when the x86 SIMD code (AVX2, AVX-512) is compiled in.
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_X86 1
+#else
+#define CK_X86 0
+#endif
+/// Expands to its arguments only when the x86 SIMD code is compiled in.
+#if CK_X86
+#define CK_IF_X86(...) __VA_ARGS__
+#else
+#define CK_IF_X86(...)
+#endif
 
 static inline int ck_level(void) {
     uint32_t f = ck_active_features();
+#if defined(__aarch64__)
+    if ((f & CK_LEVEL_NEON_FEATURES) == CK_LEVEL_NEON_FEATURES) return CK_NEON;
+#endif
     if ((f & CK_LEVEL_AVX512_FEATURES) == CK_LEVEL_AVX512_FEATURES) return CK_AVX512;
     if ((f & CK_LEVEL_AVX2_FEATURES) == CK_LEVEL_AVX2_FEATURES) return CK_AVX2;
     return CK_SCALAR;
 }
 
 /// Full unrolling for the small fixed-trip loops of register tiles (keeps accumulators in registers).
+#if defined(__clang__)
 #define CK_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define CK_UNROLL _Pragma("GCC unroll 16")
+#else
+#define CK_UNROLL
+#endif
 
 #define CK_TARGET_AVX2 "avx2,fma,f16c"
 #define CK_TARGET_AVX512 "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"
@@ -184,5 +206,7 @@ CK_DECLARE_KERNEL(ck_k_q6_K_scalar); CK_DECLARE_KERNEL(ck_k_q6_K_avx2); CK_DECLA
 // AVX-512 K-quant matvec tiles (dot_kquants_avx512.c); the entry points above add the repacked
 // matmul of dot_kquants_gemm.c for several activation rows.
 CK_DECLARE_KERNEL(ck_k_q4_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q5_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q6_K_avx512_mv);
+
+#include "ck_neon.h"  // aarch64 NEON kernels (neon_*.c)
 
 #endif

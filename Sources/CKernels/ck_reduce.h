@@ -7,7 +7,9 @@
 //   t_i = a_i + a_{i+8}; u_i = t_i + t_{i+4}; result = (u_0 + u_2) + (u_1 + u_3).
 #ifndef CK_REDUCE_H
 #define CK_REDUCE_H
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 
 static inline float ck_tree8(const float a[8]) {
     const float t0 = a[0] + a[4], t1 = a[1] + a[5], t2 = a[2] + a[6], t3 = a[3] + a[7];
@@ -21,6 +23,7 @@ static inline float ck_tree16(const float a[16]) {
     return (u0 + u2) + (u1 + u3);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma,f16c"))) static inline float ck_hsum8(__m256 v) {
     __m128 t = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
     t = _mm_add_ps(t, _mm_movehl_ps(t, t));
@@ -36,5 +39,6 @@ __attribute__((target("avx2,fma,f16c"))) static inline float ck_hsum16x2(__m256 
 __attribute__((target("avx2,fma,f16c,avx512f"))) static inline float ck_hsum16(__m512 v) {
     return ck_hsum16x2(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
 }
+#endif  // x86
 
 #endif

@@ -1,6 +1,8 @@
 // fp16 <-> fp32 and bf16 <-> fp32: scalars and bulk rows (scalar, F16C/AVX2, AVX-512).
 #include "ck_internal.h"
+#if CK_X86
 #include <immintrin.h>
+#endif
 
 float ck_fp16_to_fp32(uint16_t h) { return ck_h2f(h); }
 uint16_t ck_fp32_to_fp16(float f) { return ck_f2h(f); }
@@ -22,6 +24,7 @@ static void f2b_scalar(const float *x, uint16_t *y, int n) {
     for (int i = 0; i < n; i++) y[i] = ck_f2b(x[i]);
 }
 
+#if CK_X86
 // MARK: AVX2 + F16C
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
@@ -132,37 +135,54 @@ static void f2b_avx512(const float *x, uint16_t *y, int n) {
 }
 
 #pragma clang attribute pop
+#endif  // CK_X86
 
 // MARK: Dispatch
 
 void ck_fp16_to_fp32_row(const uint16_t *x, float *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: h2f_avx512(x, y, n); break;
     case CK_AVX2: h2f_avx2(x, y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_h2f_neon(x, y, n); break;
+#endif
     default: h2f_scalar(x, y, n);
     }
 }
 
 void ck_fp32_to_fp16_row(const float *x, uint16_t *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: f2h_avx512(x, y, n); break;
     case CK_AVX2: f2h_avx2(x, y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_f2h_neon(x, y, n); break;
+#endif
     default: f2h_scalar(x, y, n);
     }
 }
 
 void ck_bf16_to_fp32_row(const uint16_t *x, float *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: b2f_avx512(x, y, n); break;
     case CK_AVX2: b2f_avx2(x, y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_b2f_neon(x, y, n); break;
+#endif
     default: b2f_scalar(x, y, n);
     }
 }
 
 void ck_fp32_to_bf16_row(const float *x, uint16_t *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: f2b_avx512(x, y, n); break;
     case CK_AVX2: f2b_avx2(x, y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_f2b_neon(x, y, n); break;
+#endif
     default: f2b_scalar(x, y, n);
     }
 }

@@ -1,4 +1,9 @@
 #include "ck_internal.h"
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__aarch64__) && defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
 
 static uint32_t detect(void) {
     uint32_t f = 0;
@@ -11,6 +16,19 @@ static uint32_t detect(void) {
     if (__builtin_cpu_supports("avx512bw")) f |= CK_CPU_AVX512BW;
     if (__builtin_cpu_supports("avx512vnni")) f |= CK_CPU_AVX512VNNI;
     if (__builtin_cpu_supports("avx512vl")) f |= CK_CPU_AVX512VL;
+#elif defined(__aarch64__)
+    f |= CK_CPU_NEON;  // Advanced SIMD is mandatory on aarch64
+#if defined(__linux__)
+    const unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    if (hw & (1UL << 20)) f |= CK_CPU_DOTPROD;  // HWCAP_ASIMDDP
+    if (hw2 & (1UL << 13)) f |= CK_CPU_I8MM;    // HWCAP2_I8MM
+#elif defined(__APPLE__)
+    int v = 0;
+    size_t len = sizeof v;
+    if (sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &len, NULL, 0) == 0 && v) f |= CK_CPU_DOTPROD;
+    v = 0, len = sizeof v;
+    if (sysctlbyname("hw.optional.arm.FEAT_I8MM", &v, &len, NULL, 0) == 0 && v) f |= CK_CPU_I8MM;
+#endif
 #endif
     return f;
 }

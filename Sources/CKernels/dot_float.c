@@ -3,7 +3,9 @@
 // multiply-add each) reduced as ck_tree16: llama.cpp's tinyBLAS order on AVX-512, at every level.
 #include "ck_internal.h"
 #include "ck_reduce.h"
+#if CK_X86
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 enum { K_F32 = 0, K_F16 = 1, K_BF16 = 2 };
@@ -32,6 +34,7 @@ static inline float dot_lanes(const int kind, const uint8_t *w, const uint8_t *x
 
 KIND_DOTS_KERNELS(ck_k_, _scalar, dot_lanes)
 
+#if CK_X86
 // MARK: AVX2
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
@@ -156,6 +159,7 @@ CK_DEFINE_KERNEL(ck_k_f16_avx512, F16_TILE_AVX512, 4, 4)
 CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 
 #pragma clang attribute pop
+#endif  // CK_X86
 
 // MARK: Row-by-row order (llama.cpp's ggml_vec_dot_f32 / _f16 / _bf16)
 //
@@ -197,6 +201,7 @@ static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t 
 
 KIND_DOTS_KERNELS(ck_k_, _rowwise_scalar, rowwise_dot_scalar)
 
+#if CK_X86
 /// The SIMD forms: the vector body, then the scalar definition's tail on the accumulators.
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 static inline __attribute__((always_inline)) float rowwise_dot_avx512(const int kind, const uint8_t *w, const uint8_t *x, int n) {
@@ -238,3 +243,4 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int ki
 
 KIND_DOTS_KERNELS(ck_k_, _rowwise_avx2, rowwise_dot_avx2)
 #pragma clang attribute pop
+#endif  // CK_X86

@@ -2,6 +2,7 @@
 // Per 32 weights: unsigned bytes, vpmaddubsw with the int8 activations, vpmaddwd with the
 // sub-block scale, int32 add. Exact super-block sums, then fmaf as in dot_kquants_scalar.c.
 #include "ck_internal.h"
+#if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
 #include <math.h>
 
@@ -133,3 +134,5 @@ AI void q6k_tile2(const int R, const int C, const uint8_t *W, size_t rb, int n,
 CK_DEFINE_KERNEL(ck_k_q6_K_avx2, q6k_tile2, 4, 2)
 
 #pragma clang attribute pop
+
+#endif  // CK_X86

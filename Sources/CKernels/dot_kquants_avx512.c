@@ -6,6 +6,7 @@
 // the exact sums are reduced and applied with fmaf (see dot_kquants_scalar.c for the definition),
 // so every level and tile shape gives the same bits.
 #include "ck_internal.h"
+#if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
 #include <math.h>
 
@@ -164,3 +165,5 @@ AI void q6k_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
 CK_DEFINE_KERNEL(ck_k_q6_K_avx512_mv, q6k_tile, 4, CK_KQ_CMAX)
 
 #pragma clang attribute pop
+
+#endif  // CK_X86

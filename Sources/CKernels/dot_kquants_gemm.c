@@ -6,6 +6,7 @@
 // does 64 multiply-adds for 16 rows. Per super-block the integer sums are exact and the float
 // steps are those of dot_kquants_scalar.c, so results are bit-identical to the matvec kernels.
 #include "ck_internal.h"
+#if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
 
 enum { KQ_Q4K = 0, KQ_Q5K = 1, KQ_Q6K = 2 };
@@ -196,3 +197,5 @@ KQ_ENTRY(ck_k_q5_K_avx512, KQ_Q5K)
 KQ_ENTRY(ck_k_q6_K_avx512, KQ_Q6K)
 
 #pragma clang attribute pop
+
+#endif  // CK_X86

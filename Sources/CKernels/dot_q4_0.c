@@ -10,7 +10,9 @@
 // - AVX-512 matvec: 16 rows in the lanes of a zmm, two blocks per vpdpbusd, transpose-add.
 // - AVX-512 matmul (>= CK_Q4_0_GEMM_MIN activation rows): dot_q4_0_gemm.c.
 #include "ck_internal.h"
+#if CK_X86
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 // MARK: Scalar (the definition)
@@ -33,6 +35,7 @@ static float dot_q4_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
 
 CK_DOTS_KERNEL(ck_k_q4_0_scalar, dot_q4_0_scalar)
 
+#if CK_X86
 // MARK: AVX2: 8 rows per pass, lanes = rows
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
@@ -194,3 +197,4 @@ void ck_k_q4_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t 
 }
 
 #pragma clang attribute pop
+#endif  // CK_X86

@@ -7,6 +7,7 @@
 // which is subtracted to recover sum(w * y) exactly. Per block and row the float step is the one
 // in dot_q4_0.c, so results match the matvec kernels bit for bit.
 #include "ck_internal.h"
+#if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
@@ -121,3 +122,5 @@ void ck_q4_0_gemm_avx512(const uint8_t *W, size_t rb, int nr, int n,
 }
 
 #pragma clang attribute pop
+
+#endif  // CK_X86

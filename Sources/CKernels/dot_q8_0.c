@@ -10,7 +10,9 @@
 // runs 8 rows at a time with two rows per register (q8_0_pairs_avx512), single rows at 256 bits.
 #include "ck_internal.h"
 #include "ck_reduce.h"
+#if CK_X86
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 // MARK: Scalar (the definition)
@@ -30,6 +32,7 @@ static float dot_q8_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
 
 CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
 
+#if CK_X86
 // MARK: SIMD tile (vnni selects vpdpbusd over vpmaddubsw + vpmaddwd; both give exact int32 lanes)
 
 #define Q8_0_TILE_BODY(vnni)                                                                     \
@@ -136,3 +139,4 @@ void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t 
     ck_run_tiles(eight, one, 8, 4, W, rb, nr, n, X, xs, nc, Y, ys);
 }
 #pragma clang attribute pop
+#endif  // CK_X86

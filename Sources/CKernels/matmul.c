@@ -92,9 +92,19 @@ void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
 // MARK: Dispatch
 
 static ck_kernel_fn pick(int type, int level, int order) {
+#if defined(__aarch64__)
+    if (level == CK_NEON) {
+        ck_kernel_fn k = ck_pick_neon(type, order);  // neon_dot.c; NULL: scalar
+        if (k) return k;
+    }
+#endif
+#if CK_X86
 #define CK_PICK(T, name)                                                              \
     case T:                                                                           \
         return level == CK_AVX512 ? name##_avx512 : level == CK_AVX2 ? name##_avx2 : name##_scalar;
+#else
+#define CK_PICK(T, name) case T: return name##_scalar;
+#endif
     if (order == CK_ORDER_ROWWISE) {
         switch (type) {
             CK_PICK(CK_TYPE_F32, ck_k_f32_rowwise)

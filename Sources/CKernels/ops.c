@@ -10,12 +10,12 @@
 #define CK_ELEMENTWISE(name, params, body)                                            \
     static inline __attribute__((always_inline)) void name##_body params body        \
     static void name##_scalar params { name##_body ARGS_##name; }                     \
-    __attribute__((target(CK_TARGET_AVX2))) static void name##_avx2 params {          \
+    CK_IF_X86(__attribute__((target(CK_TARGET_AVX2))) static void name##_avx2 params {          \
         name##_body ARGS_##name;                                                      \
     }                                                                                 \
     __attribute__((target(CK_TARGET_AVX512))) static void name##_avx512 params {      \
         name##_body ARGS_##name;                                                      \
-    }
+    })
 
 #define ARGS_add (a, b, y, n)
 #define ARGS_mul (a, b, y, n)
@@ -33,8 +33,8 @@ CK_ELEMENTWISE(axpy, (float *y, float a, const float *x, int n),
 
 #define CK_DISPATCH(call_scalar, call_avx2, call_avx512) \
     switch (ck_level()) {                                \
-    case CK_AVX512: call_avx512; break;                  \
-    case CK_AVX2: call_avx2; break;                      \
+    CK_IF_X86(case CK_AVX512: call_avx512; break;        \
+    case CK_AVX2: call_avx2; break;)                     \
     default: call_scalar;                                \
     }
 
@@ -82,6 +82,7 @@ typedef void (*ck_silu16_fn)(const float *g, const float *u, float *y);  // y = 
 static void exp16_scalar(const float *x, float sub, float *y) {
     for (int i = 0; i < 16; i++) y[i] = ck_expf_poly(x[i] - sub);
 }
+#if CK_X86
 __attribute__((target(CK_TARGET_AVX2))) static void exp16_avx2(const float *x, float sub, float *y) {
     const __m256 s = _mm256_set1_ps(sub);
     _mm256_storeu_ps(y, ck_exp8(_mm256_sub_ps(_mm256_loadu_ps(x), s)));
@@ -90,6 +91,7 @@ __attribute__((target(CK_TARGET_AVX2))) static void exp16_avx2(const float *x, f
 __attribute__((target(CK_TARGET_AVX512))) static void exp16_avx512(const float *x, float sub, float *y) {
     _mm512_storeu_ps(y, ck_exp16(_mm512_sub_ps(_mm512_loadu_ps(x), _mm512_set1_ps(sub))));
 }
+#endif  // CK_X86
 
 static void silu16_scalar(const float *g, const float *u, float *y) {
     for (int i = 0; i < 16; i++) {
@@ -97,6 +99,7 @@ static void silu16_scalar(const float *g, const float *u, float *y) {
         y[i] = u ? s * u[i] : s;
     }
 }
+#if CK_X86
 __attribute__((target(CK_TARGET_AVX2))) static void silu16_avx2(const float *g, const float *u, float *y) {
     const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
     for (int h = 0; h < 16; h += 8) {
@@ -112,14 +115,21 @@ __attribute__((target(CK_TARGET_AVX512))) static void silu16_avx512(const float 
     if (u) s = _mm512_mul_ps(s, _mm512_loadu_ps(u));
     _mm512_storeu_ps(y, s);
 }
+#endif  // CK_X86
 
 static ck_exp16_fn pick_exp16(void) {
     ck_exp16_fn f;
+#if defined(__aarch64__)
+    if (ck_level() == CK_NEON) return ck_exp16_neon;
+#endif
     CK_DISPATCH(f = exp16_scalar, f = exp16_avx2, f = exp16_avx512)
     return f;
 }
 static ck_silu16_fn pick_silu16(void) {
     ck_silu16_fn f;
+#if defined(__aarch64__)
+    if (ck_level() == CK_NEON) return ck_silu16_neon;
+#endif
     CK_DISPATCH(f = silu16_scalar, f = silu16_avx2, f = silu16_avx512)
     return f;
 }

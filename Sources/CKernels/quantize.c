@@ -1,7 +1,9 @@
 // Activation quantization: Q8_0 (llama.cpp x86 AVX2 rule) and Q8_K (ggml reference rule).
 // The scalar twins are bit-identical to the SIMD paths.
 #include "ck_internal.h"
+#if CK_X86
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 /// Round half to even for |v| < 2^22 (ggml's nearest_int trick; independent of libm).
@@ -27,6 +29,7 @@ static void q8_0_scalar(const float *x, uint8_t *y, int n) {
     }
 }
 
+#if CK_X86
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
 static void q8_0_avx2(const float *x, uint8_t *y, int n) {
     const __m256 signbit = _mm256_set1_ps(-0.0f);
@@ -75,11 +78,16 @@ static void q8_0_avx512(const float *x, uint8_t *y, int n) {
     }
 }
 #pragma clang attribute pop
+#endif  // CK_X86
 
 void ck_quantize_row_q8_0(const float *x, void *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: q8_0_avx512(x, (uint8_t *)y, n); break;
     case CK_AVX2: q8_0_avx2(x, (uint8_t *)y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_q8_0_neon(x, (uint8_t *)y, n); break;
+#endif
     default: q8_0_scalar(x, (uint8_t *)y, n);
     }
 }
@@ -113,6 +121,7 @@ static void q8_K_scalar(const float *x, uint8_t *y, int n) {
     }
 }
 
+#if CK_X86
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
 static void q8_K_avx2(const float *x, uint8_t *y, int n) {
     const __m256 signbit = _mm256_set1_ps(-0.0f);
@@ -187,11 +196,16 @@ static void q8_K_avx512(const float *x, uint8_t *y, int n) {
     }
 }
 #pragma clang attribute pop
+#endif  // CK_X86
 
 void ck_quantize_row_q8_K(const float *x, void *y, int n) {
     switch (ck_level()) {
+#if CK_X86
     case CK_AVX512: q8_K_avx512(x, (uint8_t *)y, n); break;
     case CK_AVX2: q8_K_avx2(x, (uint8_t *)y, n); break;
+#elif defined(__aarch64__)
+    case CK_NEON: ck_q8_K_neon(x, (uint8_t *)y, n); break;
+#endif
     default: q8_K_scalar(x, (uint8_t *)y, n);
     }
 }

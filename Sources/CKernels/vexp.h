@@ -8,7 +8,9 @@
 //   e^x = p * 2^n;  |n| > 192 gives 0 (n < 0) or +inf.
 #ifndef CK_VEXP_H
 #define CK_VEXP_H
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #include <math.h>
 
 #define CK_EXP_SHIFT 0x1.8p23f
@@ -31,6 +33,7 @@ static inline float ck_expf_poly(float x) {
     return ldexpf(p, (int)n);  // NaN in: n is NaN, p is NaN
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx2,fma,f16c"))) static inline __m256 ck_exp8(__m256 x) {
     const __m256 shift = _mm256_set1_ps(CK_EXP_SHIFT);
     const __m256 n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(CK_EXP_LOG2E), shift), shift);
@@ -70,5 +73,6 @@ __attribute__((target("avx2,fma,f16c,avx512f"))) static inline __m512 ck_exp16(_
                                             _mm512_set1_ps(INFINITY), _mm512_setzero_ps());
     return _mm512_mask_blend_ps(big, res, alt);
 }
+#endif  // x86
 
 #endif

@@ -169,5 +169,6 @@ struct MatmulTests {
         #expect(at(.scalar) { ck_active_features() } == 0)
         if Level.avx2.available { #expect(at(.avx2) { ck_active_level() } == 1) }
         if Level.avx512.available { #expect(at(.avx512) { ck_active_level() } == 2) }
+        if Level.neon.available { #expect(at(.neon) { ck_active_level() } == 3) }
     }
 }

@@ -3,19 +3,20 @@ import Testing
 
 /// SIMD level the dispatcher is restricted to (per thread, so parallel tests don't interfere).
 enum Level: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case scalar, avx2, avx512
+    case scalar, avx2, avx512, neon
 
     var mask: UInt32 {
         switch self {
         case .scalar: 0
         case .avx2: UInt32(CK_LEVEL_AVX2_FEATURES)
         case .avx512: UInt32(CK_LEVEL_AVX512_FEATURES)
+        case .neon: UInt32(CK_LEVEL_NEON_FEATURES)
         }
     }
     var available: Bool { ck_cpu_features() & mask == mask }
     var testDescription: String { rawValue }
 
-    static let simd: [Level] = [.avx2, .avx512]
+    static let simd: [Level] = [.avx2, .avx512, .neon]
 }
 
 /// Runs body with the dispatcher limited to `level` on this thread. The body is synchronous,

@@ -1,6 +1,7 @@
 // CKernels: the numeric hot loops of ThinkScope, in C so they are always optimised.
 // Every SIMD path has a portable scalar twin; the dispatcher picks one at run time
-// (AVX-512 BW/VL/VNNI, AVX2+FMA+F16C, or scalar) from ck_active_features().
+// (AVX-512 BW/VL/VNNI, AVX2+FMA+F16C, NEON with dotprod on aarch64, or scalar) from
+// ck_active_features().
 //
 // Conventions
 // - Type ids are ggml's (CK_TYPE_*). Quantized rows hold n / block_size packed blocks,
@@ -31,6 +32,9 @@ enum {
     CK_CPU_AVX512BW = 1 << 4,
     CK_CPU_AVX512VNNI = 1 << 5,
     CK_CPU_AVX512VL = 1 << 6,
+    CK_CPU_NEON = 1 << 16,     // aarch64 Advanced SIMD (always present on aarch64)
+    CK_CPU_DOTPROD = 1 << 17,  // ARMv8.2 SDOT/UDOT
+    CK_CPU_I8MM = 1 << 18,     // ARMv8.6 SMMLA
 };
 
 /// Feature sets the dispatcher needs for each SIMD level.
@@ -38,6 +42,7 @@ enum {
     CK_LEVEL_AVX2_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C,
     CK_LEVEL_AVX512_FEATURES = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_F16C | CK_CPU_AVX512F
         | CK_CPU_AVX512BW | CK_CPU_AVX512VL | CK_CPU_AVX512VNNI,
+    CK_LEVEL_NEON_FEATURES = CK_CPU_NEON | CK_CPU_DOTPROD,
 };
 
 /// Features of the running CPU (CK_CPU_* bits).
@@ -55,7 +60,7 @@ uint32_t ck_set_thread_feature_mask(uint32_t mask);
 /// ck_cpu_features() & global mask & thread mask.
 uint32_t ck_active_features(void);
 
-/// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512.
+/// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512, 3 NEON (aarch64 with dotprod).
 int ck_active_level(void);
 
 // MARK: Types
@@ -113,7 +118,7 @@ void ck_dequantize_row(int type, const void *src, float *dst, int n);
 // MARK: Dot products / matrix-vector / matrix-matrix
 //
 // Numerics. Every type's integer parts are exact and its float steps a fixed order, so results
-// are bit-identical across the scalar, AVX2 and AVX-512 paths and for any split of the rows.
+// are bit-identical across the scalar, AVX2, AVX-512 and NEON paths and for any split of the rows.
 // F32, F16, BF16 and Q8_0 follow llama.cpp's x86 orders exactly (below); Q4_0 and the K-quants
 // keep a fmaf chain in block order (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
 
