@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "CKernels"]),
         .target(name: "Reasoning", dependencies: ["Engine", "Tokenizer"]),
-        .target(name: "EmbeddedModel", resources: [.copy("thinkscope-demo.gguf")]),
+        .target(name: "EmbeddedModel", resources: [.copy("thinkscope-demo.gguf"), .copy("thinking-markers.json")]),
         .target(name: "ModelFactory", dependencies: ["Engine", "Tokenizer", "GGUF", "CKernels"]),
         // Optimised in debug builds too: the UI must answer keys within 50 ms under `swift run`.
         .target(name: "Inspector", dependencies: ["Reasoning", "Tokenizer", "Engine", .product(name: "Yams", package: "Yams")],

@@ -71,6 +71,27 @@ public enum Benchmark {
         return (median(prefill), median(decode))
     }
 
+    /// Decode speed of `sequences` sequences stepping together (one forward pass per step), after
+    /// the synthetic prompt is prefilled once and forked: the median over `repeats` rounds of
+    /// tokens per second summed over the sequences, and that per sequence.
+    public static func batchedDecode(model: Model, promptTokens: Int, generateTokens: Int, threads: Int,
+                                     sequences: Int, repeats: Int) throws -> (total: Double, perSequence: Double) {
+        let vocab = model.config.vocabSize
+        let root = Session(model: model, context: promptTokens + generateTokens + 16, threads: threads)
+        try root.evaluate((0..<promptTokens).map { ($0 * 7919 + 13) % min(vocab, 150_000) })
+        var speeds: [Double] = []
+        for round in 0...repeats {
+            let group = (0..<sequences).map { _ in root.fork() }
+            let t0 = monotonicSeconds()
+            for i in 0..<generateTokens {
+                try Session.evaluate(group.enumerated().map { ($1, [(i * 31 + $0 * 17) % min(vocab, 1000)]) })
+            }
+            if round > 0 { speeds.append(Double(generateTokens * sequences) / (monotonicSeconds() - t0)) }
+        }
+        let total = median(speeds)
+        return (total, total / Double(sequences))
+    }
+
     /// One prefill of the synthetic prompt from position 0 and `generateTokens` decode steps:
     /// (prefill, decode) tokens per second.
     static func timedRound(_ session: Session, promptTokens: Int, generateTokens: Int) throws -> (Double, Double) {

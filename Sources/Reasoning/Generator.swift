@@ -10,6 +10,8 @@ public struct GenerationSettings: Sendable {
     /// Generated tokens (sampled and injected) at most.
     public var maxTokens = 4096
     public var sampling: SamplingParameters = .qwenThinking
+    /// Answer probes while thinking (nil = none).
+    public var probe: ProbeSettings?
 
     public init() {}
 }
@@ -46,8 +48,9 @@ public final class Generator {
         withoutActuallyEscaping(emit) { emit in
             let run = GenerationRun(generator: self, model: model, control: control, emit: emit)
             if let done = run.start(prompt: prompt) { return done }
+            let probing = settings.probe.map { ProbingLoop(trunk: run, settings: $0) }
             while true {
-                if let done = run.step() { return done }
+                if let done = probing?.step() ?? run.step() { return done }
             }
         }
     }
@@ -101,7 +104,10 @@ public final class GenerationRun {
 
     /// A copy that continues independently, reporting to `emit` and reading live commands from
     /// `control` (its own by default).
-    public func fork(control: ReasoningControl = ReasoningControl(), emit: @escaping (ReasoningEvent) -> Void) -> GenerationRun {
+    /// `sampling` gives the copy a fresh sampler of its own (a greedy probe); by default it
+    /// continues this run's sampler.
+    public func fork(control: ReasoningControl = ReasoningControl(), sampling: SamplingParameters? = nil,
+                     emit: @escaping (ReasoningEvent) -> Void) -> GenerationRun {
         let r = GenerationRun(generator: g, model: model.fork(), control: control, emit: emit)
         r.policy = policy
         r.stats = stats
@@ -109,7 +115,7 @@ public final class GenerationRun {
         r.finished = finished
         r.thinking = thinking
         r.decoder = decoder
-        r.sampler = sampler?.copy()
+        r.sampler = sampling.flatMap { try? Sampler($0, vocabularySize: model.vocabularySize) } ?? sampler?.copy()
         r.pendingSample = pendingSample
         r.index = index
         r.generated = generated
@@ -152,29 +158,52 @@ public final class GenerationRun {
 
     /// Adds one token (or one injected sequence). Returns the finish reason when the turn is over.
     public func step() -> FinishReason? {
-        if let f = finished { return f }
-        do {
-            return try advance()
-        } catch EngineError.contextFull {
-            return finish(.contextFull)
-        } catch {
-            emit(.error("\(error)"))
-            return finish(.stopped)
+        switch prepare() {
+        case .finished(let f): return f
+        case .nothing: return nil
+        case .feed(let feed):
+            do {
+                try model.evaluate(feed.tokens)
+            } catch {
+                return fail(error)
+            }
+            complete(feed)
+            return nil
         }
     }
 
-    private func advance() throws -> FinishReason? {
+    /// What one step feeds the model.
+    struct Feed {
+        var tokens: [Int]
+        var origin: TokenOrigin
+        /// When the step started (decode speed counts sampling and the forward pass).
+        var started: Double
+    }
+
+    enum Plan {
+        case finished(FinishReason)
+        case feed(Feed)
+        /// Nothing to feed this time (an injection the token limit cut to nothing).
+        case nothing
+    }
+
+    /// Decides the next token or injected sequence, or that the turn is over.
+    func prepare() -> Plan {
+        if let f = finished { return .finished(f) }
         let cmd = control.take()
-        if cmd.stop { return finish(.stopped) }
+        if cmd.stop { return .finished(finish(.stopped)) }
         if let budget = cmd.budget { setPolicy(policy.withLimit(budget)) }
         if cmd.endThinking && phase == .thinking { endRequested = true }
-        if generated >= g.settings.maxTokens { return finish(.maxTokens) }
+        if generated >= g.settings.maxTokens { return .finished(finish(.maxTokens)) }
 
+        let t0 = monotonicSeconds()
         if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {
-            try injectEnd(end)
-            return nil
+            let (before, after) = g.settings.endStyle.around
+            let tokenizer = g.chat.tokenizer
+            endRequested = false
+            return injection(tokenizer.encodeUserText(before).map(Int.init) + [Int(end)]
+                             + tokenizer.encodeUserText(after).map(Int.init), started: t0)
         }
-        let t0 = monotonicSeconds()  // decode speed counts sampling and the forward pass
         var suppressed = Set<Int>()
         var token = sample(suppressed)
         // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
@@ -184,8 +213,7 @@ public final class GenerationRun {
                 break
             case .injectWait(let text):
                 thinking.waits += 1
-                try inject(g.chat.tokenizer.encodeUserText(text).map(Int.init))
-                return nil
+                return injection(g.chat.tokenizer.encodeUserText(text).map(Int.init), started: t0)
             case .suppress:
                 suppressed.insert(token)
                 token = sample(suppressed)
@@ -193,13 +221,36 @@ public final class GenerationRun {
             }
             break
         }
-        if isEndOfTurn(token) { return finish(.endOfTurn) }
-        try feed(token)
-        decodeSeconds += monotonicSeconds() - t0
+        if isEndOfTurn(token) { return .finished(finish(.endOfTurn)) }
+        return .feed(Feed(tokens: [token], origin: .sampled, started: t0))
+    }
+
+    /// An injected sequence, fed in one forward pass (as much of it as the token limit allows).
+    private func injection(_ tokens: [Int], started: Double) -> Plan {
+        let batch = Array(tokens.prefix(max(0, g.settings.maxTokens - generated)))
+        guard !batch.isEmpty else { return .nothing }
+        return .feed(Feed(tokens: batch, origin: .injected, started: started))
+    }
+
+    /// Records what the model has just read.
+    func complete(_ feed: Feed) {
+        guard feed.origin == .sampled else {
+            let routing = model.routing(ofLast: feed.tokens.count)
+            for (i, t) in feed.tokens.enumerated() { record(t, origin: .injected, routing: i < routing.count ? routing[i] : []) }
+            return
+        }
+        record(feed.tokens[0], origin: .sampled, routing: model.lastRouting)
+        decodeSeconds += monotonicSeconds() - feed.started
         sampledCount += 1
         stats.decodeTokensPerSecond = Double(sampledCount) / max(decodeSeconds, 1e-9)
         if sampledCount % 8 == 0 { emitStats() }
-        return nil
+    }
+
+    /// Ends the run on a model error (a full context is a finish reason, anything else is reported).
+    func fail(_ error: Error) -> FinishReason {
+        if case EngineError.contextFull = error { return finish(.contextFull) }
+        emit(.error("\(error)"))
+        return finish(.stopped)
     }
 
     /// Whether the end sequence goes in now: the budget is spent (after the grace window, and
@@ -224,28 +275,6 @@ public final class GenerationRun {
     }
 
     private func isEndOfTurn(_ token: Int) -> Bool { g.chat.endOfGeneration.contains(TokenID(token)) }
-
-    private func injectEnd(_ end: TokenID) throws {
-        let (before, after) = g.settings.endStyle.around
-        let tokenizer = g.chat.tokenizer
-        try inject(tokenizer.encodeUserText(before).map(Int.init) + [Int(end)] + tokenizer.encodeUserText(after).map(Int.init))
-        endRequested = false
-    }
-
-    /// Feeds an injected sequence in one forward pass (as much of it as the token limit allows).
-    private func inject(_ tokens: [Int]) throws {
-        let batch = Array(tokens.prefix(max(0, g.settings.maxTokens - generated)))
-        guard !batch.isEmpty else { return }
-        try model.evaluate(batch)
-        let routing = model.routing(ofLast: batch.count)
-        for (i, t) in batch.enumerated() { record(t, origin: .injected, routing: i < routing.count ? routing[i] : []) }
-    }
-
-    /// Feeds one sampled token to the model.
-    private func feed(_ token: Int) throws {
-        try model.evaluate([token])
-        record(token, origin: .sampled, routing: model.lastRouting)
-    }
 
     /// Updates phase and counts for a token the model has just read, and emits its event.
     private func record(_ token: Int, origin: TokenOrigin, routing: [LayerRouting]) {

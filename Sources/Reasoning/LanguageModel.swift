@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 
 /// What the generation loop needs from a model: feed tokens, read the next-token logits, fork.
 /// The engine's `Session` is one (through `EngineModel`); tests use a scripted fake.
@@ -18,9 +19,54 @@ public protocol LanguageModel: AnyObject {
     var expertShape: (layers: Int, experts: Int)? { get }
     /// An independent copy that continues exactly as this one would.
     func fork() -> LanguageModel
+    /// An independent copy of the first `position` tokens' state (at most `self.position`): it
+    /// continues exactly as this model did after reading them.
+    func fork(at position: Int) -> LanguageModel
+    /// Feeds `tokens` like `evaluate` and returns the log-probability of each token after the
+    /// first given the ones before it (`tokens.count - 1` values): teacher-forced scoring.
+    func score(_ tokens: [Int]) throws -> [Double]
+}
+
+/// Feeds several models their tokens. Engine sessions of one model go through shared forward
+/// passes (`Session.evaluate` with a batch), other models one after another. Returns each item's
+/// error, nil where the tokens were read.
+public func evaluateTogether(_ items: [(model: LanguageModel, tokens: [Int])]) -> [Error?] {
+    if items.count > 1, let engines = items.map({ $0.model as? EngineModel }) as? [EngineModel],
+       engines.allSatisfy({ $0.session.model === engines[0].session.model }) {
+        for (m, item) in zip(engines, items) { m.recorder?.begin(at: m.session.position, count: item.tokens.count) }
+        // A batch is checked whole before any pass runs, so a failed one read nothing: then each
+        // item goes alone, to find whose tokens fail.
+        if (try? Session.evaluate(zip(engines, items).map { ($0.session, $1.tokens) })) != nil {
+            return items.map { _ in nil }
+        }
+    }
+    return items.map { item in
+        do { try item.model.evaluate(item.tokens); return nil } catch { return error }
+    }
+}
+
+/// Log-softmax of one logits row, at one index.
+func logProbability(_ logits: UnsafeBufferPointer<Float>, of token: Int) -> Double {
+    var m = -Double.infinity
+    for v in logits { m = max(m, Double(v)) }
+    var sum = 0.0
+    for v in logits { sum += exp(Double(v) - m) }
+    return Double(logits[token]) - m - log(sum)
 }
 
 extension LanguageModel {
+    /// Scores token by token (the engine overrides this with one prefill).
+    public func score(_ tokens: [Int]) throws -> [Double] {
+        guard let first = tokens.first else { return [] }
+        try evaluate([first])
+        var out: [Double] = []
+        for t in tokens.dropFirst() {
+            out.append(logProbability(logits, of: t))
+            try evaluate([t])
+        }
+        return out
+    }
+
     /// Models that only keep the latest token's routing report just that one.
     public func routing(ofLast count: Int) -> [[LayerRouting]] {
         count <= 0 ? [] : Array(repeating: [], count: count - 1) + [lastRouting]
@@ -43,7 +89,7 @@ public struct LayerRouting: Sendable, Equatable, Codable {
 /// (an injected sequence), only the last token of a longer prompt.
 public final class EngineModel: LanguageModel {
     public let session: Session
-    private let recorder: RoutingRecorder?
+    let recorder: RoutingRecorder?
 
     public init(session: Session) {
         self.session = session
@@ -73,6 +119,18 @@ public final class EngineModel: LanguageModel {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
     }
     public func fork() -> LanguageModel { EngineModel(session: session.fork()) }
+    public func fork(at position: Int) -> LanguageModel { EngineModel(session: session.fork(at: position)) }
+
+    public func score(_ tokens: [Int]) throws -> [Double] {
+        recorder?.begin(at: session.position, count: tokens.count)
+        let all = try session.evaluateAll(tokens)
+        let vocab = vocabularySize
+        return all.withUnsafeBufferPointer { rows in
+            (1..<max(tokens.count, 1)).map { i in
+                logProbability(UnsafeBufferPointer(rebasing: rows[((i - 1) * vocab)..<(i * vocab)]), of: tokens[i])
+            }
+        }
+    }
 }
 
 /// Keeps, per token of the latest `evaluate` and per layer, where the token was routed: every

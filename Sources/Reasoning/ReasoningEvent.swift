@@ -65,4 +65,7 @@ public enum ReasoningEvent: Sendable, Equatable {
     case stats(GenerationStats)
     case finished(FinishReason, GenerationStats)
     case error(String)
+    /// An answer probe's result; reported again, with the final answer's probability, once the
+    /// run has answered (the later report of a probe point replaces the earlier).
+    case probe(Probe)
 }

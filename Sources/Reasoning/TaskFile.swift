@@ -70,6 +70,22 @@ public enum AnswerRule: Sendable, Equatable {
         }
     }
 
+    /// The answer as this rule reads it from `output` (for `contains`, the expected text is not
+    /// known here: the last line).
+    public func extract(from output: String) -> String? {
+        switch self {
+        case .lastNumber: return AnswerRule.lastNumberText(in: output)
+        case .answerIs: return AnswerRule.answerIs(in: output)
+        case .exact: return output.trimmingCharacters(in: .whitespacesAndNewlines)
+        case .contains:
+            return output.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) }
+        case .regex(let pattern):
+            guard let re = try? NSRegularExpression(pattern: pattern),
+                  let m = re.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)) else { return nil }
+            return Range(m.numberOfRanges > 1 ? m.range(at: 1) : m.range, in: output).map { String(output[$0]) }
+        }
+    }
+
     /// The value after the last "The answer is " (failing that, the last "答案是 "), without its
     /// closing period: tools/demo_model/tasks.py's extract_answer.
     static func answerIs(in text: String) -> String? {
@@ -85,10 +101,15 @@ public enum AnswerRule: Sendable, Equatable {
 
     /// The last number written in `text` ("8,645", "-3", "9.9"), if any.
     static func lastNumber(in text: String) -> Double? {
+        lastNumberText(in: text).flatMap { Double($0.replacingOccurrences(of: ",", with: "")) }
+    }
+
+    /// The last number in `text` as written.
+    static func lastNumberText(in text: String) -> String? {
         let re = try! NSRegularExpression(pattern: #"-?\d[\d,]*(?:\.\d+)?"#)
         let matches = re.matches(in: text, range: NSRange(text.startIndex..., in: text))
         guard let last = matches.last, let r = Range(last.range, in: text) else { return nil }
-        return Double(text[r].replacingOccurrences(of: ",", with: ""))
+        return String(text[r]).trimmingCharacters(in: CharacterSet(charactersIn: ","))
     }
 }
 

@@ -66,6 +66,8 @@ public struct TraceSettings: Codable, Sendable, Equatable {
     public var topP: Float
     public var minP: Float
     public var seed: UInt64
+    /// Live answer probes every this many thinking tokens (absent: none; older traces).
+    public var probeEvery: Int?
 
     public init(thinking: Bool, settings s: GenerationSettings) {
         self.thinking = thinking
@@ -80,6 +82,7 @@ public struct TraceSettings: Codable, Sendable, Equatable {
         topP = s.sampling.topP
         minP = s.sampling.minP
         seed = s.sampling.seed
+        probeEvery = s.probe?.every
     }
 }
 
@@ -108,9 +111,10 @@ enum TraceLine: Codable {
     case token(TokenEvent)
     case stats(GenerationStats)
     case error(String)
+    case probe(Probe)
     case footer(TraceFooter)
 
-    enum Kind: String, Codable { case header, phase, token, stats, error, footer }
+    enum Kind: String, Codable { case header, phase, token, stats, error, probe, footer }
     enum Keys: String, CodingKey { case type, phase, message }
 
     init(from decoder: Decoder) throws {
@@ -121,6 +125,7 @@ enum TraceLine: Codable {
         case .token: self = .token(try TokenEvent(from: decoder))
         case .stats: self = .stats(try GenerationStats(from: decoder))
         case .error: self = .error(try c.decode(String.self, forKey: .message))
+        case .probe: self = .probe(try Probe(from: decoder))
         case .footer: self = .footer(try TraceFooter(from: decoder))
         }
     }
@@ -133,6 +138,7 @@ enum TraceLine: Codable {
         case .token(let t): try c.encode(Kind.token, forKey: .type); try t.encode(to: encoder)
         case .stats(let s): try c.encode(Kind.stats, forKey: .type); try s.encode(to: encoder)
         case .error(let m): try c.encode(Kind.error, forKey: .type); try c.encode(m, forKey: .message)
+        case .probe(let p): try c.encode(Kind.probe, forKey: .type); try p.encode(to: encoder)
         case .footer(let f): try c.encode(Kind.footer, forKey: .type); try f.encode(to: encoder)
         }
     }
@@ -143,6 +149,7 @@ enum TraceLine: Codable {
         case .token(let t): self = .token(t)
         case .stats(let s): self = .stats(s)
         case .error(let m): self = .error(m)
+        case .probe(let p): self = .probe(p)
         case .finished: return nil
         }
     }
@@ -274,6 +281,7 @@ public struct Trace: Sendable {
             case .token(let t): events.append(.token(t))
             case .stats(let s): events.append(.stats(s))
             case .error(let m): events.append(.error(m))
+            case .probe(let p): events.append(.probe(p))
             }
         }
         guard let header else { throw TraceError(path: path, line: 1, message: "the first line is not a trace header") }

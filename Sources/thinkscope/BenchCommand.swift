@@ -16,16 +16,32 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Install a routing/logits observer, as the inspector does.") var hooks = false
     @Flag(help: "Measure what the hooks cost instead: alternate rounds without and with them in one session (-r pairs).")
     var hooksCost = false
+    @Option(help: ArgumentHelp("Measure decode of several sequences stepping together instead (forks of one prompt, one forward pass per step), e.g. 1,2,4,8.",
+                                valueName: "n,n,..."))
+    var sequences: String?
     @Flag(help: "Print JSON.") var json = false
+
+    /// The sequence counts of --sequences.
+    var sequenceCounts: [Int]? {
+        sequences.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    }
 
     func validate() throws {
         guard prompt >= 1, generate >= 1, threads >= 1, repeats >= 1 else {
             throw ValidationError("-p, -n, -t and -r must be at least 1")
         }
+        if let counts = sequenceCounts, counts.isEmpty || counts.contains(where: { $0 < 1 || $0 > 64 })
+            || counts.count != sequences!.split(separator: ",").count {
+            throw ValidationError("--sequences takes a comma-separated list of counts from 1 to 64, e.g. 1,2,4,8")
+        }
     }
 
     func run() throws {
         let m = try Model(path: model)
+        if let counts = sequenceCounts {
+            try runSequences(m, counts: counts)
+            return
+        }
         if hooksCost {
             let c = try Benchmark.hooksCost(model: m, promptTokens: prompt, generateTokens: generate, threads: threads, pairs: repeats)
             if json {
@@ -54,6 +70,29 @@ struct BenchCommand: ParsableCommand {
                          result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
             let rss = result.peakResidentBytes.map(formatBytes) ?? "unknown"
             print("file \(formatBytes(m.file.fileSize)), KV cache \(formatBytes(result.kvCacheBytes)), peak resident \(rss)")
+        }
+    }
+
+    /// Decode tokens per second with 1, 2, 4 … sequences per forward pass, and each count's speed-up
+    /// over the first count.
+    private func runSequences(_ m: Model, counts: [Int]) throws {
+        var rows: [[String: Any]] = []
+        var base: Double?
+        for n in counts {
+            let r = try Benchmark.batchedDecode(model: m, promptTokens: prompt, generateTokens: generate, threads: threads,
+                                                sequences: n, repeats: repeats)
+            let speedup = r.total / (base ?? r.total)
+            base = base ?? r.total
+            rows.append(["sequences": n, "decode_tps": r.total, "decode_tps_per_sequence": r.perSequence, "speedup": speedup])
+            if !json {
+                print(String(format: "%2d sequences: decode %.1f tok/s (%.1f per sequence), %.2fx the first row",
+                             n, r.total, r.perSequence, speedup))
+            }
+        }
+        if json {
+            let obj: [String: Any] = ["engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
+                                      "batched_decode": rows]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
         }
     }
 }

@@ -52,6 +52,10 @@ final class FakeThinker: RewindableModel {
     func evaluate(_ tokens: [Int]) throws {
         if delay > 0 { Thread.sleepSeconds(delay) }
         fed += tokens
+        refresh()
+    }
+
+    private func refresh() {
         buffer = [Float](repeating: 0, count: buffer.count)
         buffer[next()] = 10
     }
@@ -59,12 +63,14 @@ final class FakeThinker: RewindableModel {
     var logits: UnsafeBufferPointer<Float> { buffer.withUnsafeBufferPointer { $0 } }
 
     /// A copy that continues on its own (its rewinds are its own too).
-    func fork() -> LanguageModel {
+    func fork() -> LanguageModel { fork(at: fed.count) }
+
+    func fork(at p: Int) -> LanguageModel {
         let m = FakeThinker(chat: chat, thinkLength: thinkLength, delay: delay)
         m.thought = thought
         m.answer = answer
-        m.fed = fed
-        m.buffer = buffer
+        m.fed = Array(fed.prefix(p))
+        m.refresh()
         return m
     }
 

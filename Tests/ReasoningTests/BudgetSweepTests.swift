@@ -156,4 +156,5 @@ final class StopAfter: LanguageModel {
     }
 
     func fork() -> LanguageModel { StopAfter(inner.fork(), evaluations: stopAt, control: control, counter: counter) }
+    func fork(at p: Int) -> LanguageModel { StopAfter(inner.fork(at: p), evaluations: stopAt, control: control, counter: counter) }
 }

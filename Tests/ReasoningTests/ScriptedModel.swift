@@ -26,8 +26,8 @@ func testChat(thinkTokens: Bool = true) throws -> ChatFormat {
 /// the second choice, 0 elsewhere, so greedy decoding follows the script exactly.
 final class ScriptedModel: LanguageModel {
     let chat: ChatFormat
-    let thought: [Int]
-    let answer: [Int]
+    private(set) var thought: [Int]
+    private(set) var answer: [Int]
     let thinkLength: Int
     let opensThinking: Bool
     var fed: [Int] = []
@@ -53,6 +53,10 @@ final class ScriptedModel: LanguageModel {
     func evaluate(_ tokens: [Int]) throws {
         fed += tokens
         if replyStart == nil { replyStart = fed.count }
+        refresh()
+    }
+
+    private func refresh() {
         buffer = [Float](repeating: 0, count: buffer.count)
         let (want, second) = next()
         buffer[want] = 10
@@ -61,11 +65,15 @@ final class ScriptedModel: LanguageModel {
 
     var logits: UnsafeBufferPointer<Float> { buffer.withUnsafeBufferPointer { $0 } }
 
-    func fork() -> LanguageModel {
+    func fork() -> LanguageModel { fork(at: fed.count) }
+
+    func fork(at p: Int) -> LanguageModel {
         let m = ScriptedModel(chat: chat, thinkLength: thinkLength, opensThinking: opensThinking)
-        m.fed = fed
+        m.thought = thought
+        m.answer = answer
+        m.fed = Array(fed.prefix(p))
         m.replyStart = replyStart
-        m.buffer = buffer
+        m.refresh()
         return m
     }
 

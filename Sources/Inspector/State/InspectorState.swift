@@ -130,6 +130,16 @@ public struct InspectorState: Sendable {
     public var messageUntil = 0.0
 
     public var conversation: [Turn] = []
+    /// Answer probes of the latest run, in probe-point order (a later report of a point replaces it).
+    public var probes: [Probe] = []
+    /// Index into `tokens` of the latest run's first token (probe token indices count from it).
+    public var probesBase = 0
+    /// The probe chart panel is shown.
+    public var showProbes = false
+    /// Where the latest run's final answer formed (after the `P` key's search).
+    public var pivot: Pivot?
+    /// Hesitation and thought-switch words for the probes' status line.
+    public var markers: ThinkingMarkers?
     /// The "compare budgets" view, while it is open.
     public var compare: CompareState?
     /// The id of the latest comparison (news of older ones is ignored).

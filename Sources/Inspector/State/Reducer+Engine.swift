@@ -8,6 +8,11 @@ extension InspectorState {
             if p == .done { break }
             // The clock starts with the generation (a run asked for during the model load waited).
             if p == .prompt && isLive && run == .running { runStartedAt = clock }
+            if p == .prompt {  // a run (or a replayed one) starts: its probes count from here
+                probes = []
+                probesBase = tokens.count
+                pivot = nil
+            }
             phase = p
             if run != .running && isLive == false {
                 run = .running  // a replay starts
@@ -40,6 +45,13 @@ extension InspectorState {
             if let note {
                 answerPane.text.ensureNewline()
                 answerPane.text.append(note + "\n", kind: .note)
+            }
+        case .probe(let p):
+            if let i = probes.firstIndex(where: { $0.tokenIndex == p.tokenIndex }) {
+                probes[i] = p
+            } else {
+                probes.append(p)
+                probes.sort { $0.tokenIndex < $1.tokenIndex }
             }
         case .error(let m):
             let shown = DisplayText.sanitize(m)

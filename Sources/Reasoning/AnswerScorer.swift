@@ -1,0 +1,89 @@
+import Foundation
+import Tokenizer
+
+/// Teacher-forced P(final answer | thinking stops after trace token i): the run's model is forked at
+/// that point, the end of thinking goes in (the end style a probe uses), then the final answer's
+/// tokens, and their log-probabilities add up. One prefill per point, no decoding.
+public struct AnswerScorer {
+    public let model: LanguageModel
+    /// Model position of trace token 0.
+    public let replyStart: Int
+    /// The end of thinking, as a probe inserts it.
+    public let end: [Int]
+    /// The final answer's tokens: the run's answer, from its first visible token through the
+    /// first one that completes the extracted answer.
+    public let target: [Int]
+    /// The extracted final answer.
+    public let answer: String
+    /// Index of the first trace token after thinking (points past it are not thinking).
+    public let thinkingEnd: Int
+
+    /// nil when the run has no answer to score (no end of thinking, or nothing extractable).
+    /// `model` must still hold the run's state (it is only forked, never fed).
+    public init?(model: LanguageModel, replyStart: Int, tokens: [TokenEvent], chat: ChatFormat, endStyle: EndStyle,
+                 rule: AnswerRule?) {
+        guard let thinkEnd = chat.thinkEnd.map(Int.init), let end = chat.forcedEnd(endStyle),
+              let close = tokens.firstIndex(where: { $0.id == thinkEnd }) else { return nil }
+        let answerTokens = tokens[(close + 1)...].filter { $0.phase == .answer }
+            .drop { $0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        let text = answerTokens.map(\.text).joined()
+        guard let extracted = Probe.extractAnswer(text, rule: rule), !extracted.isEmpty else { return nil }
+        var target: [Int] = [], seen = ""
+        for t in answerTokens.prefix(64) {
+            target.append(t.id)
+            seen += t.text
+            if seen.contains(extracted) { break }
+        }
+        guard seen.contains(extracted) else { return nil }
+        self.model = model
+        self.replyStart = replyStart
+        self.end = end
+        self.target = target
+        answer = extracted
+        // The thinking region: after `<think>` (if the reply opened it) up to the end delimiter.
+        thinkingEnd = tokens[..<close].lastIndex { $0.phase == .thinking && $0.origin == .sampled } .map { $0 + 1 } ?? close
+    }
+
+    /// P(target | the run's first `index` tokens, then the end of thinking).
+    public func probability(at index: Int) throws -> Double {
+        let fork = model.fork(at: replyStart + index)
+        let lp = try fork.score(end + target)
+        return exp(lp.suffix(target.count).reduce(0, +))
+    }
+}
+
+/// Where the final answer formed: the token whose reading raised P(final answer | stop here) most.
+public struct Pivot: Sendable, Codable, Equatable {
+    /// Trace index of that token.
+    public var tokenIndex: Int
+    /// P before and after it.
+    public var before: Double
+    public var after: Double
+    public var answer: String
+
+    public init(tokenIndex: Int, before: Double, after: Double, answer: String) {
+        self.tokenIndex = tokenIndex
+        self.before = before
+        self.after = after
+        self.answer = answer
+    }
+
+    /// Searches between known points (trace index, P) without scoring every token: the adjacent
+    /// pair with the largest rise is bisected, each time keeping the half that rises more, until
+    /// one token is left (about log2(gap) scorings). nil when P never rises.
+    public static func search(points: [(index: Int, p: Double)], answer: String,
+                              score: (Int) throws -> Double) rethrows -> Pivot? {
+        let known = points.sorted { $0.index < $1.index }
+        guard known.count >= 2 else { return nil }
+        var best = 0
+        for i in 1..<(known.count - 1) where known[i + 1].p - known[i].p > known[best + 1].p - known[best].p { best = i }
+        var (a, b) = (known[best], known[best + 1])
+        guard b.p > a.p else { return nil }
+        while b.index - a.index > 1 {
+            let m = (a.index + b.index) / 2
+            let pm = try score(m)
+            if pm - a.p >= b.p - pm { b = (m, pm) } else { a = (m, pm) }
+        }
+        return Pivot(tokenIndex: a.index, before: a.p, after: b.p, answer: answer)
+    }
+}

@@ -1,0 +1,197 @@
+import Engine
+import Foundation
+import Tokenizer
+
+/// "What would the model answer if it stopped thinking here?" at one point of a run: a greedy fork
+/// that ends thinking the way the run's budget would (its end style) and answers.
+public struct Probe: Sendable, Codable, Equatable {
+    /// Thinking tokens before the forced end: the cap this probe stands for.
+    public var thinkingTokens: Int
+    /// The number of run tokens before the probe point (the index of the next token in the trace).
+    public var tokenIndex: Int
+    /// The answer the probe decoded (after the end of thinking).
+    public var text: String
+    /// The answer read from `text` (`ProbeSettings.rule`, or `Probe.extractAnswer`'s defaults).
+    public var answer: String?
+    /// Mean log-probability of the answer's tokens.
+    public var meanLogProbability: Double
+    public var answerTokens: Int
+    /// P(final answer | thinking stops here), teacher-forced: known once the final answer is.
+    public var finalAnswerProbability: Double?
+
+    public init(thinkingTokens: Int, tokenIndex: Int, text: String, answer: String?, meanLogProbability: Double,
+                answerTokens: Int, finalAnswerProbability: Double? = nil) {
+        self.thinkingTokens = thinkingTokens
+        self.tokenIndex = tokenIndex
+        self.text = text
+        self.answer = answer
+        self.meanLogProbability = meanLogProbability
+        self.answerTokens = answerTokens
+        self.finalAnswerProbability = finalAnswerProbability
+    }
+
+    /// The answer in `text`: by `rule` when one is given (a task's), else what follows "The answer
+    /// is" (the demo model's form), else the last number, else the last non-empty line.
+    public static func extractAnswer(_ text: String, rule: AnswerRule? = nil) -> String? {
+        if let rule { return rule.extract(from: text) }
+        if let v = AnswerRule.answerIs(in: text), !v.isEmpty { return v }
+        if let n = AnswerRule.lastNumberText(in: text) { return n }
+        let last = text.split(whereSeparator: \.isNewline).last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return last.map { String($0.trimmingCharacters(in: .whitespaces).prefix(80)) }
+    }
+}
+
+/// How often and how far the live probes go.
+public struct ProbeSettings: Sendable, Equatable {
+    /// A probe every this many thinking tokens.
+    public var every: Int
+    /// Answer tokens a probe decodes at most.
+    public var maxAnswerTokens: Int
+    /// How answers are read (a task's rule); nil = `Probe.extractAnswer`'s defaults.
+    public var rule: AnswerRule?
+
+    public init(every: Int = 32, maxAnswerTokens: Int = 48, rule: AnswerRule? = nil) {
+        self.every = max(1, every)
+        self.maxAnswerTokens = max(1, maxAnswerTokens)
+        self.rule = rule
+    }
+}
+
+/// One probe in flight: a fork of the model at the probe point that has been given the end of
+/// thinking and now answers greedily, one token per step, until the end of the turn or the limit.
+/// This is the answer a cap at that point would give (`Cap(n)` with the same end style, greedy).
+final class ProbeDecoder {
+    let model: LanguageModel
+    let thinkingTokens: Int
+    let tokenIndex: Int
+    let chat: ChatFormat
+    let limit: Int
+    /// Tokens the next step feeds (the end of thinking first, then each sampled token).
+    private(set) var next: [Int]
+    private let sampler: Sampler
+    private var decoder: StreamingDecoder
+    private var text = ""
+    private var logProbabilities: [Double] = []
+    private(set) var done = false
+
+    /// `model` is a fork at the probe point; `end` the end-of-thinking sequence.
+    init(model: LanguageModel, thinkingTokens: Int, tokenIndex: Int, end: [Int], chat: ChatFormat, limit: Int) {
+        self.model = model
+        self.thinkingTokens = thinkingTokens
+        self.tokenIndex = tokenIndex
+        self.chat = chat
+        self.limit = limit
+        next = end
+        sampler = try! Sampler(.greedy, vocabularySize: model.vocabularySize)
+        decoder = chat.tokenizer.streamingDecoder()
+    }
+
+    /// After the model has read `next`: picks the next token, or ends.
+    func advance() {
+        let s = sampler.sample(model.logits)
+        if chat.endOfGeneration.contains(TokenID(s.token)) || logProbabilities.count >= limit {
+            done = true
+            return
+        }
+        logProbabilities.append(Double(s.logProbability))
+        text += decoder.append(TokenID(s.token))
+        next = [s.token]
+    }
+
+    /// Ends the probe early (the model failed).
+    func abandon() { done = true }
+
+    func result(rule: AnswerRule?) -> Probe {
+        let full = text + decoder.finish()
+        return Probe(thinkingTokens: thinkingTokens, tokenIndex: tokenIndex, text: full,
+                     answer: Probe.extractAnswer(full, rule: rule),
+                     meanLogProbability: logProbabilities.isEmpty ? 0 : logProbabilities.reduce(0, +) / Double(logProbabilities.count),
+                     answerTokens: logProbabilities.count)
+    }
+
+    /// Steps every probe that is not done together, in shared forward passes.
+    static func stepAll(_ probes: [ProbeDecoder], with extra: [(model: LanguageModel, tokens: [Int])] = []) -> [Error?] {
+        let live = probes.filter { !$0.done }
+        let errors = evaluateTogether(extra + live.map { ($0.model, $0.next) })
+        for (p, e) in zip(live, errors.dropFirst(extra.count)) { if e == nil { p.advance() } else { p.abandon() } }
+        return Array(errors.prefix(extra.count))
+    }
+}
+
+extension ChatFormat {
+    /// The end of thinking as a budget inserts it in `style`.
+    func forcedEnd(_ style: EndStyle) -> [Int]? {
+        guard let end = thinkEnd else { return nil }
+        let (before, after) = style.around
+        return tokenizer.encodeUserText(before).map(Int.init) + [Int(end)] + tokenizer.encodeUserText(after).map(Int.init)
+    }
+}
+
+/// A run with answer probes: each time thinking passes a multiple of `every` tokens (at a whole
+/// UTF-8 character, where a cap would cut), a greedy fork ends thinking there and answers. The run
+/// and its probes step together, so one forward pass reads every weight once for all of them.
+/// When the run has answered, the final answer's probability is scored at every probe point and
+/// each probe is reported again with it. Probe events go to the run's `emit`.
+final class ProbingLoop {
+    let trunk: GenerationRun
+    let settings: ProbeSettings
+    /// The model position where the reply starts (trace token i is at replyStart + i).
+    let replyStart: Int
+    private let end: [Int]
+    private var nextAt: Int
+    private var active: [ProbeDecoder] = []
+    private(set) var probes: [Probe] = []
+    /// Every token of the trunk, in order.
+    private(set) var tokens: [TokenEvent] = []
+
+    /// `trunk` has read its prompt (`start`) and generated nothing yet.
+    init(trunk: GenerationRun, settings: ProbeSettings) {
+        self.trunk = trunk
+        self.settings = settings
+        replyStart = trunk.model.position
+        end = trunk.g.chat.forcedEnd(trunk.g.settings.endStyle) ?? []
+        nextAt = settings.every
+        let emit = trunk.emit
+        trunk.emit = { [unowned self] event in
+            if case .token(let t) = event { tokens.append(t) }
+            emit(event)
+        }
+    }
+
+    /// One step of the run and of every probe in flight. Returns the run's finish reason once it
+    /// and its probes are done (a stopped run drops its probes in flight).
+    func step() -> FinishReason? {
+        if trunk.finished == nil, !end.isEmpty, trunk.phase == .thinking, trunk.thinkingTokens >= nextAt,
+           trunk.decoder.pendingByteCount == 0 {
+            active.append(ProbeDecoder(model: trunk.model.fork(), thinkingTokens: trunk.thinkingTokens,
+                                       tokenIndex: trunk.index, end: end, chat: trunk.g.chat, limit: settings.maxAnswerTokens))
+            nextAt = (trunk.thinkingTokens / settings.every + 1) * settings.every
+        }
+        if trunk.finished == .stopped { active.removeAll() }
+        var feed: GenerationRun.Feed?
+        if trunk.finished == nil, case .feed(let f) = trunk.prepare() { feed = f }
+        let errors = ProbeDecoder.stepAll(active, with: feed.map { [(trunk.model, $0.tokens)] } ?? [])
+        if let feed {
+            if let e = errors[0] { _ = trunk.fail(e) } else { trunk.complete(feed) }
+        }
+        for p in active where p.done {
+            probes.append(p.result(rule: settings.rule))
+            trunk.emit(.probe(probes.last!))
+        }
+        active.removeAll { $0.done }
+        guard let reason = trunk.finished, active.isEmpty else { return nil }
+        if reason == .endOfTurn { scoreFinalAnswer() }
+        return reason
+    }
+
+    /// Reports every probe again with P(final answer | thinking stopped there).
+    private func scoreFinalAnswer() {
+        guard let scorer = AnswerScorer(model: trunk.model, replyStart: replyStart, tokens: tokens, chat: trunk.g.chat,
+                                        endStyle: trunk.g.settings.endStyle, rule: settings.rule) else { return }
+        for i in probes.indices {
+            guard let p = try? scorer.probability(at: probes[i].tokenIndex) else { continue }
+            probes[i].finalAnswerProbability = p
+            trunk.emit(.probe(probes[i]))
+        }
+    }
+}
