@@ -19,8 +19,10 @@ let package = Package(
         .target(name: "CKernels", cSettings: kernelFlags),
         .target(name: "GGUF"),
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
-        .target(name: "Engine", dependencies: ["GGUF", "CKernels"]),
-        .target(name: "Reasoning", dependencies: ["Engine", "Tokenizer"]),
+        // Optimised in debug builds too: the forward pass and the generation loop run real models in
+        // `swift test` (a probe sweep on the demo model took 2 minutes unoptimised).
+        .target(name: "Engine", dependencies: ["GGUF", "CKernels"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Reasoning", dependencies: ["Engine", "Tokenizer"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "EmbeddedModel", resources: [.copy("thinkscope-demo.gguf"), .copy("thinking-markers.json")]),
         .target(name: "ModelFactory", dependencies: ["Engine", "Tokenizer", "GGUF", "CKernels"]),
         // Optimised in debug builds too: the UI must answer keys within 50 ms under `swift run`.

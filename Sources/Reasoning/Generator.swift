@@ -50,7 +50,8 @@ public final class Generator {
             if let done = run.start(prompt: prompt) { return done }
             let probing = settings.probe.map { ProbingLoop(trunk: run, settings: $0) }
             while true {
-                if let done = probing?.step() ?? run.step() { return done }
+                let done = if let probing { probing.step() } else { run.step() }
+                if let done { return done }
             }
         }
     }

@@ -151,12 +151,19 @@ final class ProbingLoop {
         replyStart = trunk.model.position
         end = trunk.g.chat.forcedEnd(trunk.g.settings.endStyle) ?? []
         nextAt = settings.every
-        let emit = trunk.emit
+        emit = trunk.emit
         trunk.emit = { [unowned self] event in
-            if case .token(let t) = event { tokens.append(t) }
+            switch event {
+            case .token(let t): tokens.append(t)
+            case .finished: held = event; return  // after the probes' last reports
+            default: break
+            }
             emit(event)
         }
     }
+
+    private let emit: (ReasoningEvent) -> Void
+    private var held: ReasoningEvent?
 
     /// One step of the run and of every probe in flight. Returns the run's finish reason once it
     /// and its probes are done (a stopped run drops its probes in flight).
@@ -181,6 +188,8 @@ final class ProbingLoop {
         active.removeAll { $0.done }
         guard let reason = trunk.finished, active.isEmpty else { return nil }
         if reason == .endOfTurn { scoreFinalAnswer() }
+        if let held { emit(held) }
+        held = nil
         return reason
     }
 
