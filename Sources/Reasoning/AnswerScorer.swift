@@ -68,6 +68,12 @@ public struct Pivot: Sendable, Codable, Equatable {
         self.answer = answer
     }
 
+    /// `P(8777) .18 → .81 at " carry"`, with `token` the pivot token's text.
+    public func summary(token: String) -> String {
+        func f(_ x: Double) -> String { x >= 0.995 ? "1.0" : String(format: ".%02d", Int((x * 100).rounded())) }
+        return "P(\(DisplayText.sanitize(answer))) \(f(before)) → \(f(after)) at \(DisplayText.sanitize(token).debugDescription)"
+    }
+
     /// Searches between known points (trace index, P) without scoring every token: the adjacent
     /// pair with the largest rise is bisected, each time keeping the half that rises more, until
     /// one token is left (about log2(gap) scorings). nil when P never rises.

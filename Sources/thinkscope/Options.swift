@@ -129,3 +129,33 @@ struct SamplingOptions: ParsableArguments {
         if let problem = parameters(thinking: true).problem { throw ValidationError(problem) }
     }
 }
+
+/// Answer-probe flags, shared by `run`, `tui` and `replay`.
+struct ProbeOptions: ParsableArguments {
+    @Option(help: "Answer probes: every K thinking tokens, what the model would answer if thinking stopped there (0 = off).")
+    var probeEvery: Int?
+    @Option(help: "Answer tokens a probe decodes at most.") var probeAnswerTokens: Int = 48
+
+    func check() throws {
+        if let k = probeEvery, k < 0 { throw ValidationError("--probe-every must be 0 (off) or more, got \(k)") }
+        guard probeAnswerTokens >= 1 else { throw ValidationError("--probe-answer-tokens must be at least 1") }
+    }
+
+    /// The probe settings asked for (nil = off), with `defaultEvery` when --probe-every is absent.
+    func settings(defaultEvery: Int? = nil, rule: AnswerRule? = nil) -> ProbeSettings? {
+        guard let k = probeEvery ?? defaultEvery, k > 0 else { return nil }
+        return ProbeSettings(every: k, maxAnswerTokens: probeAnswerTokens, rule: rule)
+    }
+}
+
+/// Loads the hesitation and thought-switch words shipped with the app (nil, with a warning on
+/// stderr, when the file is missing or malformed: the counts are then left out).
+func shippedThinkingMarkers() -> ThinkingMarkers? {
+    guard let path = EmbeddedModel.markersPath else { return nil }
+    do {
+        return try ThinkingMarkers.load(path: path)
+    } catch {
+        FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+        return nil
+    }
+}

@@ -18,12 +18,14 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var budget: BudgetOptions
     @Option(help: "Generated tokens at most.") var maxTokens: Int = 4096
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var probes: ProbeOptions
     @Flag(help: "Print the event stream as JSON Lines on stdout.") var json = false
     @Option(help: "Record a trace (JSON Lines) to this file.") var trace: String?
 
     func validate() throws {
         try budget.check()
         try sampling.check()
+        try probes.check()
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
     }
 
@@ -32,6 +34,7 @@ struct RunCommand: ParsableCommand {
         var settings = try budget.settings(for: loaded.chat)
         settings.maxTokens = maxTokens
         settings.sampling = sampling.parameters(thinking: budget.thinking)
+        settings.probe = probes.settings()
         var messages: [ChatMessage] = []
         if let s = system { messages.append(.system(s)) }
         messages.append(.user(budget.promptControl.map { $0.apply(to: prompt, budget: budget.budget) } ?? prompt))
@@ -72,10 +75,12 @@ final class StopOnInterrupt {
     }
 }
 
-/// Prints events: thinking dim on stderr, the answer on stdout, a summary on stderr; or JSON Lines.
+/// Prints events: thinking dim on stderr, the answer on stdout, a summary on stderr (with the
+/// answer probes, if any); or JSON Lines.
 final class StreamPrinter {
     let json: Bool
     let dim = isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    private var probes: [Int: Probe] = [:]
 
     init(json: Bool) { self.json = json }
 
@@ -92,8 +97,11 @@ final class StreamPrinter {
             out(DisplayText.sanitize(t.text))
         case .phase(.answer):
             err("\n")
+        case .probe(let p):
+            probes[p.tokenIndex] = p
         case .finished(let reason, let s):
             out("\n")
+            if !probes.isEmpty { err(ProbeTable.text(probes.values.sorted { $0.tokenIndex < $1.tokenIndex })) }
             let summary = String(format: "[%@: prompt %d, thinking %d, answer %d, injected %d tokens; prefill %.1f tok/s, decode %.1f tok/s]\n",
                                  reason.rawValue, s.promptTokens, s.thinkingTokens, s.answerTokens, s.injectedTokens,
                                  s.prefillTokensPerSecond, s.decodeTokensPerSecond)
