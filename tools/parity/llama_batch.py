@@ -1,7 +1,7 @@
 """Multi-sequence decoding with llama.cpp's C API (through llama-cpp-python's bindings), for the
 batch parity fixtures: one prompt prefilled on sequence 0, copied to sequences 1..n-1
 (llama_memory_seq_cp), then steps in which every sequence decodes one token in the same
-llama_batch. The context keeps one KV stream per sequence (kv_unified off, llama.cpp's default),
+llama_batch. The context keeps one KV stream per sequence (kv_unified off, llama.cpp's default) and flash attention off,
 as ThinkScope's sessions keep one cache each.
 """
 import ctypes
@@ -26,6 +26,9 @@ def batch_logits(path, prompt, steps, threads=2):
     cp.n_threads = threads
     cp.n_threads_batch = threads
     cp.kv_unified = False
+    # As llama-cpp-python's Llama (the single-sequence fixtures) runs it: flash attention off
+    # (the C default, AUTO, turns it on for the CPU).
+    cp.flash_attn_type = L.LLAMA_FLASH_ATTN_TYPE_DISABLED
     ctx = L.llama_init_from_model(model, cp)
     assert ctx
     vocab = L.llama_vocab_n_tokens(L.llama_model_get_vocab(model))
