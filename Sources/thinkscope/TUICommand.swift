@@ -25,9 +25,11 @@ struct TUICommand: ParsableCommand {
     @Flag(help: "Start each reply inside a think block (prefill <think>), for models that skip thinking.")
     var prefillThink = false
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var probes: ProbeOptions
 
     func validate() throws {
         try sampling.check()
+        try probes.check()
         if let b = budget, b < 0 { throw ValidationError("--budget must be 0 or more, got \(b)") }
         guard EndStyle(rawValue: endStyle) != nil else {
             throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
@@ -62,6 +64,8 @@ struct TUICommand: ParsableCommand {
         options.answerSampling = sampling.parameters(thinking: false)
         options.maxTokens = maxTokens
         options.prefillThink = prefillThink
+        options.probe = probes.settings(defaultEvery: 32)
+        let markers = shippedThinkingMarkers()
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
             let loaded = try LoadedModel(path: path, context: context, threads: threads)
@@ -75,6 +79,8 @@ struct TUICommand: ParsableCommand {
             var s = InspectorState(width: w, height: h, model: placeholder, mode: .live, theme: theme, colorDepth: depth)
             s.modelLoading = true
             s.slider = slider
+            s.probeEvery = options.probe?.every
+            s.markers = markers
             return s
         }, backend: backend)
     }

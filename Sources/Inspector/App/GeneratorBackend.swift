@@ -19,6 +19,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         public var grace = 0
         /// Start the reply inside a think block (prefill `<think>\n`), for models that skip thinking.
         public var prefillThink = false
+        /// Answer probes while thinking (nil = none).
+        public var probe: ProbeSettings?
         public init() {}
     }
 
@@ -44,6 +46,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     /// Token ids the model has evaluated, for prefix reuse.
     private var cached: [Int] = []
     private var runs: UInt64 = 0
+    /// The latest run, while the model still holds it (for the pivot search).
+    private var lastRun: (tokens: [TokenEvent], probes: [Probe], endStyle: EndStyle, position: Int)?
 
     public init(model: LanguageModel, chat: ChatFormat, options: Options, queue: EventQueue) {
         self.model = model
@@ -77,6 +81,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .endThinking: control.withLock { $0?.endThinkingNow() }
         case .stop, .quit: control.withLock { $0?.stop() }
         case .resetConversation: break  // the next prompt shares no prefix with the old one
+        case .findPivot: findPivot()
         }
     }
 
@@ -101,6 +106,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         settings.endStyle = endStyle
         settings.grace = options.grace
         settings.maxTokens = options.maxTokens
+        settings.probe = options.probe
         var sampling = thinking ? options.thinkingSampling : options.answerSampling
         sampling.seed &+= runs
         runs += 1
@@ -140,11 +146,20 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             let generator = Generator(model: model, chat: chat, settings: settings)
             var fed = Array(prompt[..<reuse])
             fed += prompt[reuse...]
+            var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:]
+            lastRun = nil
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
-                if case .token(let t) = event { fed.append(t.id) }
+                switch event {
+                case .token(let t):
+                    fed.append(t.id)
+                    tokens.append(t)
+                case .probe(let p): probes[p.tokenIndex] = p
+                default: break
+                }
                 self.queue.push(event)
             }
             cached = fed
+            lastRun = (tokens, probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings.endStyle, model.position)
         }
     }
 
@@ -167,11 +182,34 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 return
             }
             cached = []
+            lastRun = nil
             BudgetSweep.run(Generator(model: model, chat: chat, settings: settings), prompt: prompt,
                             budgets: request.budgets, control: c) { outcome in
                 queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, chat: chat)))
             }
             queue.push(action: .compareFinished(id: id))
+        }
+    }
+
+    /// Searches the latest run for its pivot, from the state the model still holds.
+    func findPivot() {
+        work.async { [self] in
+            guard let model, let chat, let last = lastRun, model.position == last.position else {
+                queue.push(action: .pivotFailed("the model no longer holds that run; run the prompt again"))
+                return
+            }
+            do {
+                let prober = try TraceProber(model: model, chat: chat, prompt: [], tokens: last.tokens, endStyle: last.endStyle,
+                                             alreadyRead: true)
+                guard prober.scorer != nil else {
+                    queue.push(action: .pivotFailed("the run has no final answer to score"))
+                    return
+                }
+                let pivot = try prober.pivot(probes: last.probes)
+                queue.push(action: .pivotFound(pivot, token: pivot.map { last.tokens[$0.tokenIndex].text } ?? ""))
+            } catch {
+                queue.push(action: .pivotFailed("\(error)"))
+            }
         }
     }
 

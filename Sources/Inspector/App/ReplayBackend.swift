@@ -15,9 +15,21 @@ public final class ReplayBackend: InspectorBackend, @unchecked Sendable {
 
     let stopped = Flag()
     private let work = DispatchQueue(label: "thinkscope.replay")
+    private let queue: EventQueue
+    /// The trace read by its model (`replay --model`), for the pivot search.
+    private let prober: TraceProber?
+    /// The trace's probes (each point's latest report): the pivot search starts from them.
+    private let probes: [Probe]
 
-    /// - Parameter tokensPerSecond: 0 shows the whole trace at once.
-    public init(events: [ReasoningEvent], queue: EventQueue, tokensPerSecond: Double = 0) {
+    /// - Parameters:
+    ///   - tokensPerSecond: 0 shows the whole trace at once.
+    ///   - prober: the run as its model has read it, when the replay has a model.
+    public init(events: [ReasoningEvent], queue: EventQueue, tokensPerSecond: Double = 0, prober: TraceProber? = nil) {
+        self.queue = queue
+        self.prober = prober
+        var latest: [Int: Probe] = [:]
+        for case .probe(let p) in events { latest[p.tokenIndex] = p }
+        probes = Array(latest.values)
         guard tokensPerSecond > 0 else {
             for e in events { queue.push(e) }
             return
@@ -34,6 +46,20 @@ public final class ReplayBackend: InspectorBackend, @unchecked Sendable {
 
     public func perform(_ effect: Effect) {
         if effect == .stop || effect == .quit { stopped.set() }
+        guard effect == .findPivot else { return }
+        guard prober != nil else {
+            return queue.push(action: .pivotFailed("a replay needs the model for that: thinkscope replay TRACE --model FILE"))
+        }
+        // The prober (and its model) is used only on the work queue.
+        work.async { [self] in
+            guard let prober else { return }
+            do {
+                let pivot = try prober.pivot(probes: probes)
+                queue.push(action: .pivotFound(pivot, token: pivot.map { prober.tokens[$0.tokenIndex].text } ?? ""))
+            } catch {
+                queue.push(action: .pivotFailed("\(error)"))
+            }
+        }
     }
 
     public func shutdown() { stopped.set() }

@@ -20,6 +20,10 @@ public enum Action: Sendable {
     case compareFinished(id: Int)
     /// Comparison `id` could not run.
     case compareFailed(id: Int, String)
+    /// The pivot of the latest run (`token` is its text), or nil when P(final answer) never rises.
+    case pivotFound(Pivot?, token: String)
+    /// The pivot could not be searched (no model, no final answer …).
+    case pivotFailed(String)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -58,6 +62,8 @@ public enum Effect: Sendable, Equatable {
     case stop
     /// Forget the conversation (the engine may drop its cache).
     case resetConversation
+    /// Search the latest run for the token where P(final answer | stop here) rises most.
+    case findPivot
     case quit
 }
 

@@ -136,6 +136,8 @@ public struct InspectorState: Sendable {
     public var probesBase = 0
     /// The probe chart panel is shown.
     public var showProbes = false
+    /// Live runs probe every this many thinking tokens (nil = no probes).
+    public var probeEvery: Int?
     /// Where the latest run's final answer formed (after the `P` key's search).
     public var pivot: Pivot?
     /// Hesitation and thought-switch words for the probes' status line.

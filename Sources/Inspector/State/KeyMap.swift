@@ -9,6 +9,7 @@ public enum Command: String, CaseIterable, Sendable {
     case zoom, tokenCursor, cursorLeft, cursorRight, cursorUp, cursorDown, cursorFirst, cursorLast
     case newConversation
     case compare
+    case toggleProbes, findPivot, probePrevious, probeNext
 }
 
 /// Where a binding applies. The reducer tries the scopes in the order of `InspectorState.activeScopes`.
@@ -134,6 +135,10 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("e")], .cycleEndStyle, .view, "end style: Qwen phrase / bare </think>"),
         KeyBinding([.char("x")], .endThinkingNow, .view, "end thinking now"),
         KeyBinding([.char("b")], .compare, .view, "compare the last prompt at budgets 0 … unlimited"),
+        KeyBinding([.char("p")], .toggleProbes, .view, "answer probes: the chart of what the model would answer if stopped now"),
+        KeyBinding([.char("P")], .findPivot, .view, "jump to the pivot: where P(final answer) rises most"),
+        KeyBinding([.char(",")], .probePrevious, .view, "token cursor to the previous probe point"),
+        KeyBinding([.char(".")], .probeNext, .view, "token cursor to the next probe point"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

@@ -5,6 +5,7 @@
 ///     row 1       live counts and speeds
 ///     row 2       budget slider and toggles
 ///     body        thinking │ answer   (stacked below 70 columns; one pane when zoomed)
+///                 answer-probe chart (when shown with p)
 ///                 expert heatmap (MoE) or why there is none (dense)
 ///     (row H-2    key hints, from 30 rows)
 ///     row H-1     prompt line
@@ -17,6 +18,8 @@ public struct Layout: Sendable, Equatable {
     public var thinking = Rect.zero
     public var answer = Rect.zero
     public var heatmap = Rect.zero
+    /// The answer-probe chart (when shown), between the panes and the heatmap.
+    public var probes = Rect.zero
     public var hints = Rect.zero
     public var prompt = Rect.zero
     public var stacked = false
@@ -72,6 +75,9 @@ public struct Layout: Sendable, Equatable {
         }
         var panes: Rect
         (heatmap, panes) = body.splitBottom(heatRows)
+        if s.showProbes && panes.height >= 10 {
+            (probes, panes) = panes.splitBottom(min(12, max(6, panes.height / 3)))
+        }
         stacked = s.width < 70
         if stacked {
             (thinking, answer) = panes.splitTop(panes.height / 2)

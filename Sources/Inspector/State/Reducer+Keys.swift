@@ -159,6 +159,21 @@ extension InspectorState {
             if isLive { startNewConversation(&effects) } else { say(modeMessage) }
         case .compare:
             if compare == nil { openCompare(&effects) } else { closeCompare(&effects) }
+        case .toggleProbes:
+            showProbes.toggle()
+            if showProbes && probes.isEmpty {
+                say(isLive ? "answer probes appear here while the model thinks (every \(probeEvery.map(String.init) ?? "—") tokens)"
+                           : "this trace has no probes: replay it with --model to compute them")
+            }
+        case .findPivot:
+            if isRunning { return say("the pivot is searched once the run has answered") }
+            guard probes.contains(where: { $0.finalAnswerProbability != nil }) || !isLive else {
+                return say("no scored probes yet: run a prompt that answers (with probes on)")
+            }
+            effects.append(.findPivot)
+            say("searching for the pivot…", seconds: 30)
+        case .probePrevious, .probeNext:
+            moveToProbe(command == .probeNext ? 1 : -1)
         }
     }
 

@@ -34,6 +34,8 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.focus = .answer
     case .compareOutcome, .compareFinished, .compareFailed:
         state.applyCompare(action)
+    case .pivotFound, .pivotFailed:
+        state.applyPivot(action)
     }
     state.syncLayout()
     return effects
@@ -89,6 +91,8 @@ extension InspectorState {
         runStartedAt = clock
         runEndedAt = nil
         cursor = nil
+        probes = []
+        pivot = nil
         if let c = counts { counts = ExpertCounts(layers: c.layers, experts: c.experts) }
 
         let turnNumber = conversation.count
@@ -142,6 +146,9 @@ extension InspectorState {
         answerPane = PaneState()
         tokens = []
         cursor = nil
+        probes = []
+        probesBase = 0
+        pivot = nil
         if let c = counts { counts = ExpertCounts(layers: c.layers, experts: c.experts) }
         run = .idle
         phase = nil

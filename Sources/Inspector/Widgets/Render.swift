@@ -9,6 +9,7 @@ public func render(_ s: InspectorState) -> ScreenBuffer {
     PaneWidget.draw(s, .thinking, into: &b, l.thinking)
     PaneWidget.draw(s, .answer, into: &b, l.answer)
     HeatmapWidget.draw(s, into: &b, l.heatmap)
+    ProbeChart.draw(s, into: &b, l.probes)
     PromptWidget.draw(s, into: &b, l.prompt)
     if l.hints.isEmpty {
         flashMessage(s, into: &b, l)
