@@ -189,3 +189,41 @@ import Testing
         #expect(after.contains("EXITCODE=1"))
     }
 }
+
+/// The answer-probe chart on the shipped demo model, through the real binary in tmux.
+@Suite(.serialized) struct ProbeEndToEndTests {
+    @Test(.enabled(if: EndToEndTests.tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func theProbeChartFillsInWhileTheModelThinks() throws {
+        let s = try EndToEndTests.Session()
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("probed-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        try s.start("tui --probe-every 8 --temperature 0", width: 110, height: 40)
+        try s.wait("the idle screen") { $0.contains("Type a prompt") && $0.contains("Examples") && $0.contains("demo model") }
+        try s.keys("What is 4821 + 3956?", literal: true)
+        try s.keys("Enter")
+        try s.keys("p")
+        func dots(_ screen: String) -> Int { screen.unicodeScalars.count { (0x2801...0x28FF).contains($0.value) } }
+        // Mid-run: the chart has points while the thinking pane is still growing.
+        let live = try s.wait("probe points while the model thinks") { screen in
+            screen.contains("Answer if stopped now") && dots(screen) > 0 && screen.contains("■") && !screen.contains("✓ done")
+        }
+        let done = try s.wait("the run to finish") { $0.contains("✓ done") && $0.contains("settled at") }
+        #expect(dots(done) > dots(live), "more of the curve once thinking is over")
+        #expect(done.contains("■ 8777"), "the final answer is in the legend")
+        try s.keys("P")
+        let pivot = try s.wait(seconds: 30, "the pivot") { $0.contains("pivot P(8777)") }
+        #expect(pivot.contains("cursor"), "the token cursor sits on the pivot")
+        try s.keys("q")
+        try s.wait("the program to exit") { $0.contains("EXITCODE=0") }
+
+        // A trace with probes replays without a model, the chart open.
+        _ = try s.run(EndToEndTests.binary, ["run", "--prompt", "What is 4821 + 3956?", "--temperature", "0",
+                                             "--probe-every", "16", "--trace", trace])
+        let r = try EndToEndTests.Session()
+        try r.start("replay \(trace)", width: 110, height: 40)
+        let replay = try r.wait("the replayed chart") { $0.contains("Answer if stopped now") && $0.contains("settled at 128") }
+        #expect(dots(replay) > 0)
+        try r.keys("P")
+        try r.wait("the replay's pivot answer") { $0.contains("replay TRACE --model FILE") }
+    }
+}

@@ -73,11 +73,17 @@ public struct Layout: Sendable, Equatable {
         } else if body.height >= 12 {
             heatRows = 3
         }
+        var probeRows = 0
+        if s.showProbes && body.height >= 14 {
+            // The probe chart was asked for: it takes its rows from the heatmap before the panes.
+            probeRows = min(12, max(6, body.height / 4))
+            let panesNeed = max(8, body.height / 3)
+            heatRows = max(0, min(heatRows, body.height - probeRows - panesNeed))
+            if heatRows < 4 { heatRows = 0 }
+        }
         var panes: Rect
         (heatmap, panes) = body.splitBottom(heatRows)
-        if s.showProbes && panes.height >= 10 {
-            (probes, panes) = panes.splitBottom(min(12, max(6, panes.height / 3)))
-        }
+        (probes, panes) = panes.splitBottom(probeRows)
         stacked = s.width < 70
         if stacked {
             (thinking, answer) = panes.splitTop(panes.height / 2)

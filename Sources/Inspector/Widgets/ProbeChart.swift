@@ -58,7 +58,7 @@ enum ProbeChart {
         func cellX(_ n: Int) -> Int { chart.x + dotX(n) / 2 }
 
         if let bl = budget, bl > 0, bl <= xmax {
-            for y in chart.y..<chart.maxY { _ = b.put("│", x: cellX(bl), y: y, style: .role(.sliderMarker)) }
+            for y in chart.y..<chart.maxY { _ = b.put("┊", x: cellX(bl), y: y, style: .role(.sliderMarker)) }
         }
         // Braille cells: bits per cell, coloured by the answer of the segment drawn last into them.
         var bits = [UInt8](repeating: 0, count: chart.width * chart.height)
