@@ -68,10 +68,65 @@ struct CLI {
         #expect(cost?["hooks_cost_prefill"] is Double && cost?["hooks_cost_decode"] is Double && cost?["pairs"] as? Int == 3)
     }
 
+    @Test func benchSequencesReportsBatchedDecodeSpeeds() throws {
+        let r = try CLI.run(["bench", "--model", Self.moeModel, "-p", "8", "-n", "4", "-r", "1", "-t", "1",
+                             "--sequences", "1,2,4", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let rows = try #require(obj?["batched_decode"] as? [[String: Any]])
+        #expect(rows.map { $0["sequences"] as? Int } == [1, 2, 4])
+        #expect(rows.allSatisfy { ($0["decode_tps"] as? Double ?? 0) > 0 })
+        let bad = try CLI.run(["bench", "--model", Self.moeModel, "--sequences", "1,x"])
+        #expect(bad.status != 0 && bad.stderr.contains("--sequences takes"), "\(bad.stderr)")
+    }
+
+    /// Probes on the shipped demo model: recorded by `run`, read back and recomputed by `probe`.
+    @Test func probesAreRecordedReadBackAndRecomputed() throws {
+        let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
+        let trace = CLI.temp("probed.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let r = try CLI.run(["run", "--model", demo, "--prompt", "What is 4821 + 3956?", "--temperature", "0",
+                             "--probe-every", "32", "--json", "--trace", trace])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let probeLines = lines.filter { $0.contains(#""type":"probe""#) }
+        // Four points (32 … 128), each reported live and again with P(final answer), before the footer.
+        #expect(probeLines.count == 8, "\(probeLines)")
+        #expect(lines.last?.contains("\"footer\"") == true)
+        #expect(probeLines.last?.contains(#""answer":"8777""#) == true)
+
+        let read = try CLI.run(["probe", trace])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.contains("8777") && read.stdout.contains("thinking tokens after the answer settled"))
+
+        let computed = try CLI.run(["probe", trace, "--model", demo, "--every", "32", "--json"])
+        #expect(computed.status == 0, "\(computed.stderr)")
+        let records = computed.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 5)
+        let recorded = probeLines.suffix(4).map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.prefix(4).map { $0?["text"] as? String } == recorded.map { $0?["text"] as? String },
+                "computed probes give the live probes' answers")
+        let summary = try #require(records.last ?? nil)
+        #expect(summary["type"] as? String == "summary")
+        let pivot = try #require(summary["pivot"] as? [String: Any])
+        #expect(pivot["answer"] as? String == "8777")
+        #expect((pivot["after"] as? Double ?? 0) > (pivot["before"] as? Double ?? 1))
+
+        let plain = CLI.temp("plain.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        _ = try CLI.run(["run", "--model", demo, "--prompt", "What is 12 + 7?", "--max-tokens", "8", "--trace", plain])
+        let none = try CLI.run(["probe", plain])
+        #expect(none.status != 0 && none.stderr.contains("has no probes"), "\(none.stderr)")
+        let noModel = try CLI.run(["probe", plain, "--every", "8"])
+        #expect(noModel.status != 0 && noModel.stderr.contains("--every needs --model"), "\(noModel.stderr)")
+        let missing = try CLI.run(["probe", CLI.temp("missing.jsonl")])
+        #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
+    }
+
     @Test func helpListsEveryCommand() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)
-        for cmd in ["run", "info", "tokenize", "logits", "bench", "random-model"] {
+        for cmd in ["run", "info", "tokenize", "logits", "bench", "random-model", "probe"] {
             #expect(r.stdout.contains("\n  \(cmd) "), "\(cmd) missing from --help")
         }
     }

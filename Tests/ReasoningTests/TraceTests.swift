@@ -33,6 +33,32 @@ import Testing
         #expect(!trace.truncatedLastLine)
     }
 
+    @Test func probesRoundTripAndOlderTracesWithoutThemStillRead() throws {
+        let chat = try testChat()
+        var s = settings(Unlimited())
+        s.probe = ProbeSettings(every: 4)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var h = header()
+        h.settings = TraceSettings(thinking: true, settings: s)
+        let writer = try TraceWriter(path: path, header: h)
+        var events: [ReasoningEvent] = []
+        Generator(model: ScriptedModel(chat: chat, thinkLength: 12), chat: chat, settings: s).run(prompt: chat.render([.user("q")])) { e in
+            events.append(e)
+            try? writer.record(e)
+        }
+        let trace = try Trace(path: path)
+        #expect(trace.events == events)
+        #expect(trace.header.settings.probeEvery == 4)
+        #expect(trace.events.count { if case .probe = $0 { true } else { false } } == 6)
+        // A version-1 trace written before probes existed: no probeEvery, no probe lines.
+        var old = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.contains(#""type":"probe""#) }
+        old[0] = Substring(old[0].replacingOccurrences(of: #","probeEvery":4"#, with: ""))
+        let older = try Trace(data: Data((old.joined(separator: "\n") + "\n").utf8))
+        #expect(older.header.settings.probeEvery == nil)
+        #expect(older.footer?.reason == .endOfTurn)
+    }
+
     @Test func everyLineIsOneJSONObject() throws {
         let (path, _) = try recordedRun()
         defer { try? FileManager.default.removeItem(atPath: path) }
