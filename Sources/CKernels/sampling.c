@@ -11,15 +11,6 @@ int ck_argmax(const float *x, int n) {
     return best;
 }
 
-double ck_logsumexp(const float *x, int n) {
-    float m = -INFINITY;
-    for (int i = 0; i < n; i++) if (x[i] > m) m = x[i];
-    if (m == -INFINITY) return -INFINITY;
-    double s = 0;
-    for (int i = 0; i < n; i++) s += exp((double)x[i] - (double)m);
-    return (double)m + log(s);
-}
-
 /// a comes before b: larger value, then lower index.
 static int before(float va, int32_t ia, float vb, int32_t ib) { return va > vb || (va == vb && ia < ib); }
 

@@ -106,7 +106,7 @@ public enum Benchmark {
         return (Double(promptTokens) / (t1 - t0), Double(generateTokens) / (t2 - t1))
     }
 
-    static func median(_ v: [Double]) -> Double {
+    public static func median(_ v: [Double]) -> Double {
         let s = v.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }

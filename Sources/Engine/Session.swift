@@ -51,18 +51,21 @@ public final class Session {
 
     /// Runs `tokens` at the current position; afterwards `lastLogits` holds the next-token logits.
     public func evaluate(_ tokens: [Int]) throws {
-        try run(tokens, allLogits: nil)
+        try run(tokens, logitsFrom: tokens.count, into: nil)
     }
 
-    /// Runs `tokens` like `evaluate` and returns every position's logits, row after row
-    /// (`tokens.count × vocabSize`).
-    public func evaluateAll(_ tokens: [Int]) throws -> [Float] {
-        var all = [Float](repeating: 0, count: tokens.count * config.vocabSize)
-        try all.withUnsafeMutableBufferPointer { try run(tokens, allLogits: $0.baseAddress) }
+    /// Runs `tokens` like `evaluate` and returns the logits of the last `lastRows` positions
+    /// (default: every position), row after row (`lastRows × vocabSize`). Only those rows go
+    /// through the output projection.
+    public func evaluateAll(_ tokens: [Int], lastRows: Int? = nil) throws -> [Float] {
+        let k = min(tokens.count, max(1, lastRows ?? tokens.count))
+        var all = [Float](repeating: 0, count: k * config.vocabSize)
+        try all.withUnsafeMutableBufferPointer { try run(tokens, logitsFrom: tokens.count - k, into: $0.baseAddress) }
         return all
     }
 
-    private func run(_ tokens: [Int], allLogits: UnsafeMutablePointer<Float>?) throws {
+    /// Runs `tokens`; the logits of positions from `logitsFrom` on go to `into` (row after row).
+    private func run(_ tokens: [Int], logitsFrom: Int, into: UnsafeMutablePointer<Float>?) throws {
         guard !tokens.isEmpty else { throw EngineError.emptyInput }
         try checkRoom(for: tokens)
         let vocab = config.vocabSize
@@ -75,10 +78,11 @@ public final class Session {
             if tokens.count - done - n == 1 && n > 2 { n -= 1 }
             let isLast = done + n == tokens.count
             for i in 0..<n { s.tokens[i] = Int32(tokens[done + i]) }
-            let outputs: Outputs = allLogits != nil ? .everyRow : (isLast ? .lastRowOfEachSequence : .none)
+            let wanted = (max(logitsFrom, done) - done)..<n
+            let outputs: Outputs = into != nil && !wanted.isEmpty ? .rows(wanted) : (isLast ? .lastRowOfEachSequence : .none)
             forward([Sequence(session: self, first: 0, count: n)], rows: n, outputs: outputs)
-            if let all = allLogits {
-                (all + done * vocab).update(from: s.logits.pointer, count: n * vocab)
+            if let all = into, case .rows(let r) = outputs {
+                (all + (done + r.lowerBound - logitsFrom) * vocab).update(from: s.logits.pointer, count: r.count * vocab)
             }
             done += n
         }
@@ -131,12 +135,16 @@ public final class Session {
     }
 
     /// Which rows of a pass get logits.
-    enum Outputs { case none, lastRowOfEachSequence, everyRow }
+    enum Outputs: Equatable {
+        case none, lastRowOfEachSequence
+        /// These rows of a one-sequence pass (logits row j is pass row lowerBound + j).
+        case rows(Range<Int>)
+    }
 
     /// Runs s.tokens[0..<rows] (this session's scratch) through the model. Each sequence writes its
     /// keys and values into its own cache and attends over it; the matmuls see all rows at once, so
     /// every weight is read once per pass. Logits go to each sequence's own logits buffer (row 0 for
-    /// `.lastRowOfEachSequence`; every row of this session's buffer for `.everyRow`, one sequence).
+    /// `.lastRowOfEachSequence`; this session's buffer, row after row, for `.rows`).
     func forward(_ sequences: [Sequence], rows n: Int, outputs: Outputs) {
         let c = config, w = model.weights
         let d = c.embeddingLength
@@ -160,7 +168,7 @@ public final class Session {
         let outputRows: [Int]
         switch outputs {
         case .none: return
-        case .everyRow: outputRows = Array(0..<n)
+        case .rows(let r): outputRows = Array(r)
         case .lastRowOfEachSequence: outputRows = sequences.map { $0.first + $0.count - 1 }
         }
         for (j, i) in outputRows.enumerated() {
@@ -168,11 +176,12 @@ public final class Session {
         }
         let vocab = c.vocabSize
         project(w.output, input: s.xn.pointer, inputStride: d, m: outputRows.count, output: s.logits.pointer, outputStride: vocab)
-        if outputs == .everyRow {
-            s.lastLogitsRow = n - 1
+        if case .rows(let r) = outputs {
+            s.lastLogitsRow = r.count - 1
             if tapLogits, let o = observer {
-                for r in 0..<n {
-                    o.logits(position: position - n + r, UnsafeBufferPointer(start: s.logits.pointer + r * vocab, count: vocab))
+                for j in 0..<r.count {
+                    o.logits(position: position - n + r.lowerBound + j,
+                             UnsafeBufferPointer(start: s.logits.pointer + j * vocab, count: vocab))
                 }
             }
             return

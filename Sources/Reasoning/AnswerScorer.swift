@@ -47,8 +47,8 @@ public struct AnswerScorer {
     /// P(target | the run's first `index` tokens, then the end of thinking).
     public func probability(at index: Int) throws -> Double {
         let fork = model.fork(at: replyStart + index)
-        let lp = try fork.score(end + target)
-        return exp(lp.suffix(target.count).reduce(0, +))
+        let lp = try fork.score(end + target, from: end.count)
+        return exp(lp.reduce(0, +))
     }
 }
 

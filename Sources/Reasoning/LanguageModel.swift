@@ -22,9 +22,9 @@ public protocol LanguageModel: AnyObject {
     /// An independent copy of the first `position` tokens' state (at most `self.position`): it
     /// continues exactly as this model did after reading them.
     func fork(at position: Int) -> LanguageModel
-    /// Feeds `tokens` like `evaluate` and returns the log-probability of each token after the
-    /// first given the ones before it (`tokens.count - 1` values): teacher-forced scoring.
-    func score(_ tokens: [Int]) throws -> [Double]
+    /// Feeds `tokens` like `evaluate` and returns the log-probability of each of `tokens[from...]`
+    /// given the tokens before it (`from` ≥ 1): teacher-forced scoring.
+    func score(_ tokens: [Int], from: Int) throws -> [Double]
 }
 
 /// Feeds several models their tokens. Engine sessions of one model go through shared forward
@@ -45,23 +45,16 @@ public func evaluateTogether(_ items: [(model: LanguageModel, tokens: [Int])]) -
     }
 }
 
-/// Log-softmax of one logits row, at one index.
-func logProbability(_ logits: UnsafeBufferPointer<Float>, of token: Int) -> Double {
-    var m = -Double.infinity
-    for v in logits { m = max(m, Double(v)) }
-    var sum = 0.0
-    for v in logits { sum += exp(Double(v) - m) }
-    return Double(logits[token]) - m - log(sum)
-}
 
 extension LanguageModel {
     /// Scores token by token (the engine overrides this with one prefill).
-    public func score(_ tokens: [Int]) throws -> [Double] {
-        guard let first = tokens.first else { return [] }
-        try evaluate([first])
+    public func score(_ tokens: [Int], from: Int) throws -> [Double] {
+        let from = max(1, from)
+        guard tokens.count > from else { return [] }
+        try evaluate(Array(tokens[..<from]))
         var out: [Double] = []
-        for t in tokens.dropFirst() {
-            out.append(logProbability(logits, of: t))
+        for t in tokens[from...] {
+            out.append(Sampler.logProbability(of: t, in: logits))
             try evaluate([t])
         }
         return out
@@ -121,13 +114,17 @@ public final class EngineModel: LanguageModel {
     public func fork() -> LanguageModel { EngineModel(session: session.fork()) }
     public func fork(at position: Int) -> LanguageModel { EngineModel(session: session.fork(at: position)) }
 
-    public func score(_ tokens: [Int]) throws -> [Double] {
+    public func score(_ tokens: [Int], from: Int) throws -> [Double] {
+        let from = max(1, from)
+        guard tokens.count > from else { return [] }
         recorder?.begin(at: session.position, count: tokens.count)
-        let all = try session.evaluateAll(tokens)
+        // Rows from - 1 ..< count - 1 predict tokens[from...]; the last row comes along.
+        let rows = tokens.count - from + 1
+        let all = try session.evaluateAll(tokens, lastRows: rows)
         let vocab = vocabularySize
-        return all.withUnsafeBufferPointer { rows in
-            (1..<max(tokens.count, 1)).map { i in
-                logProbability(UnsafeBufferPointer(rebasing: rows[((i - 1) * vocab)..<(i * vocab)]), of: tokens[i])
+        return all.withUnsafeBufferPointer { logits in
+            (0..<(rows - 1)).map { j in
+                Sampler.logProbability(of: tokens[from + j], in: UnsafeBufferPointer(rebasing: logits[(j * vocab)..<((j + 1) * vocab)]))
             }
         }
     }

@@ -68,7 +68,6 @@ final class ProbeDecoder {
     let limit: Int
     /// Tokens the next step feeds (the end of thinking first, then each sampled token).
     private(set) var next: [Int]
-    private let sampler: Sampler
     private var decoder: StreamingDecoder
     private var text = ""
     private var logProbabilities: [Double] = []
@@ -82,13 +81,12 @@ final class ProbeDecoder {
         self.chat = chat
         self.limit = limit
         next = end
-        sampler = try! Sampler(.greedy, vocabularySize: model.vocabularySize)
         decoder = chat.tokenizer.streamingDecoder()
     }
 
     /// After the model has read `next`: picks the next token, or ends.
     func advance() {
-        let s = sampler.sample(model.logits)
+        let s = Sampler.greedy(model.logits)
         if chat.endOfGeneration.contains(TokenID(s.token)) || logProbabilities.count >= limit {
             done = true
             return

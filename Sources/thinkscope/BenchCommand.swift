@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Reasoning
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Measure decode of several sequences stepping together instead (forks of one prompt, one forward pass per step), e.g. 1,2,4,8.",
                                 valueName: "n,n,..."))
     var sequences: String?
+    @Option(help: "Measure what live answer probes every K thinking tokens cost instead: one greedy run with thinking held to --thinking tokens, without and with probes (-r alternating rounds).")
+    var probeEvery: Int?
+    @Option(help: "Thinking tokens of the --probe-every run.") var thinking: Int = 256
     @Flag(help: "Print JSON.") var json = false
 
     /// The sequence counts of --sequences.
@@ -34,9 +38,14 @@ struct BenchCommand: ParsableCommand {
             || counts.count != sequences!.split(separator: ",").count {
             throw ValidationError("--sequences takes a comma-separated list of counts from 1 to 64, e.g. 1,2,4,8")
         }
+        if let k = probeEvery, k < 1 || thinking < 1 { throw ValidationError("--probe-every and --thinking must be at least 1") }
     }
 
     func run() throws {
+        if let k = probeEvery {
+            try runProbeCost(every: k)
+            return
+        }
         let m = try Model(path: model)
         if let counts = sequenceCounts {
             try runSequences(m, counts: counts)
@@ -70,6 +79,25 @@ struct BenchCommand: ParsableCommand {
                          result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
             let rss = result.peakResidentBytes.map(formatBytes) ?? "unknown"
             print("file \(formatBytes(m.file.fileSize)), KV cache \(formatBytes(result.kvCacheBytes)), peak resident \(rss)")
+        }
+    }
+
+    /// The extra wall time of live probes, on the 4821 + 3956 prompt.
+    private func runProbeCost(every k: Int) throws {
+        let loaded = try LoadedModel(path: model, context: thinking + 512, threads: threads)
+        guard loaded.chat.thinking.supportsThinking else { throw CLIError("\(model): this model has no think tokens, so it has no probes") }
+        let prompt = loaded.chat.render([.user("What is 4821 + 3956?")], enableThinking: true)
+        let c = ProbeCost.measure(makeModel: { loaded.languageModel() }, chat: loaded.chat, prompt: prompt, thinking: thinking,
+                                  every: k, rounds: repeats)
+        if json {
+            let obj: [String: Any] = ["engine": "thinkscope", "threads": threads, "thinking_tokens": thinking, "probe_every": k,
+                                      "probes": c.probes, "rounds": c.rounds, "plain_s": c.plain, "probed_s": c.probed,
+                                      "probe_cost": c.extra, "run_identical": c.identical]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "probes every %d of %d thinking tokens (%d probes): %+.1f%% wall time (%.2f s → %.2f s, median of %d rounds, %d threads)%@",
+                         k, thinking, c.probes, c.extra * 100, c.plain, c.probed, c.rounds, threads,
+                         c.identical ? "" : "; WARNING: the run differed with probes"))
         }
     }
 

@@ -11,7 +11,8 @@ extern "C" {
 /// Index of the largest value (the first one on ties); -1 when n <= 0 or every value is -inf/NaN.
 int ck_argmax(const float *x, int n);
 
-/// log(sum(exp(x))) computed stably in double; -inf when every value is -inf.
+/// log(sum(exp(x - max))) + max, the exponentials as ck_softmax takes them (vector expf in groups
+/// of 16, libm expf for the rest) summed in double; -inf when every value is -inf.
 double ck_logsumexp(const float *x, int n);
 
 /// The k largest finite-or-+inf values (ignoring -inf and NaN), largest first, ties by lower index.

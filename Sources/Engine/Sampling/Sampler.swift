@@ -168,6 +168,18 @@ public final class Sampler {
         rng = SplitMix64(seed: parameters.seed)
     }
 
+    /// The greedy choice and its log-probability, without alternatives: the token a greedy sampler
+    /// picks (same ties), for callers that sample many sequences per step (answer probes).
+    public static func greedy(_ logits: UnsafeBufferPointer<Float>) -> (token: Int, logProbability: Float) {
+        let token = max(0, Int(ck_argmax(logits.baseAddress, Int32(logits.count))))
+        return (token, Float(Double(logits[token]) - ck_logsumexp(logits.baseAddress, Int32(logits.count))))
+    }
+
+    /// log p(token) under `logits` (teacher-forced scoring).
+    public static func logProbability(of token: Int, in logits: UnsafeBufferPointer<Float>) -> Double {
+        Double(logits[token]) - ck_logsumexp(logits.baseAddress, Int32(logits.count))
+    }
+
     /// Chooses the next token from `logits`, never choosing a token in `suppressed`.
     public func sample(_ logits: UnsafeBufferPointer<Float>, suppressed: Set<Int> = []) -> SampledToken {
         let n = min(logits.count, penalized.count)
