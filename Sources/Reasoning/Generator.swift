@@ -188,6 +188,9 @@ public final class GenerationRun {
         case nothing
     }
 
+    /// Context kept for the answer when thinking has to end because the context is filling up.
+    static func answerRoom(_ capacity: Int) -> Int { min(256, capacity / 8) }
+
     /// Decides the next token or injected sequence, or that the turn is over.
     func prepare() -> Plan {
         if let f = finished { return .finished(f) }
@@ -196,6 +199,11 @@ public final class GenerationRun {
         if let budget = cmd.budget { setPolicy(policy.withLimit(budget)) }
         if cmd.endThinking && phase == .thinking { endRequested = true }
         if generated >= g.settings.maxTokens { return .finished(finish(.maxTokens)) }
+        // A context about to fill up mid-thinking ends thinking while the end and an answer still fit.
+        if phase == .thinking, let end = g.chat.forcedEnd(g.settings.endStyle),
+           model.capacity - model.position <= end.count + Self.answerRoom(model.capacity) {
+            endRequested = true
+        }
 
         let t0 = monotonicSeconds()
         if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {

@@ -7,6 +7,8 @@ public protocol LanguageModel: AnyObject {
     var vocabularySize: Int { get }
     /// Tokens evaluated so far.
     var position: Int { get }
+    /// Positions the model's context holds (`Int.max` when unbounded).
+    var capacity: Int { get }
     /// Feeds tokens at the current position.
     func evaluate(_ tokens: [Int]) throws
     /// Next-token logits after the last `evaluate`.
@@ -47,6 +49,8 @@ public func evaluateTogether(_ items: [(model: LanguageModel, tokens: [Int])]) -
 
 
 extension LanguageModel {
+    public var capacity: Int { .max }
+
     /// Scores token by token (the engine overrides this with one prefill).
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
         let from = max(1, from)
@@ -98,6 +102,7 @@ public final class EngineModel: LanguageModel {
 
     public var vocabularySize: Int { session.config.vocabSize }
     public var position: Int { session.position }
+    public var capacity: Int { session.capacity }
     public func evaluate(_ tokens: [Int]) throws {
         recorder?.begin(at: session.position, count: tokens.count)
         try session.evaluate(tokens)

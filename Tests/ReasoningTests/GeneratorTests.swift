@@ -41,6 +41,23 @@ func settings(_ policy: any BudgetPolicy, style: EndStyle = .bare, grace: Int = 
 }
 
 @Suite struct GeneratorTests {
+    /// Thinking that would fill the context ends with the forced end while an answer still fits;
+    /// a context too small even for the end stops cleanly (a finish reason, not a crash).
+    @Test func aContextFillingUpMidThinkingEndsThinkingFirst() throws {
+        let chat = try testChat()
+        let roomy = ScriptedModel(chat: chat, thinkLength: 500)
+        roomy.capacity = 200
+        let r = Run(roomy, chat, settings(Unlimited(), style: .qwen))
+        #expect(r.reason == .endOfTurn, "the answer fit")
+        #expect(r.text(.thinking).contains("Considering the limited time"))
+        #expect(r.text(.answer) == "\n\n42")
+        #expect(roomy.fed.count <= 200)
+        let cramped = ScriptedModel(chat: chat, thinkLength: 500)
+        cramped.capacity = 20
+        let c = Run(cramped, chat, settings(Unlimited(), style: .qwen))
+        #expect(c.reason == .contextFull)
+    }
+
     @Test func unlimitedThinksThenAnswers() throws {
         let chat = try testChat()
         let r = Run(ScriptedModel(chat: chat, thinkLength: 12), chat, settings(Unlimited()))

@@ -31,6 +31,8 @@ final class ScriptedModel: LanguageModel {
     let thinkLength: Int
     let opensThinking: Bool
     var fed: [Int] = []
+    /// The context size (thinking must end before it fills).
+    var capacity = Int.max
     /// Where the reply starts (the length of the first evaluated batch, the prompt).
     var replyStart: Int?
     private var buffer: [Float]
@@ -51,6 +53,9 @@ final class ScriptedModel: LanguageModel {
     var expertShape: (layers: Int, experts: Int)? { nil }
 
     func evaluate(_ tokens: [Int]) throws {
+        guard fed.count + tokens.count <= capacity else {
+            throw EngineError.contextFull(capacity: capacity, requested: fed.count + tokens.count)
+        }
         fed += tokens
         if replyStart == nil { replyStart = fed.count }
         refresh()
