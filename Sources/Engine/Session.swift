@@ -78,7 +78,7 @@ public final class Session {
             if tokens.count - done - n == 1 && n > 2 { n -= 1 }
             let isLast = done + n == tokens.count
             for i in 0..<n { s.tokens[i] = Int32(tokens[done + i]) }
-            let wanted = (max(logitsFrom, done) - done)..<n
+            let wanted = min(n, max(logitsFrom, done) - done)..<n
             let outputs: Outputs = into != nil && !wanted.isEmpty ? .rows(wanted) : (isLast ? .lastRowOfEachSequence : .none)
             forward([Sequence(session: self, first: 0, count: n)], rows: n, outputs: outputs)
             if let all = into, case .rows(let r) = outputs {
