@@ -64,7 +64,8 @@ def llama_bench(a, path):
     """prefill_tps / decode_tps medians from llama-bench's JSON samples (one run per phase)."""
     def samples(extra):
         cmd = [a.llama_bench, "-m", path, "-t", str(a.t), "-r", str(a.r), "-o", "json"] + extra
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        env = dict(os.environ, OMP_WAIT_POLICY="passive") if a.llama_passive else None
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
         tests = json.loads(out)
         return statistics.median(tests[0]["samples_ts"])
     return {"engine": "llama-bench", "prefill_tps": samples(["-p", str(a.p), "-n", "0"]),
@@ -85,6 +86,9 @@ def main():
     ap.add_argument("--isa", choices=["native", "avx2", "avx512"], default="native",
                     help="SIMD level for both engines (THINKSCOPE_ISA and the matching llama-bench)")
     ap.add_argument("--llama-bench", help="llama-bench binary to compare against instead of the oracle")
+    ap.add_argument("--llama-passive", action="store_true",
+                    help="run llama-bench with OMP_WAIT_POLICY=passive: its OpenMP threads spin at every barrier, "
+                         "which collapses when the cores are shared with other work (decode 5-7x slower)")
     ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
     a = ap.parse_args()
     if a.isa != "native" and not a.llama_bench:
