@@ -87,7 +87,7 @@ def main():
                     help="SIMD level for both engines (THINKSCOPE_ISA and the matching llama-bench)")
     ap.add_argument("--llama-bench", help="llama-bench binary to compare against instead of the oracle")
     ap.add_argument("--llama-passive", action="store_true",
-                    help="run llama-bench with OMP_WAIT_POLICY=passive: its OpenMP threads spin at every barrier, "
+                    help="run llama.cpp (llama-bench or the oracle) with OMP_WAIT_POLICY=passive: its OpenMP threads spin at every barrier, "
                          "which collapses when the cores are shared with other work (decode 5-7x slower)")
     ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
     a = ap.parse_args()
@@ -113,7 +113,8 @@ def main():
             if a.llama_bench:
                 res["llama"].append(llama_bench(a, path))
             else:
-                res["llama"].append(run_json([sys.executable, ORACLE, "bench", path] + common))
+                llama_env = dict(os.environ, OMP_WAIT_POLICY="passive") if a.llama_passive else None
+                res["llama"].append(run_json([sys.executable, ORACLE, "bench", path] + common, llama_env))
         if a.no_hooks:
             res["ts_hooks"] = res["ts"]
         med = {k: {m: statistics.median(r[m] for r in v) for m in ("prefill_tps", "decode_tps")} for k, v in res.items()}
