@@ -90,19 +90,75 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
 }
 
 #pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
+
+/// 8 of the 16 lanes (8 dimensions each): lane l takes positions p0 + l for p0 = first, first + step, ...
+/// (first = 16 j or 16 j + 8 picks the low or high half of the lanes).
+static inline __attribute__((always_inline)) void lanes8_avx2(
+    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __m256 acc[8]) {
+    CK_UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
+    int p0 = first;
+    for (; p0 + 8 <= n; p0 += step) {
+        CK_UNROLL for (int l = 0; l < 8; l++) {
+            const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)(p0 + l) * stride)));
+            acc[l] = _mm256_fmadd_ps(x, _mm256_broadcast_ss(prob + p0 + l), acc[l]);
+        }
+    }
+    for (int l = 0; p0 + l < n && l < 8; l++) {
+        const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)(p0 + l) * stride)));
+        acc[l] = _mm256_fmadd_ps(x, _mm256_broadcast_ss(prob + p0 + l), acc[l]);
+    }
+}
+
+/// All 16 lanes of accumulator j (step 64) or of the single accumulator (step 16): lo = 0..7, hi = 8..15.
+static inline __attribute__((always_inline)) void lanes16_avx2(
+    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __m256 lo[8], __m256 hi[8]) {
+    lanes8_avx2(prob, v, stride, n, first, step, lo);
+    lanes8_avx2(prob, v, stride, n, first + 8, step, hi);
+}
+
+static void values_avx2(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
+                        float *out) {
+    int d0 = 0;
+    for (; d0 + 8 <= hd; d0 += 8) {
+        const uint16_t *vd = v + d0;
+        __m256 lo[8], hi[8];
+        if (!rowwise) {
+            lanes16_avx2(prob, vd, stride, n, 0, 16, lo, hi);
+        } else {
+            __m256 part[4][16];  // the 4 vec_dot accumulators' lanes
+            for (int j = 0; j < 4; j++) lanes16_avx2(prob, vd, stride, n, 16 * j, 64, part[j], part[j] + 8);
+            CK_UNROLL for (int l = 0; l < 8; l++) {
+                lo[l] = _mm256_add_ps(_mm256_add_ps(part[0][l], part[2][l]), _mm256_add_ps(part[1][l], part[3][l]));
+                hi[l] = _mm256_add_ps(_mm256_add_ps(part[0][l + 8], part[2][l + 8]),
+                                      _mm256_add_ps(part[1][l + 8], part[3][l + 8]));
+            }
+        }
+        // ck_tree16 on every dimension: t_i = a_i + a_{i+8}, u_i = t_i + t_{i+4}, (u0 + u2) + (u1 + u3).
+        __m256 t[8];
+        CK_UNROLL for (int i = 0; i < 8; i++) t[i] = _mm256_add_ps(lo[i], hi[i]);
+        const __m256 u0 = _mm256_add_ps(t[0], t[4]), u1 = _mm256_add_ps(t[1], t[5]);
+        const __m256 u2 = _mm256_add_ps(t[2], t[6]), u3 = _mm256_add_ps(t[3], t[7]);
+        _mm256_storeu_ps(out + d0, _mm256_add_ps(_mm256_add_ps(u0, u2), _mm256_add_ps(u1, u3)));
+    }
+    if (d0 < hd) values_scalar(prob, v + d0, stride, n, hd - d0, rowwise, out + d0);
+}
+
+#pragma clang attribute pop
 #endif  // CK_X86
 
-/// AVX2-only machines take the scalar form (same bits, slower).
 static void weighted_values(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
                             float *out) {
+    switch (ck_level()) {
 #if CK_X86
-    if (ck_level() == CK_AVX512) values_avx512(prob, v, stride, n, hd, rowwise, out);
-    else
+    case CK_AVX512: values_avx512(prob, v, stride, n, hd, rowwise, out); break;
+    case CK_AVX2: values_avx2(prob, v, stride, n, hd, rowwise, out); break;
 #elif defined(__aarch64__)
-    if (ck_level() == CK_NEON) ck_attn_values_neon(prob, v, stride, n, hd, rowwise, out);
-    else
+    case CK_NEON: ck_attn_values_neon(prob, v, stride, n, hd, rowwise, out); break;
 #endif
-    values_scalar(prob, v, stride, n, hd, rowwise, out);
+    default: values_scalar(prob, v, stride, n, hd, rowwise, out); break;
+    }
 }
 
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,

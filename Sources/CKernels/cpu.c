@@ -1,4 +1,5 @@
 #include "ck_internal.h"
+#include <stdlib.h>
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #elif defined(__aarch64__) && defined(__APPLE__)
@@ -33,6 +34,17 @@ static uint32_t detect(void) {
     return f;
 }
 
+/// THINKSCOPE_ISA=scalar|avx2|avx512 caps the detected features (see ckernels.h); any other value,
+/// or a level the CPU lacks, leaves them as detected.
+static uint32_t isa_cap(uint32_t f) {
+    const char *e = getenv("THINKSCOPE_ISA");
+    if (!e) return f;
+    if (strcmp(e, "scalar") == 0) return 0;
+    if (strcmp(e, "avx2") == 0) return f & CK_LEVEL_AVX2_FEATURES;
+    if (strcmp(e, "avx512") == 0) return f & CK_LEVEL_AVX512_FEATURES;
+    return f;
+}
+
 // Relaxed atomics: same cost as plain loads on x86, but no data race in the C sense.
 static _Atomic uint32_t g_mask = 0xFFFFFFFFu;
 static _Atomic uint32_t g_cached = 0xFFFFFFFFu;
@@ -41,7 +53,7 @@ static _Thread_local uint32_t t_mask = 0xFFFFFFFFu;
 uint32_t ck_cpu_features(void) {
     uint32_t c = atomic_load_explicit(&g_cached, memory_order_relaxed);
     if (c == 0xFFFFFFFFu) {
-        c = detect();
+        c = isa_cap(detect());
         atomic_store_explicit(&g_cached, c, memory_order_relaxed);
     }
     return c;

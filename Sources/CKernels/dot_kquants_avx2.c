@@ -1,6 +1,11 @@
 // AVX2 kernels for Q4_K / Q5_K / Q6_K weights against Q8_K activations.
 // Per 32 weights: unsigned bytes, vpmaddubsw with the int8 activations, vpmaddwd with the
-// sub-block scale, int32 add. Exact super-block sums, then fmaf as in dot_kquants_scalar.c.
+// sub-block scale, int32 add. Exact super-block sums, then the float steps of dot_kquants_scalar.c.
+//
+// Tiles put 4 outputs in the lanes of an xmm: 4 weight rows x 1 activation row (decode), or 1 weight
+// row x 4 activation rows (matmul, so each row's unpacking serves 4 activations). The 4 super-block
+// sums are reduced together (vphaddd) and each output's float steps run in its lane: the same
+// fmaf(dx*dy, isum, acc), fmaf(-(dmin*dy), imin, acc) as the scalar twin, so the bits are identical.
 #include "ck_internal.h"
 #if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
@@ -12,42 +17,53 @@
 
 AI __m256i ld256(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
-AI int hsum8i2(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
+/// Lane i = sum of the 8 int32 lanes of v[i] (v[i] for i >= n taken as zero).
+AI __m128i reduce4(const __m256i v[4], const int n) {
+    const __m256i z = _mm256_setzero_si256();
+    const __m256i ab = _mm256_hadd_epi32(v[0], n > 1 ? v[1] : z);
+    const __m256i cd = _mm256_hadd_epi32(n > 2 ? v[2] : z, n > 3 ? v[3] : z);
+    const __m256i s = _mm256_hadd_epi32(ab, cd);
+    return _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+}
+
+/// Lane i = f(i) for i < n, else 0.
+#define LANES4(n, f) _mm_setr_ps(f(0), (n) > 1 ? f(1) : 0.0f, (n) > 2 ? f(2) : 0.0f, (n) > 3 ? f(3) : 0.0f)
+
+/// Stores lane i of v to the output of row (R > 1 ? i : 0), activation (R > 1 ? 0 : i).
+AI void store_lanes(const int R, const int C, __m128 v, float *Y, size_t ys) {
+    float out[4];
+    _mm_storeu_ps(out, v);
+    if (R > 1) {
+        for (int r = 0; r < R; r++) Y[r] = out[r];
+    } else {
+        for (int c = 0; c < C; c++) Y[c * ys] = out[c];
+    }
 }
 
 // MARK: Q4_K and Q5_K
 
-AI void q45k_tile2(const int has_qh, const int R, const int C, const uint8_t *W, size_t rb, int n,
-                   const uint8_t *X, size_t xs, float *Y, size_t ys) {
+/// R rows x C activation rows with R == 1 or C == 1 (lane = r + c).
+AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, size_t rb, int n,
+                  const uint8_t *X, size_t xs, float *Y, size_t ys) {
     const size_t wbytes = has_qh ? Q5_K_BYTES : Q4_K_BYTES;
     const size_t qs_off = has_qh ? Q5K_QS : Q4K_QS;
     const __m256i m4 = _mm256_set1_epi8(0x0F), sixteen = _mm256_set1_epi8(16);
-    float acc[4][4] = {{0}};
+    // bytes 8..15 (the mins) doubled: [m0 m0 m1 m1 ... m7 m7]
+    const __m128i mins_dup = _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
+    __m128 acc = _mm_setzero_ps();
     for (int sb = 0; sb < n / QK_K; sb++) {
         const uint8_t *yb[4];
-        float dy[4];
-        __m256i bs[4];
-        CK_UNROLL for (int c = 0; c < C; c++) {
-            yb[c] = X + c * xs + (size_t)sb * Q8_K_BYTES;
-            dy[c] = ck_ldf(yb[c]);
-            bs[c] = ld256(yb[c] + Q8K_BSUMS);
-        }
+        CK_UNROLL for (int c = 0; c < C; c++) yb[c] = X + c * xs + (size_t)sb * Q8_K_BYTES;
+        __m256i isum[4], imin[4];
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * wbytes;
             for (size_t o = 0; o < wbytes; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
             uint8_t s8[16];
             ck_kscales16(wb + QK_SCALES, s8);
-            int16_t mm16[16];
-            for (int j = 0; j < 8; j++) mm16[2 * j] = mm16[2 * j + 1] = s8[8 + j];
-            const __m256i mins = ld256((const uint8_t *)mm16);
-            const float dx = _cvtsh_ss(ck_ld16(wb)), dmx = _cvtsh_ss(ck_ld16(wb + 2));
+            const __m128i s = _mm_loadu_si128((const __m128i *)s8);
+            const __m256i mins = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(s, mins_dup));
             const __m256i qh = has_qh ? ld256(wb + Q5K_QH) : _mm256_setzero_si256();
-            __m256i isum[4];
-            CK_UNROLL for (int c = 0; c < C; c++) isum[c] = _mm256_setzero_si256();
+            CK_UNROLL for (int c = 0; c < C; c++) isum[r + c] = _mm256_setzero_si256();
             CK_UNROLL for (int k = 0; k < 4; k++) {
                 const __m256i q = ld256(wb + qs_off + 32 * k);
                 __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
@@ -60,54 +76,49 @@ AI void q45k_tile2(const int has_qh, const int R, const int C, const uint8_t *W,
                 const __m256i sc1 = _mm256_set1_epi16(s8[2 * k]), sc2 = _mm256_set1_epi16(s8[2 * k + 1]);
                 CK_UNROLL for (int c = 0; c < C; c++) {
                     const uint8_t *y = yb[c] + Q8K_QS + 64 * k;
-                    __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, ld256(y)), sc1);
-                    __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, ld256(y + 32)), sc2);
-                    isum[c] = _mm256_add_epi32(isum[c], _mm256_add_epi32(p1, p2));
+                    const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(lo, ld256(y)), sc1);
+                    const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(hi, ld256(y + 32)), sc2);
+                    isum[r + c] = _mm256_add_epi32(isum[r + c], _mm256_add_epi32(p1, p2));
                 }
             }
-            CK_UNROLL for (int c = 0; c < C; c++) {
-                const int is = hsum8i2(isum[c]), im = hsum8i2(_mm256_madd_epi16(mins, bs[c]));
-                acc[r][c] = fmaf(dx * dy[c], (float)is, acc[r][c]);
-                acc[r][c] = fmaf(-(dmx * dy[c]), (float)im, acc[r][c]);
-            }
+            CK_UNROLL for (int c = 0; c < C; c++) imin[r + c] = _mm256_madd_epi16(mins, ld256(yb[c] + Q8K_BSUMS));
         }
+        const int L = R > C ? R : C;
+        const __m128 is = _mm_cvtepi32_ps(reduce4(isum, L)), im = _mm_cvtepi32_ps(reduce4(imin, L));
+        const uint8_t *w0 = W + (size_t)sb * wbytes;
+#define DX(i) _cvtsh_ss(ck_ld16(w0 + (R > 1 ? (i) : 0) * rb))
+#define DMX(i) _cvtsh_ss(ck_ld16(w0 + (R > 1 ? (i) : 0) * rb + 2))
+#define DY(i) ck_ldf(yb[R > 1 ? 0 : (i)])
+        const __m128 dx = LANES4(L, DX), dmx = LANES4(L, DMX), dy = LANES4(L, DY);
+#undef DX
+#undef DMX
+#undef DY
+        acc = _mm_fmadd_ps(_mm_mul_ps(dx, dy), is, acc);
+        acc = _mm_fnmadd_ps(_mm_mul_ps(dmx, dy), im, acc);
     }
-    CK_UNROLL for (int r = 0; r < R; r++)
-        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = acc[r][c];
+    store_lanes(R, C, acc, Y, ys);
 }
-
-#define Q4K_TILE2(R, C, ...) q45k_tile2(0, R, C, __VA_ARGS__)
-#define Q5K_TILE2(R, C, ...) q45k_tile2(1, R, C, __VA_ARGS__)
-CK_DEFINE_KERNEL(ck_k_q4_K_avx2, Q4K_TILE2, 4, 2)
-CK_DEFINE_KERNEL(ck_k_q5_K_avx2, Q5K_TILE2, 4, 2)
 
 // MARK: Q6_K
 
-AI void q6k_tile2(const int R, const int C, const uint8_t *W, size_t rb, int n,
-                  const uint8_t *X, size_t xs, float *Y, size_t ys) {
+AI void q6k_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
+                 const uint8_t *X, size_t xs, float *Y, size_t ys) {
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
-    float acc[4][4] = {{0}};
+    __m128 acc = _mm_setzero_ps();
     for (int sb = 0; sb < n / QK_K; sb++) {
         const uint8_t *yb[4];
-        float dy[4];
-        __m256i bs[4];
-        CK_UNROLL for (int c = 0; c < C; c++) {
-            yb[c] = X + c * xs + (size_t)sb * Q8_K_BYTES;
-            dy[c] = ck_ldf(yb[c]);
-            bs[c] = ld256(yb[c] + Q8K_BSUMS);
-        }
+        CK_UNROLL for (int c = 0; c < C; c++) yb[c] = X + c * xs + (size_t)sb * Q8_K_BYTES;
+        __m256i isum[4];
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * Q6_K_BYTES;
             for (size_t o = 0; o < Q6_K_BYTES; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
             const int8_t *sc = (const int8_t *)(wb + Q6K_SC);
             const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
-            const float dx = _cvtsh_ss(ck_ld16(wb + Q6K_D));
-            __m256i isum[4];
-            CK_UNROLL for (int c = 0; c < C; c++) isum[c] = _mm256_setzero_si256();
+            CK_UNROLL for (int c = 0; c < C; c++) isum[r + c] = _mm256_setzero_si256();
             CK_UNROLL for (int h = 0; h < 2; h++) {
                 const __m256i l0 = ld256(wb + Q6K_QL + 64 * h), l1 = ld256(wb + Q6K_QL + 64 * h + 32);
                 const __m256i H = ld256(wb + Q6K_QH + 32 * h);
-                for (int t = 0; t < 4; t++) {
+                CK_UNROLL for (int t = 0; t < 4; t++) {
                     __m256i low = (t & 1) ? l1 : l0;
                     low = (t & 2) ? _mm256_and_si256(_mm256_srli_epi16(low, 4), m4) : _mm256_and_si256(low, m4);
                     const __m256i high = _mm256_and_si256(_mm256_srli_epi16(H, 2 * t), m3);
@@ -116,22 +127,72 @@ AI void q6k_tile2(const int R, const int C, const uint8_t *W, size_t rb, int n,
                     const __m256i s = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
                     CK_UNROLL for (int c = 0; c < C; c++) {
                         const __m256i y = ld256(yb[c] + Q8K_QS + 128 * h + 32 * t);
-                        isum[c] = _mm256_add_epi32(isum[c], _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), s));
+                        isum[r + c] = _mm256_add_epi32(isum[r + c], _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), s));
                     }
                 }
             }
             CK_UNROLL for (int c = 0; c < C; c++) {
-                const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs[c]), 5);
-                const int is = hsum8i2(_mm256_sub_epi32(isum[c], corr));
-                acc[r][c] = fmaf(dx * dy[c], (float)is, acc[r][c]);
+                const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(sc16, ld256(yb[c] + Q8K_BSUMS)), 5);
+                isum[r + c] = _mm256_sub_epi32(isum[r + c], corr);
             }
         }
+        const int L = R > C ? R : C;
+        const __m128 is = _mm_cvtepi32_ps(reduce4(isum, L));
+        const uint8_t *w0 = W + (size_t)sb * Q6_K_BYTES + Q6K_D;
+#define DX(i) _cvtsh_ss(ck_ld16(w0 + (R > 1 ? (i) : 0) * rb))
+#define DY(i) ck_ldf(yb[R > 1 ? 0 : (i)])
+        const __m128 dx = LANES4(L, DX), dy = LANES4(L, DY);
+#undef DX
+#undef DY
+        acc = _mm_fmadd_ps(_mm_mul_ps(dx, dy), is, acc);
     }
-    CK_UNROLL for (int r = 0; r < R; r++)
-        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = acc[r][c];
+    store_lanes(R, C, acc, Y, ys);
 }
 
-CK_DEFINE_KERNEL(ck_k_q6_K_avx2, q6k_tile2, 4, 2)
+// MARK: Drivers
+
+/// Tile functions: [0] 4 rows x 1 activation, [c] 1 row x (c) activations for c = 1..4.
+typedef void (*kq_tile_fn)(const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, float *Y, size_t ys);
+
+static void kq_run(const kq_tile_fn t[5], const uint8_t *W, size_t rb, int nr, int n,
+                   const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    if (nc == 1) {
+        int r = 0;
+        for (; r + 4 <= nr; r += 4) t[0](W + (size_t)r * rb, rb, n, X, xs, Y + r, ys);
+        for (; r < nr; r++) t[1](W + (size_t)r * rb, rb, n, X, xs, Y + r, ys);
+        return;
+    }
+    // Activation rows per pass: they stay in L2 while each weight row is reused from L1.
+    int chunk = xs ? (int)((768u * 1024u) / xs) & ~3 : 64;
+    if (chunk < 4) chunk = 4;
+    for (int c0 = 0; c0 < nc; c0 += chunk) {
+        const int c1 = nc - c0 < chunk ? nc : c0 + chunk;
+        for (int r = 0; r < nr; r++)
+            for (int c = c0; c < c1; c += 4) {
+                const int cc = c1 - c < 4 ? c1 - c : 4;
+                t[cc](W + (size_t)r * rb, rb, n, X + (size_t)c * xs, xs, Y + (size_t)c * ys + r, ys);
+            }
+    }
+}
+
+#define KQ_TILE(NAME, BODY, R, C)                                                                \
+    static void NAME##_##R##x##C(const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, \
+                                 float *Y, size_t ys) {                                          \
+        BODY(R, C, W, rb, n, X, xs, Y, ys);                                                      \
+    }
+#define KQ_KERNEL(NAME, BODY)                                                                     \
+    KQ_TILE(NAME, BODY, 4, 1) KQ_TILE(NAME, BODY, 1, 1) KQ_TILE(NAME, BODY, 1, 2)                 \
+    KQ_TILE(NAME, BODY, 1, 3) KQ_TILE(NAME, BODY, 1, 4)                                           \
+    CK_DECLARE_KERNEL(NAME) {                                                                     \
+        static const kq_tile_fn t[5] = {NAME##_4x1, NAME##_1x1, NAME##_1x2, NAME##_1x3, NAME##_1x4}; \
+        kq_run(t, W, rb, nr, n, X, xs, nc, Y, ys);                                                \
+    }
+
+#define Q4K_TILE(R, C, ...) q45k_tile(0, R, C, __VA_ARGS__)
+#define Q5K_TILE(R, C, ...) q45k_tile(1, R, C, __VA_ARGS__)
+KQ_KERNEL(ck_k_q4_K_avx2, Q4K_TILE)
+KQ_KERNEL(ck_k_q5_K_avx2, Q5K_TILE)
+KQ_KERNEL(ck_k_q6_K_avx2, q6k_tile)
 
 #pragma clang attribute pop
 

@@ -6,7 +6,8 @@
 //
 // Kernels:
 // - scalar: the definition above.
-// - AVX2: 8 rows at a time in the lanes of a ymm (maddubs/madd per row, then a transpose-add).
+// - AVX2: 8 rows at a time in the lanes of a ymm (maddubs/madd per row, then a transpose-add);
+//   for several activation rows the 8 rows' nibbles are unpacked once per chunk and reused.
 // - AVX-512 matvec: 16 rows in the lanes of a zmm, two blocks per vpdpbusd, transpose-add.
 // - AVX-512 matmul (>= CK_Q4_0_GEMM_MIN activation rows): dot_q4_0_gemm.c.
 #include "ck_internal.h"
@@ -85,7 +86,61 @@ static inline __attribute__((always_inline)) void q4_0_rows8_avx2(
     for (int r = 0; r < R; r++) Y[r] = out[r];
 }
 
+/// Several activation rows: the nibbles of 8 weight rows are unpacked once per chunk of blocks
+/// (with their fp16 scales as floats) and reused for every activation row; each row's fmaf chain
+/// runs in its lane as in q4_0_rows8_avx2, carried across chunks through Y (exact float stores).
+enum { Q4_MM_KC = 48 };  // blocks per unpacked chunk: 48 x 8 x 32 bytes = 12 KiB
+
+static void q4_0_mm_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc,
+                         float *Y, size_t ys) {
+    __m256i wq[Q4_MM_KC][8];
+    __m256 dw[Q4_MM_KC];
+    const __m256i ones16 = _mm256_set1_epi16(1), low4 = _mm256_set1_epi8(0x0F), eight = _mm256_set1_epi8(8);
+    const int nb = n / QK8_0;
+    for (int r0 = 0; r0 < nr; r0 += 8) {
+        const int R = nr - r0 < 8 ? nr - r0 : 8;
+        const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(R), lanes);
+        const uint8_t *row[8];
+        for (int r = 0; r < 8; r++) row[r] = W + (size_t)(r0 + (r < R ? r : R - 1)) * rb;
+        for (int b0 = 0; b0 < nb; b0 += Q4_MM_KC) {
+            const int kc = nb - b0 < Q4_MM_KC ? nb - b0 : Q4_MM_KC;
+            for (int b = 0; b < kc; b++) {
+                float d[8];
+                CK_UNROLL for (int r = 0; r < 8; r++) {
+                    const uint8_t *wb = row[r] + (size_t)(b0 + b) * Q4_0_BYTES;
+                    const __m128i q = _mm_loadu_si128((const __m128i *)(wb + 2));
+                    wq[b][r] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), low4);
+                    d[r] = _cvtsh_ss(ck_ld16(wb));
+                }
+                dw[b] = _mm256_loadu_ps(d);
+            }
+            for (int c = 0; c < nc; c++) {
+                const uint8_t *x = X + (size_t)c * xs + (size_t)b0 * Q8_0_BYTES;
+                float *y = Y + (size_t)c * ys + r0;
+                __m256 acc = b0 ? _mm256_maskload_ps(y, mask) : _mm256_setzero_ps();
+                for (int b = 0; b < kc; b++) {
+                    const uint8_t *yb = x + (size_t)b * Q8_0_BYTES;
+                    const __m256i v = _mm256_loadu_si256((const __m256i *)(yb + 2));
+                    const __m256i ybias = _mm256_madd_epi16(_mm256_maddubs_epi16(eight, v), ones16);  // 8 * sum(y)
+                    __m256i p[8];
+                    CK_UNROLL for (int r = 0; r < 8; r++)
+                        p[r] = _mm256_sub_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(wq[b][r], v), ones16), ybias);
+                    const __m256i s = reduce8_avx2(p);
+                    const __m256 d = _mm256_mul_ps(dw[b], _mm256_set1_ps(_cvtsh_ss(ck_ld16(yb))));
+                    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+                }
+                _mm256_maskstore_ps(y, mask, acc);
+            }
+        }
+    }
+}
+
 void ck_k_q4_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    if (nc >= 2) {
+        q4_0_mm_avx2(W, rb, nr, n, X, xs, nc, Y, ys);
+        return;
+    }
     for (int c = 0; c < nc; c++)
         for (int r = 0; r < nr; r += 8)
             q4_0_rows8_avx2(W + (size_t)r * rb, rb, nr - r < 8 ? nr - r : 8, n, X + (size_t)c * xs, Y + (size_t)c * ys + r);

@@ -33,6 +33,10 @@ static float dot_q8_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
 CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
 
 #if CK_X86
+#ifndef Q8_PF
+#define Q8_PF 8
+#endif
+
 // MARK: SIMD tile (vnni selects vpdpbusd over vpmaddubsw + vpmaddwd; both give exact int32 lanes)
 
 #define Q8_0_TILE_BODY(vnni)                                                                     \
@@ -51,7 +55,7 @@ CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
         }                                                                                        \
         CK_UNROLL for (int r = 0; r < R; r++) {                                                  \
             const uint8_t *wb = W + r * rb + o;                                                  \
-            _mm_prefetch((const char *)(wb + 8 * Q8_0_BYTES), _MM_HINT_T0);                      \
+            _mm_prefetch((const char *)(wb + Q8_PF * Q8_0_BYTES), _MM_HINT_T0);                     \
             const __m256i w = _mm256_loadu_si256((const __m256i *)(wb + 2));                     \
             const __m256i aw = _mm256_sign_epi8(w, w);                                           \
             const __m256 dw = _mm256_set1_ps(_cvtsh_ss(ck_ld16(wb)));                            \
@@ -71,7 +75,109 @@ static inline __attribute__((always_inline)) void q8_0_tile_avx2(
     const int R, const int C, const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, float *Y, size_t ys) {
     Q8_0_TILE_BODY(0)
 }
-CK_DEFINE_KERNEL(ck_k_q8_0_avx2, q8_0_tile_avx2, 2, 4)
+// Single activation row (decode): 4 weight rows in flight.
+CK_DEFINE_KERNEL(q8_0_mv_avx2, q8_0_tile_avx2, 4, 1)
+
+// MARK: AVX2 matmul (several activation rows)
+//
+// The block scales are converted to float once: those of a chunk of activation rows into
+// dxf[group of 4 rows][block][4], those of the current weight rows into dwf[row][block]. Per block
+// and weight row one vmulps gives dw * dx for the 4 activation rows of a group in both 128-bit
+// halves, and an in-lane vshufps (port 5, otherwise idle) broadcasts each: the per-pair float work is
+// then the cvt and the FMA only. Same products, same FMAs, same order as the tile above.
+
+enum { Q8_MM_FLOATS = 6144 };  // dx scratch (24 KiB)
+#ifndef Q8_MM_ROWS
+#define Q8_MM_ROWS 2
+#endif
+
+static inline __attribute__((always_inline)) void q8_0_mm_tile_avx2(
+    const int R, const int C, const uint8_t *W, size_t rb, int nb, const uint8_t *X, size_t xs,
+    const float *dxg, const float *dwf, float *Y, size_t ys) {
+    __m256 acc[Q8_MM_ROWS][4];
+    CK_UNROLL for (int r = 0; r < R; r++)
+        CK_UNROLL for (int c = 0; c < C; c++) acc[r][c] = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int b = 0; b < nb; b++) {
+        const size_t o = (size_t)b * Q8_0_BYTES + 2;
+        const __m256 dx = _mm256_broadcast_ps((const __m128 *)(dxg + 4 * b));
+        __m256i xq[4];
+        CK_UNROLL for (int c = 0; c < C; c++) xq[c] = _mm256_loadu_si256((const __m256i *)(X + c * xs + o));
+        CK_UNROLL for (int r = 0; r < R; r++) {
+            const uint8_t *wb = W + r * rb + o;
+            const __m256i w = _mm256_loadu_si256((const __m256i *)wb);
+            const __m256i aw = _mm256_sign_epi8(w, w);
+            const __m256 dp = _mm256_mul_ps(_mm256_broadcast_ss(dwf + r * nb + b), dx);
+            CK_UNROLL for (int c = 0; c < C; c++) {
+                const __m256 d = c == 0 ? _mm256_shuffle_ps(dp, dp, 0x00) : c == 1 ? _mm256_shuffle_ps(dp, dp, 0x55)
+                               : c == 2 ? _mm256_shuffle_ps(dp, dp, 0xAA) : _mm256_shuffle_ps(dp, dp, 0xFF);
+                const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(xq[c], w)), ones);
+                acc[r][c] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc[r][c]);
+            }
+        }
+    }
+    CK_UNROLL for (int r = 0; r < R; r++)
+        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = ck_hsum8(acc[r][c]);
+}
+
+#define Q8_MM_CASES(R)                                                                        \
+    switch (cc) {                                                                             \
+    case 4: q8_0_mm_tile_avx2(R, 4, w, rb, nb, x, xs, dxg, dwf, y, ys); break;                \
+    case 3: q8_0_mm_tile_avx2(R, 3, w, rb, nb, x, xs, dxg, dwf, y, ys); break;                \
+    case 2: q8_0_mm_tile_avx2(R, 2, w, rb, nb, x, xs, dxg, dwf, y, ys); break;                \
+    default: q8_0_mm_tile_avx2(R, 1, w, rb, nb, x, xs, dxg, dwf, y, ys); break;               \
+    }
+
+static __attribute__((noinline)) void q8_0_mm_rowsN(const uint8_t *w, size_t rb, int nb, const uint8_t *x, size_t xs,
+                                                    int cc, const float *dxg, const float *dwf, float *y, size_t ys) {
+    Q8_MM_CASES(Q8_MM_ROWS)
+}
+static __attribute__((noinline)) void q8_0_mm_rows1(const uint8_t *w, size_t rb, int nb, const uint8_t *x, size_t xs,
+                                                    int cc, const float *dxg, const float *dwf, float *y, size_t ys) {
+    Q8_MM_CASES(1)
+}
+
+void ck_k_q8_0_avx2(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    const int nb = n / QK8_0;
+    if (nc == 1 || 4 * nb > Q8_MM_FLOATS / 2) {
+        q8_0_mv_avx2(W, rb, nr, n, X, xs, nc, Y, ys);
+        return;
+    }
+    float dxf[Q8_MM_FLOATS] __attribute__((aligned(32)));
+    float dwf[Q8_MM_ROWS * 1024] __attribute__((aligned(32)));
+    if (nb > 1024) {
+        q8_0_mv_avx2(W, rb, nr, n, X, xs, nc, Y, ys);
+        return;
+    }
+    // Activation rows per chunk: their scales fit dxf, their quants stay in L2 (as ck_run_tiles).
+    int chunk = Q8_MM_FLOATS / (4 * nb) * 4;
+    const int l2 = (int)((768u * 1024u) / xs) & ~3;
+    if (l2 >= 4 && l2 < chunk) chunk = l2;
+    for (int c0 = 0; c0 < nc; c0 += chunk) {
+        const int c1 = nc - c0 < chunk ? nc : c0 + chunk;
+        for (int c = c0; c < c1; c++) {
+            float *g = dxf + (size_t)((c - c0) / 4) * 4 * nb + (c - c0) % 4;
+            const uint8_t *xb = X + (size_t)c * xs;
+            for (int b = 0; b < nb; b++) g[4 * b] = _cvtsh_ss(ck_ld16(xb + (size_t)b * Q8_0_BYTES));
+        }
+        for (int r = 0; r < nr;) {
+            const int rr = nr - r >= Q8_MM_ROWS ? Q8_MM_ROWS : 1;
+            for (int k = 0; k < rr; k++) {
+                const uint8_t *wr = W + (size_t)(r + k) * rb;
+                for (int b = 0; b < nb; b++) dwf[k * nb + b] = _cvtsh_ss(ck_ld16(wr + (size_t)b * Q8_0_BYTES));
+            }
+            for (int c = c0; c < c1; c += 4) {
+                const int cc = c1 - c < 4 ? c1 - c : 4;
+                const float *dxg = dxf + (size_t)((c - c0) / 4) * 4 * nb;
+                const uint8_t *w = W + (size_t)r * rb, *x = X + (size_t)c * xs;
+                float *y = Y + (size_t)c * ys + r;
+                if (rr == Q8_MM_ROWS) q8_0_mm_rowsN(w, rb, nb, x, xs, cc, dxg, dwf, y, ys);
+                else q8_0_mm_rows1(w, rb, nb, x, xs, cc, dxg, dwf, y, ys);
+            }
+            r += rr;
+        }
+    }
+}
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)

@@ -24,7 +24,8 @@ void ck_rope_cache(float *cos_sin, int n_dims, int pos, float freq_base, float f
     }
 }
 
-void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin) {
+static inline __attribute__((always_inline)) void rope_neox_body(float *x, int n_heads, int head_dim, int n_dims,
+                                                                  const float *cos_sin) {
     const int half = n_dims / 2;
     for (int h = 0; h < n_heads; h++) {
         float *v = x + (size_t)h * head_dim;
@@ -36,4 +37,27 @@ void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *
             v[i + half] = fmaf(x0, s, x1 * c);
         }
     }
+}
+
+static void rope_neox_scalar(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin) {
+    rope_neox_body(x, n_heads, head_dim, n_dims, cos_sin);
+}
+
+#if CK_X86
+/// The same code where fmaf is the FMA instruction instead of a libm call (same bits). On aarch64
+/// fmaf is an instruction at every level.
+__attribute__((target(CK_TARGET_AVX2))) static void rope_neox_fma(float *x, int n_heads, int head_dim, int n_dims,
+                                                                 const float *cos_sin) {
+    rope_neox_body(x, n_heads, head_dim, n_dims, cos_sin);
+}
+#endif
+
+void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin) {
+#if CK_X86
+    if (ck_level() != CK_SCALAR) {
+        rope_neox_fma(x, n_heads, head_dim, n_dims, cos_sin);
+        return;
+    }
+#endif
+    rope_neox_scalar(x, n_heads, head_dim, n_dims, cos_sin);
 }

@@ -135,6 +135,22 @@ struct OpsTests {
         #expect(Swift.abs(y[0] - e[0] * m) < 1e-5 && Swift.abs(y[3] - e[3] * m) < 1e-5)
     }
 
+    @Test("rope NEOX gives the same bits at every level (fmaf as a call or as an instruction)")
+    func ropeLevels() {
+        let heads = 4, hd = 128
+        var rng = Rng(7)
+        let x = rng.floats(heads * hd, scale: 3)
+        var cs = [Float](repeating: 0, count: hd)
+        ck_rope_cache(&cs, Int32(hd), 1234, 1_000_000, 1, 0, 1, 0, 0)
+        func run() -> [Float] {
+            var y = x
+            ck_rope_neox(&y, Int32(heads), Int32(hd), Int32(hd), cs)
+            return y
+        }
+        let scalar = at(.scalar) { run() }
+        for level in Level.simd { #expect(at(level) { run() }.map(bits) == scalar.map(bits), "\(level)") }
+    }
+
     @Test("rope NEOX rotates pairs (i, i + n_dims/2) and leaves the rest")
     func ropeApply() {
         let heads = 3, hd = 16, nDims = 12

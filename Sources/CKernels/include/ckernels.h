@@ -45,7 +45,10 @@ enum {
     CK_LEVEL_NEON_FEATURES = CK_CPU_NEON | CK_CPU_DOTPROD,
 };
 
-/// Features of the running CPU (CK_CPU_* bits).
+/// Features of the running CPU (CK_CPU_* bits), read once. The environment variable
+/// THINKSCOPE_ISA=scalar|avx2|avx512 caps them for every command (benchmarks, parity checks):
+/// "scalar" drops all SIMD, "avx2" keeps AVX2+FMA+F16C only, "avx512" the AVX-512 level's set.
+/// Unknown values are ignored; a level the CPU lacks is not added.
 uint32_t ck_cpu_features(void);
 
 /// Restricts the dispatcher (all threads) to the given feature bits (0 = scalar only);

@@ -135,7 +135,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("e")], .cycleEndStyle, .view, "end style: Qwen phrase / bare </think>"),
         KeyBinding([.char("x")], .endThinkingNow, .view, "end thinking now"),
         KeyBinding([.char("b")], .compare, .view, "compare the last prompt at budgets 0 … unlimited"),
-        KeyBinding([.char("p")], .toggleProbes, .view, "answer probes: the chart of what the model would answer if stopped now"),
+        KeyBinding([.char("p")], .toggleProbes, .view, "answer probes: what it would answer if stopped now"),
         KeyBinding([.char("P")], .findPivot, .view, "jump to the pivot: where P(final answer) rises most"),
         KeyBinding([.char(",")], .probePrevious, .view, "token cursor to the previous probe point"),
         KeyBinding([.char(".")], .probeNext, .view, "token cursor to the next probe point"),
