@@ -2,20 +2,15 @@
 // (as llama.cpp). Every output keeps 16 float lanes (element i to lane i % 16, one fused
 // multiply-add each) reduced as ck_tree16: llama.cpp's tinyBLAS order on AVX-512, at every level.
 #include "ck_internal.h"
+#include "ck_float_rows.h"
 #include "ck_reduce.h"
 #if CK_X86
 #include <immintrin.h>
 #endif
 #include <math.h>
 
-enum { K_F32 = 0, K_F16 = 1, K_BF16 = 2 };
 
 // MARK: Scalar
-
-static inline float ld_elem(const int kind, const uint8_t *p, int i) {
-    if (kind == K_F32) return ck_ldf(p + 4 * i);
-    return kind == K_F16 ? ck_h2f(ck_ld16(p + 2 * i)) : ck_b2f(ck_ld16(p + 2 * i));
-}
 
 static inline float dot_lanes(const int kind, const uint8_t *w, const uint8_t *x, int n) {
     float lane[16] = {0};
@@ -169,24 +164,6 @@ CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 //   F32 adds each rounded product to the float sum; F16 sums in double.
 // - BF16: 2 x 16 lanes over steps of 32; the two ck_tree16 sums and the last n % 32 products
 //   are added in double.
-
-/// The scalar end of ggml_vec_dot_*: the reduced vector part (BF16: its two halves, added in
-/// double), then the last elements one by one: F32 adds each rounded product in float, F16 and
-/// BF16 in double.
-static inline float rowwise_tail(const int kind, float r0, float r1, const uint8_t *w, const uint8_t *x, int body, int n) {
-    if (kind == K_F32) {
-        float s = r0;
-        for (int i = body; i < n; i++) {
-            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
-            s = s + p;
-        }
-        return s;
-    }
-    double s = (double)r0;
-    if (kind == K_BF16) s += (double)r1;
-    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-    return (float)s;
-}
 
 static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t *x, int n) {
     const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;

@@ -4,13 +4,13 @@
 // float32x4 registers (lanes 0-3, 4-7, 8-11, 12-15) and are reduced as ck_tree16:
 // t = (a0 + a2, a1 + a3), u = t0 + t1 (lane-wise), result = (u0 + u2) + (u1 + u3).
 // ROWWISE: four (BF16: two) such 16-lane accumulators over steps of 64 (32) elements, then the
-// scalar tail of dot_float.c (rowwise_tail), repeated here.
+// scalar tail every level shares (ck_float_rows.h).
 #include "ck_internal.h"
+#include "ck_float_rows.h"
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #include <math.h>
 
-enum { K_F32 = 0, K_F16 = 1, K_BF16 = 2 };
 
 CK_NEON_BEGIN
 
@@ -30,10 +30,6 @@ AI float tree16(float32x4_t a0, float32x4_t a1, float32x4_t a2, float32x4_t a3) 
     return vget_lane_f32(v, 0) + vget_lane_f32(v, 1);
 }
 
-AI float ld_elem(const int kind, const uint8_t *p, int i) {
-    if (kind == K_F32) return ck_ldf(p + 4 * i);
-    return kind == K_F16 ? ck_h2f(ck_ld16(p + 2 * i)) : ck_b2f(ck_ld16(p + 2 * i));
-}
 
 // MARK: TILED
 
@@ -96,20 +92,6 @@ CK_TILES_2x2(k_bf16_neon, BF16_TILE)
 
 // MARK: ROWWISE (llama.cpp's ggml_vec_dot_* order; see dot_float.c)
 
-AI float rowwise_tail(const int kind, float r0, float r1, const uint8_t *w, const uint8_t *x, int body, int n) {
-    if (kind == K_F32) {
-        float s = r0;
-        for (int i = body; i < n; i++) {
-            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
-            s = s + p;
-        }
-        return s;
-    }
-    double s = (double)r0;
-    if (kind == K_BF16) s += (double)r1;
-    for (int i = body; i < n; i++) s += (double)(ld_elem(kind, w, i) * ld_elem(kind, x, i));
-    return (float)s;
-}
 
 AI float rowwise_dot(const int kind, const uint8_t *w, const uint8_t *x, int n) {
     const size_t es = kind == K_F32 ? 4 : 2;
