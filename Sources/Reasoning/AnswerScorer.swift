@@ -2,16 +2,20 @@ import Foundation
 import Tokenizer
 
 /// Teacher-forced P(final answer | thinking stops after trace token i): the run's model is forked at
-/// that point, the end of thinking goes in (the end style a probe uses), then the final answer's
-/// tokens, and their log-probabilities add up. One prefill per point, no decoding.
+/// that point, the end of thinking goes in (the end style a probe uses), then the run's answer up to
+/// the final answer ("The answer is "), then the final answer's own tokens ("8777"), whose
+/// log-probabilities add up. One prefill per point, no decoding, and only the answer's rows go
+/// through the output projection.
 public struct AnswerScorer {
     public let model: LanguageModel
     /// Model position of trace token 0.
     public let replyStart: Int
     /// The end of thinking, as a probe inserts it.
     public let end: [Int]
-    /// The final answer's tokens: the run's answer, from its first visible token through the
-    /// first one that completes the extracted answer.
+    /// The run's answer before the final answer (forced, not scored).
+    public let lead: [Int]
+    /// The final answer's tokens: from the one where the extracted answer starts through the one
+    /// that completes it (its first occurrence in the run's answer).
     public let target: [Int]
     /// The extracted final answer.
     public let answer: String
@@ -28,17 +32,21 @@ public struct AnswerScorer {
             .drop { $0.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         let text = answerTokens.map(\.text).joined()
         guard let extracted = Probe.extractAnswer(text, rule: rule), !extracted.isEmpty else { return nil }
-        var target: [Int] = [], seen = ""
+        var ids: [Int] = [], ends: [Int] = [], seen = ""
         for t in answerTokens.prefix(64) {
-            target.append(t.id)
+            ids.append(t.id)
             seen += t.text
+            ends.append(seen.count)
             if seen.contains(extracted) { break }
         }
-        guard seen.contains(extracted) else { return nil }
+        guard let found = seen.range(of: extracted) else { return nil }
+        let start = seen.distance(from: seen.startIndex, to: found.lowerBound)
+        let split = ends.firstIndex { $0 > start } ?? 0
         self.model = model
         self.replyStart = replyStart
         self.end = end
-        self.target = target
+        lead = Array(ids[..<split])
+        target = Array(ids[split...])
         answer = extracted
         // The thinking region: after `<think>` (if the reply opened it) up to the end delimiter.
         thinkingEnd = tokens[..<close].lastIndex { $0.phase == .thinking && $0.origin == .sampled } .map { $0 + 1 } ?? close
@@ -47,7 +55,7 @@ public struct AnswerScorer {
     /// P(target | the run's first `index` tokens, then the end of thinking).
     public func probability(at index: Int) throws -> Double {
         let fork = model.fork(at: replyStart + index)
-        let lp = try fork.score(end + target, from: end.count)
+        let lp = try fork.score(end + lead + target, from: end.count + lead.count)
         return exp(lp.reduce(0, +))
     }
 }
