@@ -82,6 +82,8 @@ public final class GenerationRun {
     var decodeSeconds = 0.0
     var sampledCount = 0
     var start = monotonicSeconds()
+    /// The end of thinking a budget inserts (tokenized once).
+    private(set) lazy var forcedEnd: [Int]? = g.chat.forcedEnd(g.settings.endStyle)
 
     init(generator: Generator, model: LanguageModel, control: ReasoningControl, emit: @escaping (ReasoningEvent) -> Void) {
         g = generator
@@ -200,18 +202,15 @@ public final class GenerationRun {
         if cmd.endThinking && phase == .thinking { endRequested = true }
         if generated >= g.settings.maxTokens { return .finished(finish(.maxTokens)) }
         // A context about to fill up mid-thinking ends thinking while the end and an answer still fit.
-        if phase == .thinking, let end = g.chat.forcedEnd(g.settings.endStyle),
+        if phase == .thinking, let end = forcedEnd,
            model.capacity - model.position <= end.count + Self.answerRoom(model.capacity) {
             endRequested = true
         }
 
         let t0 = monotonicSeconds()
-        if phase == .thinking, let end = g.chat.thinkEnd, shouldInjectEnd() {
-            let (before, after) = g.settings.endStyle.around
-            let tokenizer = g.chat.tokenizer
+        if phase == .thinking, let end = forcedEnd, shouldInjectEnd() {
             endRequested = false
-            return injection(tokenizer.encodeUserText(before).map(Int.init) + [Int(end)]
-                             + tokenizer.encodeUserText(after).map(Int.init), started: t0)
+            return injection(end, started: t0)
         }
         var suppressed = Set<Int>()
         var token = sample(suppressed)

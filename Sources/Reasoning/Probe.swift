@@ -147,7 +147,7 @@ final class ProbingLoop {
         self.trunk = trunk
         self.settings = settings
         replyStart = trunk.model.position
-        end = trunk.g.chat.forcedEnd(trunk.g.settings.endStyle) ?? []
+        end = trunk.forcedEnd ?? []
         nextAt = settings.every
         emit = trunk.emit
         trunk.emit = { [unowned self] event in
