@@ -13,6 +13,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customShort("n"), help: "Tokens to decode.") var generate: Int = 64
     @Option(name: .customShort("t"), help: "Threads.") var threads: Int = ProcessInfoThreads.available
     @Option(name: .customShort("r"), help: "Measured repeats.") var repeats: Int = 3
+    @Option(name: .customShort("d"), help: "Depth: context tokens prefilled (untimed) before each measurement, as llama-bench -d.")
+    var depth: Int = 0
+    @Option(help: "KV-cache type: f16 or q8_0.") var kvType: KVCacheType = .f16
     @Flag(help: "Install a routing/logits observer, as the inspector does.") var hooks = false
     @Flag(help: "Measure what the hooks cost instead: alternate rounds without and with them in one session (-r pairs).")
     var hooksCost = false
@@ -22,6 +25,7 @@ struct BenchCommand: ParsableCommand {
         guard prompt >= 1, generate >= 1, threads >= 1, repeats >= 1 else {
             throw ValidationError("-p, -n, -t and -r must be at least 1")
         }
+        guard depth >= 0 else { throw ValidationError("-d must be 0 or more") }
     }
 
     func run() throws {
@@ -39,19 +43,20 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let result = try Benchmark.run(model: m, promptTokens: prompt, generateTokens: generate,
-                                       threads: threads, repeats: repeats, hooks: hooks)
+                                       threads: threads, repeats: repeats, hooks: hooks, depth: depth, kvType: kvType)
         if json {
             var obj: [String: Any] = [
                 "engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
-                "hooks": hooks, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
+                "hooks": hooks, "depth": depth, "kv_type": kvType.rawValue, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
                 "file_mb": Double(m.file.fileSize) / 1e6, "kv_cache_mb": Double(result.kvCacheBytes) / 1e6,
             ]
             if let rss = result.peakResidentBytes { obj["peak_resident_mb"] = Double(rss) / 1e6 }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@",
-                         result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
+            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@%@",
+                         result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : "",
+                         depth > 0 ? " at depth \(depth)" : ""))
             let rss = result.peakResidentBytes.map(formatBytes) ?? "unknown"
             print("file \(formatBytes(m.file.fileSize)), KV cache \(formatBytes(result.kvCacheBytes)), peak resident \(rss)")
         }
