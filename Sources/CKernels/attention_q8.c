@@ -145,3 +145,20 @@ void ck_attention_heads_q8(const float *q, int heads, int head_dim, const void *
         for (int d = 0; d < hd; d++) out[(size_t)h * hd + d] = acc[(size_t)h * hd + d] * inv;
     }
 }
+
+void ck_fwht(float *x, int n, int chunks) {
+    const float scale = 1.0f / sqrtf((float)n);
+    for (int c = 0; c < chunks; c++) {
+        float *y = x + (size_t)c * n;
+        for (int j = 0; j < n; j++) y[j] = y[j] * scale;
+        for (int len = 1; len < n; len <<= 1) {
+            for (int i = 0; i < n; i += 2 * len) {
+                for (int j = i; j < i + len; j++) {
+                    const float u = y[j], v = y[j + len];
+                    y[j] = u + v;
+                    y[j + len] = u - v;
+                }
+            }
+        }
+    }
+}

@@ -20,6 +20,17 @@ public enum KVCacheType: String, CaseIterable, Sendable {
         }
     }
 
+    /// llama.cpp rotates Q and K (Walsh-Hadamard, `attn_rot_k`) before a quantized K cache, V before
+    /// a quantized V cache and the attention output back (`attn_rot_v`), when the head size is a
+    /// multiple of 64 (unless LLAMA_ATTN_ROT_DISABLE is set): the rotation sizes, or nil.
+    /// K: the largest power of two (at least 64) dividing the head size; V: 64.
+    public func rotation(headDim: Int) -> (k: Int, v: Int)? {
+        guard self != .f16, headDim % 64 == 0 else { return nil }
+        var k = 64
+        while headDim % (k * 2) == 0 { k *= 2 }
+        return (k, 64)
+    }
+
     /// Whether rows of `headDim` values per head can be stored (Q8_0 blocks must not straddle heads).
     public func supports(headDim: Int) -> Bool {
         self == .f16 || headDim % 32 == 0

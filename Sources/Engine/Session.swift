@@ -250,9 +250,15 @@ public final class Session {
                     ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
                     ck_fp32_to_fp16_row(s.v.pointer + i * kvLen,
                                         cache.valueRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
-                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0
+                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0, after its Hadamard rotations
+                    let v = s.v.pointer + i * kvLen
+                    if let r = cache.type.rotation(headDim: hd) {
+                        ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
+                        ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
+                        ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
+                    }
                     ck_quantize_row_q8_0(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
-                    ck_quantize_row_q8_0(s.v.pointer + i * kvLen, cache.valueRow(layer: l, position: pos), Int32(kvLen))
+                    ck_quantize_row_q8_0(v, cache.valueRow(layer: l, position: pos), Int32(kvLen))
                 }
                 keysOf[i] = UnsafeRawPointer(cache.keyRow(layer: l, position: 0))
                 valuesOf[i] = UnsafeRawPointer(cache.valueRow(layer: l, position: 0))
@@ -293,6 +299,11 @@ public final class Session {
                                        s.rowLength[i], scale, s.rowOrder[i], scratch, q16, s.att.pointer + first)
                 }
             }
+        }
+        // A rotated V cache gives rotated outputs; llama.cpp rotates them back before wo.
+        for q in sequences {
+            guard let r = q.session.kv.type.rotation(headDim: hd) else { continue }
+            for i in q.first..<(q.first + q.count) { ck_fwht(s.att.pointer + i * qLen, Int32(r.v), Int32(qLen / r.v)) }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
         ck_add(x, s.tmp.pointer, x, Int32(n * d))

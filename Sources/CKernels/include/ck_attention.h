@@ -38,6 +38,13 @@ size_t ck_attention_q8_scratch_floats(int n_pos, int heads, int head_dim);
 void ck_attention_heads_q8(const float *q, int heads, int head_dim, const void *k, const void *v,
                            size_t row_bytes, int n_pos, float scale, float *scratch, void *q8, float *out);
 
+/// The orthonormal Walsh-Hadamard rotation of `chunks` consecutive runs of n values (n a power of
+/// two), in place, as ggml's CPU fast Walsh-Hadamard transform (ggml_compute_forward_fwht, the
+/// rotation llama.cpp applies to Q, K and V when its KV cache is quantized): each value times
+/// 1/sqrtf(n), then butterflies (u + v, u - v) over strides 1, 2, 4, ... n/2. The same matrix
+/// undoes it.
+void ck_fwht(float *x, int n, int chunks);
+
 #ifdef __cplusplus
 }
 #endif
