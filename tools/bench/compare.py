@@ -3,12 +3,19 @@
 
   swift build -c release --product thinkscope
   python3 tools/bench/compare.py [--models qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0] [-p 128] [-n 64] [-t 2]
+  python3 tools/bench/compare.py -d 4096 -p 32 -n 32 --kv-type f16 --fa best [--llama-bench PATH]
 
 Each model is made with `thinkscope random-model` (real shapes, random weights; cached in
 --cache), quantized further with llama.cpp when the type is a K-quant (q4_k_m, q5_k_m ...).
 For every model the two engines are run alternately (ThinkScope with hooks off and on, then
 llama.cpp) for --rounds rounds; the table reports medians and the ThinkScope / llama.cpp ratios.
 Needs the oracle (../shared/oracle/install.sh).
+
+Depth (-d, as llama-bench -d): both engines prefill DEPTH tokens untimed, then time -p and -n on
+top. The llama.cpp side is llama_depth.py (llama-cpp-python, the oracle's build) or, with
+--llama-bench PATH, that llama-bench binary. --kv-type sets both engines' KV cache (llama.cpp:
+-ctk/-ctv); --fa sets llama.cpp's flash attention: off, on, or best (both, alternating, and the
+faster median of each metric counts). A quantized V cache forces flash attention on in llama.cpp.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -37,6 +44,21 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def llama_run(a, path, fa):
+    """One llama.cpp measurement: {"prefill_tps", "decode_tps"}."""
+    if a.llama_bench:
+        cmd = [a.llama_bench, "-m", path, "-p", str(a.p), "-n", str(a.n), "-d", str(a.d), "-t", str(a.t),
+               "-r", str(a.r), "-ctk", a.kv_type, "-ctv", a.kv_type, "-fa", fa, "-o", "json"]
+        tests = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+        pre = [t["avg_ts"] for t in tests if t["n_prompt"] > 0]
+        dec = [t["avg_ts"] for t in tests if t["n_gen"] > 0]
+        return {"prefill_tps": pre[0], "decode_tps": dec[0]}
+    if a.d == 0 and a.kv_type == "f16" and fa == "off":
+        return run_json([sys.executable, ORACLE, "bench", path, "-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r)])
+    return run_json([sys.executable, os.path.join(HERE, "llama_depth.py"), path, "-d", str(a.d), "-p", str(a.p),
+                     "-n", str(a.n), "-t", str(a.t), "-r", str(a.r), "--kv-type", a.kv_type, "--fa", fa])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0")
@@ -44,23 +66,39 @@ def main():
     ap.add_argument("-n", type=int, default=64)
     ap.add_argument("-t", type=int, default=2)
     ap.add_argument("-r", type=int, default=3, help="repeats inside each engine run")
+    ap.add_argument("-d", type=int, default=0, help="depth: context tokens prefilled (untimed) before measuring")
+    ap.add_argument("--kv-type", default="f16", choices=["f16", "q8_0"])
+    ap.add_argument("--fa", default="off", choices=["off", "on", "best"], help="llama.cpp flash attention")
+    ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
+    ap.add_argument("--llama-bench", help="a llama-bench binary to measure llama.cpp with (default: llama-cpp-python)")
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per model")
     ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
     ap.add_argument("--cache", default="/tmp/thinkscope-bench")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    fas = ["off", "on"] if a.fa == "best" else [a.fa]
+    if a.kv_type != "f16":
+        fas = ["on"]  # llama.cpp needs flash attention for a quantized V cache
     rows = []
     for spec in a.models.split(","):
         preset, qtype = spec.split(":")
         path = model_path(a, preset, qtype)
-        res = {"ts": [], "ts_hooks": [], "llama": []}
-        common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r)]
+        res = {"ts": [], "ts_hooks": [], **{f"llama_fa_{fa}": [] for fa in fas}}
+        if a.no_hooks:
+            del res["ts_hooks"]
+        common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r), "-d", str(a.d), "--kv-type", a.kv_type]
         for _ in range(a.rounds):
             res["ts"].append(run_json([a.thinkscope, "bench", "--model", path, "--json"] + common))
-            res["ts_hooks"].append(run_json([a.thinkscope, "bench", "--model", path, "--json", "--hooks"] + common))
-            res["llama"].append(run_json([sys.executable, ORACLE, "bench", path] + common))
+            if not a.no_hooks:
+                res["ts_hooks"].append(run_json([a.thinkscope, "bench", "--model", path, "--json", "--hooks"] + common))
+            for fa in fas:
+                res[f"llama_fa_{fa}"].append(llama_run(a, path, fa))
         med = {k: {m: statistics.median(r[m] for r in v) for m in ("prefill_tps", "decode_tps")} for k, v in res.items()}
-        row = dict(model=f"{preset} {qtype}", file_mb=round(os.path.getsize(path) / 1e6, 1), **{
+        # llama.cpp's figure: the faster flash-attention setting, per metric.
+        med["llama"] = {m: max(med[f"llama_fa_{fa}"][m] for fa in fas) for m in ("prefill_tps", "decode_tps")}
+        if a.no_hooks:
+            med["ts_hooks"] = med["ts"]
+        row = dict(model=f"{preset} {qtype}", depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
             f"{k}_{m}": round(v[m], 2) for k, v in med.items() for m in v})
         for m in ("prefill_tps", "decode_tps"):
             row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
