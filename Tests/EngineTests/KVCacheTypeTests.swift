@@ -87,4 +87,15 @@ struct KVParityFixture: Decodable {
         #expect(ContextSize.choose(trained: 40960, bytesPerToken: perToken, fileBytes: 0, availableBytes: nil).tokens == 40960)
         #expect(ContextSize.choose(trained: 40960, bytesPerToken: perToken, fileBytes: 10 * gib, availableBytes: gib).tokens == 256)
     }
+
+    @Test func benchmarkAtDepth() throws {
+        let spec = KVParityFixture.loaded.cases[2].spec
+        let model = try Model(file: GGUFFile(bytes: RandomModel.writer(spec).bytes(), name: "m"))
+        for type in KVCacheType.allCases {
+            let r = try Benchmark.run(model: model, promptTokens: 8, generateTokens: 4, threads: 1, repeats: 1, hooks: false,
+                                      depth: 100, kvType: type)
+            #expect(r.prefillTPS > 0 && r.decodeTPS > 0)
+            #expect(r.kvCacheBytes == 2 * spec.layers * type.rowBytes(spec.kvHeads * spec.headDim) * (100 + 8 + 4 + 16))
+        }
+    }
 }
