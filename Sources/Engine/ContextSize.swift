@@ -30,9 +30,21 @@ public struct ContextSize: Equatable, Sendable {
     public static func choose(model: Model, type: KVCacheType = .f16,
                               availableBytes: Int? = ContextSize.availableMemoryBytes()) -> ContextSize {
         let c = model.config
-        return choose(trained: c.contextLength,
+        return choose(trained: trainedContext(model),
                       bytesPerToken: 2 * c.layerCount * type.rowBytes(c.kvLength),
                       fileBytes: model.file.fileSize, availableBytes: availableBytes)
+    }
+
+    /// The context the engine computes correctly: `context_length`, except for YaRN conversions
+    /// ("128K" files), which the engine runs with plain RoPE, correct up to their original context
+    /// (`rope.scaling.original_context_length`, 32,768 for Qwen3).
+    public static func trainedContext(_ model: Model) -> Int {
+        let c = model.config, f = model.file
+        let arch = c.architecture
+        guard (try? f.optionalString("\(arch).rope.scaling.type")) == "yarn",
+              let original = (try? f.optionalInt("\(arch).rope.scaling.original_context_length")) ?? nil, original > 0
+        else { return c.contextLength }
+        return min(c.contextLength, original)
     }
 
     static func choose(trained: Int, bytesPerToken: Int, fileBytes: Int, availableBytes: Int?) -> ContextSize {
