@@ -103,3 +103,29 @@ public enum Benchmark {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 }
+
+extension Benchmark {
+    /// One session filled to a depth once, then timed rounds on demand (each rewinds to the depth):
+    /// for comparisons that alternate engines round by round, so both see the same machine load.
+    public final class DepthRounds {
+        let session: Session
+        public let depth: Int
+        let promptTokens: Int
+        let generateTokens: Int
+
+        public init(model: Model, depth: Int, promptTokens: Int, generateTokens: Int, threads: Int,
+                    kvType: KVCacheType = .f16) throws {
+            session = Session(model: model, context: depth + promptTokens + generateTokens + 16, threads: threads, kvType: kvType)
+            self.depth = depth
+            self.promptTokens = promptTokens
+            self.generateTokens = generateTokens
+            try Benchmark.fill(session, depth: depth)
+        }
+
+        /// (prefill, decode) tokens per second of one round.
+        public func round() throws -> (prefill: Double, decode: Double) {
+            let r = try Benchmark.timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens, from: depth)
+            return (r.0, r.1)
+        }
+    }
+}

@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Measure what the hooks cost instead: alternate rounds without and with them in one session (-r pairs).")
     var hooksCost = false
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Fill the depth, print \"ready\", then time one round per line read from stdin (JSON per round), for compare.py --interleave.")
+    var serve = false
 
     func validate() throws {
         guard prompt >= 1, generate >= 1, threads >= 1, repeats >= 1 else {
@@ -30,6 +32,16 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let m = try Model(path: model)
+        if serve {
+            let rounds = try Benchmark.DepthRounds(model: m, depth: depth, promptTokens: prompt, generateTokens: generate,
+                                                   threads: threads, kvType: kvType)
+            out("ready\n")
+            while readLine() != nil {
+                let r = try rounds.round()
+                out("{\"prefill_tps\": \(r.prefill), \"decode_tps\": \(r.decode)}\n")
+            }
+            return
+        }
         if hooksCost {
             let c = try Benchmark.hooksCost(model: m, promptTokens: prompt, generateTokens: generate, threads: threads, pairs: repeats)
             if json {

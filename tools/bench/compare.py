@@ -59,6 +59,41 @@ def llama_run(a, path, fa):
                      "-n", str(a.n), "-t", str(a.t), "-r", str(a.r), "--kv-type", a.kv_type, "--fa", fa])
 
 
+def interleaved(a, path, fas):
+    """Both engines as servers (`bench --serve`, `llama_depth.py --serve`): each fills the depth
+    once (concurrently, untimed), then they take turns, one timed round at a time, so every round
+    of one engine has a round of the other right next to it under the same machine load.
+    Returns per-engine lists of rounds and the per-turn ratios (ThinkScope / llama.cpp's faster)."""
+    common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-d", str(a.d), "--kv-type", a.kv_type]
+    cmds = {"ts": [a.thinkscope, "bench", "--model", path, "--serve"] + common}
+    for fa in fas:
+        cmds[f"llama_fa_{fa}"] = [sys.executable, os.path.join(HERE, "llama_depth.py"), path, "--serve", "--fa", fa] + common
+    procs = {k: subprocess.Popen(c, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for k, c in cmds.items()}
+    for k, p in procs.items():
+        line = p.stdout.readline().strip()
+        assert line == "ready", f"{k}: {line!r}"
+
+    def turn(k):
+        procs[k].stdin.write("round\n")
+        procs[k].stdin.flush()
+        return json.loads(procs[k].stdout.readline())
+
+    for k in procs:
+        turn(k)  # warm-up
+    res = {k: [] for k in procs}
+    names = list(procs)
+    for i in range(a.interleave):
+        for k in (names if i % 2 == 0 else names[::-1]):
+            res[k].append(turn(k))
+    for p in procs.values():
+        p.stdin.close()
+        p.wait()
+    llamas = [k for k in res if k.startswith("llama")]
+    ratios = {m: statistics.median(res["ts"][i][m] / max(res[k][i][m] for k in llamas) for i in range(a.interleave))
+              for m in ("prefill_tps", "decode_tps")}
+    return res, ratios
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default="qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0")
@@ -71,6 +106,9 @@ def main():
     ap.add_argument("--fa", default="off", choices=["off", "on", "best"], help="llama.cpp flash attention")
     ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
     ap.add_argument("--llama-bench", help="a llama-bench binary to measure llama.cpp with (default: llama-cpp-python)")
+    ap.add_argument("--interleave", type=int, default=0, metavar="K",
+                    help="fill each engine once and alternate K timed rounds, round by round (robust on a busy machine); "
+                         "ratios are medians of the per-turn ratios")
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per model")
     ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
     ap.add_argument("--cache", default="/tmp/thinkscope-bench")
@@ -83,6 +121,17 @@ def main():
     for spec in a.models.split(","):
         preset, qtype = spec.split(":")
         path = model_path(a, preset, qtype)
+        if a.interleave:
+            res, ratios = interleaved(a, path, fas)
+            row = dict(model=f"{preset} {qtype}", depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
+            for k, v in res.items():
+                for m in ("prefill_tps", "decode_tps"):
+                    row[f"{k}_{m}"] = round(statistics.median(r[m] for r in v), 2)
+            for m in ("prefill_tps", "decode_tps"):
+                row[f"ratio_{m}"] = round(ratios[m], 3)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+            continue
         res = {"ts": [], "ts_hooks": [], **{f"llama_fa_{fa}": [] for fa in fas}}
         if a.no_hooks:
             del res["ts_hooks"]
@@ -109,7 +158,7 @@ def main():
         row["ts_kv_cache_mb"] = round(last.get("kv_cache_mb", float("nan")), 1)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
-    if a.json:
+    if a.json or a.interleave:
         print(json.dumps(rows, indent=1))
         return
     print(f"{'model':28} {'prefill ts/llama':>17} {'decode ts/llama':>16} {'hooks on':>18} {'llama pre/dec tok/s':>22}"

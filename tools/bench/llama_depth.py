@@ -24,6 +24,8 @@ def main():
     ap.add_argument("-r", type=int, default=3)
     ap.add_argument("--kv-type", default="f16", choices=sorted(GGML_TYPE))
     ap.add_argument("--fa", default="off", choices=["on", "off"])
+    ap.add_argument("--serve", action="store_true",
+                    help="after the fill print 'ready', then time one round per line read from stdin (JSON each)")
     a = ap.parse_args()
     import llama_cpp
     m = llama_cpp.Llama(a.model, n_ctx=a.d + a.p + a.n + 16, n_threads=a.t, n_threads_batch=a.t, verbose=False,
@@ -32,6 +34,23 @@ def main():
     if a.d:
         m.eval([(i * 104729 + 7) % min(vocab, 150000) for i in range(a.d)])
     prompt = [(i * 7919 + 13) % min(vocab, 150000) for i in range(a.p)]
+
+    def one_round():
+        m.n_tokens = a.d  # eval() drops the cache from here on
+        t0 = time.perf_counter()
+        m.eval(prompt)
+        t1 = time.perf_counter()
+        for i in range(a.n):
+            m.eval([(i * 31) % 1000])
+        t2 = time.perf_counter()
+        return a.p / (t1 - t0), a.n / (t2 - t1)
+
+    if a.serve:
+        print("ready", flush=True)
+        for _ in sys.stdin:
+            p, d = one_round()
+            print(json.dumps({"prefill_tps": p, "decode_tps": d}), flush=True)
+        return
     pre, dec = [], []
     for r in range(a.r + 1):
         m.n_tokens = a.d  # eval() drops the cache from here on
