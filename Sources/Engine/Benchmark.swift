@@ -31,13 +31,18 @@ public enum Benchmark {
         func logits(position: Int, _ logits: UnsafeBufferPointer<Float>) { maxLogit = logits[0] }
     }
 
+    /// `depth`: positions of context filled before each round, untimed (llama-bench's `-d`); the
+    /// prompt and the decoded tokens then go on top of it. Each round after the first rewinds to
+    /// the depth and reuses those positions (the cache already holds them).
     public static func run(model: Model, promptTokens: Int, generateTokens: Int, threads: Int,
-                           repeats: Int, hooks: Bool) throws -> Result {
-        let session = Session(model: model, context: promptTokens + generateTokens + 16, threads: threads)
+                           repeats: Int, hooks: Bool, depth: Int = 0, kvType: KVCacheType = .f16) throws -> Result {
+        let session = Session(model: model, context: depth + promptTokens + generateTokens + 16, threads: threads,
+                              kvType: kvType)
         session.observer = hooks ? InspectorLikeObserver(model.config) : nil
+        try fill(session, depth: depth)
         var prefill: [Double] = [], decode: [Double] = []
         for round in 0...repeats {
-            let (p, d) = try timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens)
+            let (p, d) = try timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens, from: depth)
             if round > 0 {
                 prefill.append(p)
                 decode.append(d)
@@ -92,12 +97,20 @@ public enum Benchmark {
         return (total, total / Double(sequences))
     }
 
-    /// One prefill of the synthetic prompt from position 0 and `generateTokens` decode steps:
+    /// Prefills `depth` synthetic positions from position 0 (untimed).
+    static func fill(_ session: Session, depth: Int) throws {
+        guard depth > 0 else { return }
+        let vocab = session.config.vocabSize
+        session.rewind(to: 0)
+        try session.evaluate((0..<depth).map { ($0 * 104_729 + 7) % min(vocab, 150_000) })
+    }
+
+    /// One prefill of the synthetic prompt from position `from` and `generateTokens` decode steps:
     /// (prefill, decode) tokens per second.
-    static func timedRound(_ session: Session, promptTokens: Int, generateTokens: Int) throws -> (Double, Double) {
+    static func timedRound(_ session: Session, promptTokens: Int, generateTokens: Int, from: Int = 0) throws -> (Double, Double) {
         let vocab = session.config.vocabSize
         let prompt = (0..<promptTokens).map { ($0 * 7919 + 13) % min(vocab, 150_000) }
-        session.rewind(to: 0)
+        session.rewind(to: from)
         let t0 = monotonicSeconds()
         try session.evaluate(prompt)
         let t1 = monotonicSeconds()
@@ -109,5 +122,31 @@ public enum Benchmark {
     public static func median(_ v: [Double]) -> Double {
         let s = v.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+extension Benchmark {
+    /// One session filled to a depth once, then timed rounds on demand (each rewinds to the depth):
+    /// for comparisons that alternate engines round by round, so both see the same machine load.
+    public final class DepthRounds {
+        let session: Session
+        public let depth: Int
+        let promptTokens: Int
+        let generateTokens: Int
+
+        public init(model: Model, depth: Int, promptTokens: Int, generateTokens: Int, threads: Int,
+                    kvType: KVCacheType = .f16) throws {
+            session = Session(model: model, context: depth + promptTokens + generateTokens + 16, threads: threads, kvType: kvType)
+            self.depth = depth
+            self.promptTokens = promptTokens
+            self.generateTokens = generateTokens
+            try Benchmark.fill(session, depth: depth)
+        }
+
+        /// (prefill, decode) tokens per second of one round.
+        public func round() throws -> (prefill: Double, decode: Double) {
+            let r = try Benchmark.timedRound(session, promptTokens: promptTokens, generateTokens: generateTokens, from: depth)
+            return (r.0, r.1)
+        }
     }
 }

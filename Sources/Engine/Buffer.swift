@@ -7,7 +7,7 @@ final class Buffer<T>: @unchecked Sendable {
     let count: Int
 
     /// `count` zeroed elements of a plain numeric type. The memory comes from calloc, so large
-    /// buffers (a KV cache sized for 8k positions, a fork's copy) cost nothing until written.
+    /// buffers (a KV cache sized for 40,960 positions, a fork's copy) cost nothing until written.
     init(zeroed count: Int) {
         self.count = max(count, 1)
         guard let raw = calloc(self.count, MemoryLayout<T>.stride) else {

@@ -19,12 +19,13 @@ final class Scratch {
     let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
     // Per row of a pass, for attention: its sequence's cache (layer being computed), the positions
     // it attends to, and the order of its sums.
-    let rowKeys: Buffer<UnsafePointer<UInt16>?>    // [batch]
-    let rowValues: Buffer<UnsafePointer<UInt16>?>  // [batch]
+    let rowKeys: Buffer<UnsafeRawPointer?>    // [batch]
+    let rowValues: Buffer<UnsafeRawPointer?>  // [batch]
+    let rowRowBytes: Buffer<Int>     // [batch] bytes per cache row for a Q8_0 cache, 0 for fp16
     let rowLength: Buffer<Int32>     // [batch]
     let rowOrder: Buffer<Int32>      // [batch]
     let scores: Buffer<Float>        // [threads][attentionScratch] one GQA group's scores and partial sums
-    let q16: Buffer<UInt16>          // [threads][group * hd] the group's queries rounded to fp16
+    let q16: Buffer<UInt16>          // [threads][group * hd] the group's queries rounded to fp16 (or Q8_0)
     let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
     let logits: Buffer<Float>        // [batch][vocab]
     var lastLogitsRow = 0
@@ -57,10 +58,12 @@ final class Scratch {
         ropeCache = Buffer(zeroed: batch * c.headDim)
         rowKeys = Buffer(zeroed: batch)
         rowValues = Buffer(zeroed: batch)
+        rowRowBytes = Buffer(zeroed: batch)
         rowLength = Buffer(zeroed: batch)
         rowOrder = Buffer(zeroed: batch)
         let group = c.groupSize
-        attentionScratch = ck_attention_scratch_floats(Int32(capacity), Int32(group))
+        attentionScratch = max(ck_attention_scratch_floats(Int32(capacity), Int32(group)),
+                               ck_attention_q8_scratch_floats(Int32(capacity), Int32(group), Int32(c.headDim)))
         scores = Buffer(zeroed: threads * attentionScratch)
         q16 = Buffer(zeroed: threads * group * c.headDim)
         var widest = 0

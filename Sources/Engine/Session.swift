@@ -27,22 +27,30 @@ public final class Session {
     let s: Scratch
 
     /// - Parameters:
-    ///   - context: KV-cache capacity; default min(model context, 8192).
+    ///   - context: KV-cache capacity; default the model's trained context, capped by available
+    ///     memory (`ContextSize.choose`).
     ///   - threads: worker threads; default all cores.
-    public init(model: Model, context: Int? = nil, threads: Int? = nil, batchSize: Int = 64) {
+    ///   - kvType: how keys and values are stored (fp16, or Q8_0 with llama.cpp's flash-attention
+    ///     numerics); a head size that Q8_0 blocks cannot split falls back to fp16.
+    public init(model: Model, context: Int? = nil, threads: Int? = nil, batchSize: Int = 64,
+                kvType: KVCacheType = .f16) {
         let c = model.config
         self.model = model
-        capacity = max(1, context ?? min(c.contextLength, 8192))
+        let type: KVCacheType = kvType.supports(headDim: c.headDim) ? kvType : .f16
+        capacity = max(1, context ?? ContextSize.choose(model: model, type: type).tokens)
         self.batchSize = max(1, batchSize)
         parallel = Parallel(threads: threads ?? ProcessInfoThreads.available)
-        kv = KVCache(layers: c.layerCount, capacity: capacity, rowLength: c.kvLength)
+        kv = KVCache(layers: c.layerCount, capacity: capacity, rowLength: c.kvLength, type: type)
         s = Scratch(weights: model.weights, batch: self.batchSize, capacity: capacity, threads: parallel.threads)
     }
 
     public var config: ModelConfig { model.config }
 
-    /// Bytes of the KV cache (fp16 keys and values, every layer, `capacity` positions).
+    /// Bytes of the KV cache (keys and values, every layer, `capacity` positions).
     public var kvCacheBytes: Int { kv.byteCount }
+
+    /// How the KV cache stores keys and values.
+    public var kvType: KVCacheType { kv.type }
 
     /// Logits of the last evaluated position (valid until the next call).
     public var lastLogits: UnsafeBufferPointer<Float> {
@@ -113,7 +121,8 @@ public final class Session {
     /// continues exactly as this one would. Used to share a thinking prefix across budgets.
     public func fork(at: Int? = nil) -> Session {
         let keep = min(at ?? position, position)
-        let other = Session(model: model, context: capacity, threads: parallel.threads, batchSize: batchSize)
+        let other = Session(model: model, context: capacity, threads: parallel.threads, batchSize: batchSize,
+                            kvType: kv.type)
         other.kv.copyPrefix(from: kv, count: keep)
         other.position = keep
         if keep == position {  // the next-token logits come along (one row)
@@ -245,10 +254,24 @@ public final class Session {
                 let cs = s.ropeCache.pointer + i * hd
                 ck_rope_neox(qr, Int32(c.headCount), Int32(hd), Int32(hd), cs)
                 ck_rope_neox(k, Int32(c.kvHeadCount), Int32(hd), Int32(hd), cs)
-                ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
-                ck_fp32_to_fp16_row(s.v.pointer + i * kvLen, cache.valueRow(layer: l, position: pos), Int32(kvLen))
-                keysOf[i] = UnsafePointer(cache.keyRow(layer: l, position: 0))
-                valuesOf[i] = UnsafePointer(cache.valueRow(layer: l, position: 0))
+                switch cache.type {
+                case .f16:
+                    ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
+                    ck_fp32_to_fp16_row(s.v.pointer + i * kvLen,
+                                        cache.valueRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
+                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0, after its Hadamard rotations
+                    let v = s.v.pointer + i * kvLen
+                    if let r = cache.type.rotation(headDim: hd) {
+                        ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
+                        ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
+                        ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
+                    }
+                    ck_quantize_row_q8_0(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
+                    ck_quantize_row_q8_0(v, cache.valueRow(layer: l, position: pos), Int32(kvLen))
+                }
+                keysOf[i] = UnsafeRawPointer(cache.keyRow(layer: l, position: 0))
+                valuesOf[i] = UnsafeRawPointer(cache.valueRow(layer: l, position: 0))
+                s.rowRowBytes[i] = cache.type == .q8_0 ? cache.rowBytes : 0
                 lengthOf[i] = Int32(pos + 1)
                 orderOf[i] = Kernels.order(columns: q.count)
             }
@@ -271,10 +294,25 @@ public final class Session {
                 let pair = item / parts, h0 = item % parts * perPart
                 let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
                 let first = i * qLen + (g * group + h0) * hd
-                ck_attention_heads(s.q.pointer + first, Int32(min(perPart, group - h0)), Int32(hd),
-                                   s.rowKeys[i]! + g * hd, s.rowValues[i]! + g * hd, kvLen, s.rowLength[i], scale,
-                                   s.rowOrder[i], scratch, q16, s.att.pointer + first)
+                let heads = Int32(min(perPart, group - h0))
+                let rowBytes = s.rowRowBytes[i]
+                if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order
+                    let headBytes = hd / 32 * 34
+                    ck_attention_heads_q8(s.q.pointer + first, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
+                                          s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
+                                          scratch, q16, s.att.pointer + first)
+                } else {
+                    ck_attention_heads(s.q.pointer + first, heads, Int32(hd),
+                                       s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
+                                       s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
+                                       s.rowLength[i], scale, s.rowOrder[i], scratch, q16, s.att.pointer + first)
+                }
             }
+        }
+        // A rotated V cache gives rotated outputs; llama.cpp rotates them back before wo.
+        for q in sequences {
+            guard let r = q.session.kv.type.rotation(headDim: hd) else { continue }
+            for i in q.first..<(q.first + q.count) { ck_fwht(s.att.pointer + i * qLen, Int32(r.v), Int32(qLen / r.v)) }
         }
         project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
         ck_add(x, s.tmp.pointer, x, Int32(n * d))

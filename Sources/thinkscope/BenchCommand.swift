@@ -14,6 +14,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customShort("n"), help: "Tokens to decode.") var generate: Int = 64
     @Option(name: .customShort("t"), help: "Threads.") var threads: Int = ProcessInfoThreads.available
     @Option(name: .customShort("r"), help: "Measured repeats.") var repeats: Int = 3
+    @Option(name: .customShort("d"), help: "Depth: context tokens prefilled (untimed) before each measurement, as llama-bench -d.")
+    var depth: Int = 0
+    @Option(help: "KV-cache type: f16 or q8_0.") var kvType: KVCacheType = .f16
     @Flag(help: "Install a routing/logits observer, as the inspector does.") var hooks = false
     @Flag(help: "Measure what the hooks cost instead: alternate rounds without and with them in one session (-r pairs).")
     var hooksCost = false
@@ -24,6 +27,8 @@ struct BenchCommand: ParsableCommand {
     var probeEvery: Int?
     @Option(help: "Thinking tokens of the --probe-every run.") var thinking: Int = 256
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Fill the depth, print \"ready\", then time one round per line read from stdin (JSON per round), for compare.py --interleave.")
+    var serve = false
 
     /// The sequence counts of --sequences.
     var sequenceCounts: [Int]? {
@@ -39,6 +44,7 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--sequences takes a comma-separated list of counts from 1 to 64, e.g. 1,2,4,8")
         }
         if let k = probeEvery, k < 1 || thinking < 1 { throw ValidationError("--probe-every and --thinking must be at least 1") }
+        guard depth >= 0 else { throw ValidationError("-d must be 0 or more") }
     }
 
     func run() throws {
@@ -49,6 +55,16 @@ struct BenchCommand: ParsableCommand {
         let m = try Model(path: model)
         if let counts = sequenceCounts {
             try runSequences(m, counts: counts)
+            return
+        }
+        if serve {
+            let rounds = try Benchmark.DepthRounds(model: m, depth: depth, promptTokens: prompt, generateTokens: generate,
+                                                   threads: threads, kvType: kvType)
+            out("ready\n")
+            while readLine() != nil {
+                let r = try rounds.round()
+                out("{\"prefill_tps\": \(r.prefill), \"decode_tps\": \(r.decode)}\n")
+            }
             return
         }
         if hooksCost {
@@ -64,19 +80,20 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let result = try Benchmark.run(model: m, promptTokens: prompt, generateTokens: generate,
-                                       threads: threads, repeats: repeats, hooks: hooks)
+                                       threads: threads, repeats: repeats, hooks: hooks, depth: depth, kvType: kvType)
         if json {
             var obj: [String: Any] = [
                 "engine": "thinkscope", "threads": threads, "prompt_tokens": prompt, "gen_tokens": generate,
-                "hooks": hooks, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
+                "hooks": hooks, "depth": depth, "kv_type": kvType.rawValue, "prefill_tps": result.prefillTPS, "decode_tps": result.decodeTPS,
                 "file_mb": Double(m.file.fileSize) / 1e6, "kv_cache_mb": Double(result.kvCacheBytes) / 1e6,
             ]
             if let rss = result.peakResidentBytes { obj["peak_resident_mb"] = Double(rss) / 1e6 }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@",
-                         result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : ""))
+            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.1f tok/s (%d tokens), %d threads%@%@",
+                         result.prefillTPS, prompt, result.decodeTPS, generate, threads, hooks ? ", hooks on" : "",
+                         depth > 0 ? " at depth \(depth)" : ""))
             let rss = result.peakResidentBytes.map(formatBytes) ?? "unknown"
             print("file \(formatBytes(m.file.fileSize)), KV cache \(formatBytes(result.kvCacheBytes)), peak resident \(rss)")
         }

@@ -13,6 +13,7 @@ struct LogitsCommand: ParsableCommand {
     @Option(help: "Output file.") var out: String
     @Option(name: .shortAndLong, help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Tokens per forward pass (1 = token by token).") var batch: Int = 64
+    @Option(help: "KV-cache type: f16 or q8_0.") var kvType: KVCacheType = .f16
 
     func validate() throws {
         guard (try? parseIDs(ids)).map({ !$0.isEmpty }) ?? false else {
@@ -23,7 +24,7 @@ struct LogitsCommand: ParsableCommand {
     func run() throws {
         let tokens = try parseIDs(ids)
         let m = try Model(path: model)
-        let session = Session(model: m, context: tokens.count, threads: threads, batchSize: batch)
+        let session = Session(model: m, context: tokens.count, threads: threads, batchSize: batch, kvType: kvType)
         let vocab = m.config.vocabSize
         let all = try session.evaluateAll(tokens)
         let data = all.withUnsafeBytes { Data($0) }

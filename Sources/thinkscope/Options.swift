@@ -9,37 +9,54 @@ import Tokenizer
 /// Which model to load, shared by `run`, `tui` and `sweep`.
 struct ModelOptions: ParsableArguments {
     @Option(help: "GGUF model file (default: the embedded demo model).") var model: String?
-    @Option(help: "KV-cache size in tokens (default: min(model context, 8192)).") var context: Int?
+    @Option(help: "KV-cache size in tokens (default: the model's trained context, capped by available memory).")
+    var context: Int?
     @Option(name: .customShort("t"), help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "KV-cache type: f16 or q8_0 (llama.cpp's -ctk/-ctv; q8_0 uses its flash-attention numerics).")
+    var kvType: KVCacheType = .f16
 
     func load() throws -> LoadedModel {
         guard let path = model ?? EmbeddedModel.path else {
             throw CLIError("no --model given, and this build has no embedded model")
         }
-        return try LoadedModel(path: path, context: context, threads: threads)
+        let loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+        if let notice = loaded.contextNotice { err("\(notice)\n") }
+        return loaded
     }
 }
+
+extension KVCacheType: ExpressibleByArgument {}
 
 /// A model file opened for generation: engine, tokenizer and chat format.
 struct LoadedModel {
     let file: GGUFFile
     let model: Model
     let chat: ChatFormat
-    let context: Int?
     let threads: Int?
+    let kvType: KVCacheType
+    /// The KV-cache size: --context, or the model's trained context capped by available memory.
+    let contextLength: Int
+    /// "context capped at N tokens by available memory (model trained for M)", when that happened.
+    let contextNotice: String?
 
-    init(path: String, context: Int?, threads: Int?) throws {
+    init(path: String, context: Int?, threads: Int?, kvType: KVCacheType = .f16) throws {
         file = try GGUFFile(path: path)
         model = try Model(file: file)
         chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file))
-        self.context = context
         self.threads = threads
+        self.kvType = kvType
+        if let n = context {
+            contextLength = n
+            contextNotice = nil
+        } else {
+            let chosen = ContextSize.choose(model: model, type: kvType)
+            contextLength = chosen.tokens
+            contextNotice = chosen.notice
+        }
     }
 
-    var contextLength: Int { context ?? min(model.config.contextLength, 8192) }
-
     func languageModel() -> EngineModel {
-        EngineModel(session: Session(model: model, context: context, threads: threads))
+        EngineModel(session: Session(model: model, context: contextLength, threads: threads, kvType: kvType))
     }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {

@@ -21,6 +21,8 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var probes: ProbeOptions
     @Flag(help: "Print the event stream as JSON Lines on stdout.") var json = false
     @Option(help: "Record a trace (JSON Lines) to this file.") var trace: String?
+    @Flag(help: "Start the reply inside a think block (prefill <think>), for models that skip thinking.")
+    var prefillThink = false
 
     func validate() throws {
         try budget.check()
@@ -38,7 +40,13 @@ struct RunCommand: ParsableCommand {
         var messages: [ChatMessage] = []
         if let s = system { messages.append(.system(s)) }
         messages.append(.user(budget.promptControl.map { $0.apply(to: prompt, budget: budget.budget) } ?? prompt))
-        let promptIDs = loaded.chat.render(messages, enableThinking: budget.thinking)
+        let languageModel = loaded.languageModel()
+        var promptIDs = loaded.chat.render(messages, enableThinking: budget.thinking)
+        if prefillThink && budget.thinking, let start = loaded.chat.thinkStart,
+           !Generator(model: languageModel, chat: loaded.chat, settings: settings).promptOpensThinking(promptIDs) {
+            promptIDs.append(start)
+            promptIDs += loaded.chat.tokenizer.encodeUserText("\n")
+        }
 
         let writer = try trace.map { path in
             try TraceWriter(path: path, header: loaded.traceHeader(messages: messages, promptTokens: promptIDs,
@@ -49,7 +57,7 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(interrupt) {} }
 
         let printer = StreamPrinter(json: json)
-        let generator = Generator(model: loaded.languageModel(), chat: loaded.chat, settings: settings)
+        let generator = Generator(model: languageModel, chat: loaded.chat, settings: settings)
         var writeError: Error?
         let reason = generator.run(prompt: promptIDs, control: control) { event in
             printer.show(event)

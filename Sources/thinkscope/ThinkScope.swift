@@ -6,7 +6,8 @@ struct ThinkScope: ParsableCommand {
         commandName: "thinkscope",
         abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing.",
         subcommands: [TUICommand.self, RunCommand.self, InfoCommand.self, TokenizeCommand.self, LogitsCommand.self, BenchCommand.self,
-                      SweepCommand.self, RandomModelCommand.self, ReplayCommand.self, ProbeCommand.self],
+                      SweepCommand.self, RandomModelCommand.self, ReplayCommand.self, ProbeCommand.self,
+                      UIBenchCommand.self],
         defaultSubcommand: TUICommand.self
     )
 }

@@ -3,21 +3,26 @@
 
   swift build -c release --product thinkscope
   python3 tools/bench/compare.py [--models qwen3-0.6b:q8_0,qwen3-30b-a3b-4l:q8_0] [-p 128] [-n 64] [-t 2]
-  python3 tools/bench/compare.py --isa avx2 [--llama-bench ../llama-avx2/bin/llama-bench] ...
+  python3 tools/bench/compare.py --isa avx2 [--llama-bench ../llama-avx2/bin/llama-bench] [--llama-passive] ...
+  python3 tools/bench/compare.py -d 4096 -p 32 -n 32 --kv-type f16 --fa best [--llama-bench PATH]
 
 Each model is made with `thinkscope random-model` (real shapes, random weights; cached in
 --cache), quantized further with llama.cpp when the type is a K-quant (q4_k_m, q5_k_m ...).
 For every model the two engines are run alternately (ThinkScope with hooks off and on, then
 llama.cpp) for --rounds rounds; the table reports medians and the ThinkScope / llama.cpp ratios.
-Needs the oracle (../shared/oracle/install.sh), or a llama-bench binary.
+Needs the oracle (../shared/oracle/install.sh).
+
+Depth (-d, as llama-bench -d): both engines prefill DEPTH tokens untimed, then time -p and -n on
+top. The llama.cpp side is llama_depth.py (llama-cpp-python, the oracle's build) or, with
+--llama-bench PATH, that llama-bench binary. --kv-type sets both engines' KV cache (llama.cpp:
+-ctk/-ctv); --fa sets llama.cpp's flash attention: off, on, or best (both, alternating, and the
+faster median of each metric counts). A quantized V cache forces flash attention on in llama.cpp.
 
 --isa avx2|avx512 pins both engines to one SIMD level: ThinkScope through THINKSCOPE_ISA, llama.cpp
 by running a llama-bench built for that level only (default ../llama-<isa>/bin/llama-bench next to
-the repository; see docs/PERFORMANCE.md for the cmake flags). llama-bench is run twice per round,
-"-p P -n 0" for prefill and "-p 0 -n N -d P" for decode after a P-token context (as ThinkScope and
-the oracle measure it), with "-o json"; its per-repeat samples give the medians. --isa native (the
-default) leaves ThinkScope's detection alone and uses the oracle unless --llama-bench is given.
-K-quant models are quantized with the oracle or, without it, with llama-quantize beside llama-bench.
+the repository; see docs/PERFORMANCE.md for the cmake flags). --llama-passive runs llama.cpp with
+OMP_WAIT_POLICY=passive (its spinning threads collapse on shared cores). K-quant models are
+quantized with the oracle or, without it, with llama-quantize beside llama-bench.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -49,9 +54,7 @@ def model_path(a, preset, qtype):
     if not os.path.exists(base):
         subprocess.run([a.thinkscope, "random-model", "--preset", preset, "--type", base_type, "--out", base], check=True)
     if base != path:
-        cmd = quantize_cmd(a)
-        args = [base, path, qtype] if cmd[0] == sys.executable else [base, path, qtype.upper(), "2"]
-        subprocess.run(cmd + args, check=True)
+        subprocess.run(quantize_cmd(a) + [base, path, qtype], check=True)
     return path
 
 
@@ -60,16 +63,56 @@ def run_json(cmd, env=None):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def llama_bench(a, path):
-    """prefill_tps / decode_tps medians from llama-bench's JSON samples (one run per phase)."""
-    def samples(extra):
-        cmd = [a.llama_bench, "-m", path, "-t", str(a.t), "-r", str(a.r), "-o", "json"] + extra
-        env = dict(os.environ, OMP_WAIT_POLICY="passive") if a.llama_passive else None
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-        tests = json.loads(out)
-        return statistics.median(tests[0]["samples_ts"])
-    return {"engine": "llama-bench", "prefill_tps": samples(["-p", str(a.p), "-n", "0"]),
-            "decode_tps": samples(["-p", "0", "-n", str(a.n), "-d", str(a.p)])}
+def llama_run(a, path, fa):
+    """One llama.cpp measurement: {"prefill_tps", "decode_tps"}."""
+    if a.llama_bench:
+        cmd = [a.llama_bench, "-m", path, "-p", str(a.p), "-n", str(a.n), "-d", str(a.d), "-t", str(a.t),
+               "-r", str(a.r), "-ctk", a.kv_type, "-ctv", a.kv_type, "-fa", fa, "-o", "json"]
+        tests = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, env=a.llama_env).stdout)
+        pre = [t["avg_ts"] for t in tests if t["n_prompt"] > 0]
+        dec = [t["avg_ts"] for t in tests if t["n_gen"] > 0]
+        return {"prefill_tps": pre[0], "decode_tps": dec[0]}
+    if a.d == 0 and a.kv_type == "f16" and fa == "off":
+        return run_json([sys.executable, ORACLE, "bench", path, "-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r)],
+                        a.llama_env)
+    return run_json([sys.executable, os.path.join(HERE, "llama_depth.py"), path, "-d", str(a.d), "-p", str(a.p),
+                     "-n", str(a.n), "-t", str(a.t), "-r", str(a.r), "--kv-type", a.kv_type, "--fa", fa], a.llama_env)
+
+
+def interleaved(a, path, fas):
+    """Both engines as servers (`bench --serve`, `llama_depth.py --serve`): each fills the depth
+    once (concurrently, untimed), then they take turns, one timed round at a time, so every round
+    of one engine has a round of the other right next to it under the same machine load.
+    Returns per-engine lists of rounds and the per-turn ratios (ThinkScope / llama.cpp's faster)."""
+    common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-d", str(a.d), "--kv-type", a.kv_type]
+    cmds = {"ts": [a.thinkscope, "bench", "--model", path, "--serve"] + common}
+    for fa in fas:
+        cmds[f"llama_fa_{fa}"] = [sys.executable, os.path.join(HERE, "llama_depth.py"), path, "--serve", "--fa", fa] + common
+    procs = {k: subprocess.Popen(c, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                 env=a.ts_env if k == "ts" else a.llama_env) for k, c in cmds.items()}
+    for k, p in procs.items():
+        line = p.stdout.readline().strip()
+        assert line == "ready", f"{k}: {line!r}"
+
+    def turn(k):
+        procs[k].stdin.write("round\n")
+        procs[k].stdin.flush()
+        return json.loads(procs[k].stdout.readline())
+
+    for k in procs:
+        turn(k)  # warm-up
+    res = {k: [] for k in procs}
+    names = list(procs)
+    for i in range(a.interleave):
+        for k in (names if i % 2 == 0 else names[::-1]):
+            res[k].append(turn(k))
+    for p in procs.values():
+        p.stdin.close()
+        p.wait()
+    llamas = [k for k in res if k.startswith("llama")]
+    ratios = {m: statistics.median(res["ts"][i][m] / max(res[k][i][m] for k in llamas) for i in range(a.interleave))
+              for m in ("prefill_tps", "decode_tps")}
+    return res, ratios
 
 
 def main():
@@ -79,46 +122,68 @@ def main():
     ap.add_argument("-n", type=int, default=64)
     ap.add_argument("-t", type=int, default=2)
     ap.add_argument("-r", type=int, default=3, help="repeats inside each engine run")
+    ap.add_argument("-d", type=int, default=0, help="depth: context tokens prefilled (untimed) before measuring")
+    ap.add_argument("--kv-type", default="f16", choices=["f16", "q8_0"])
+    ap.add_argument("--fa", default="off", choices=["off", "on", "best"], help="llama.cpp flash attention")
+    ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
+    ap.add_argument("--llama-bench", help="a llama-bench binary to measure llama.cpp with (default: llama-cpp-python)")
+    ap.add_argument("--interleave", type=int, default=0, metavar="K",
+                    help="fill each engine once and alternate K timed rounds, round by round (robust on a busy machine); "
+                         "ratios are medians of the per-turn ratios")
     ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per model")
     ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
     ap.add_argument("--cache", default="/tmp/thinkscope-bench")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--isa", choices=["native", "avx2", "avx512"], default="native",
                     help="SIMD level for both engines (THINKSCOPE_ISA and the matching llama-bench)")
-    ap.add_argument("--llama-bench", help="llama-bench binary to compare against instead of the oracle")
     ap.add_argument("--llama-passive", action="store_true",
-                    help="run llama.cpp (llama-bench or the oracle) with OMP_WAIT_POLICY=passive: its OpenMP threads spin at every barrier, "
-                         "which collapses when the cores are shared with other work (decode 5-7x slower)")
-    ap.add_argument("--no-hooks", action="store_true", help="skip the ThinkScope run with hooks on")
+                    help="run llama.cpp with OMP_WAIT_POLICY=passive: its OpenMP threads spin at every barrier, "
+                         "which collapses when the cores are shared with other work")
     a = ap.parse_args()
     if a.isa != "native" and not a.llama_bench:
         a.llama_bench = os.path.join(ROOT, "..", f"llama-{a.isa}", "bin", "llama-bench")
     if a.llama_bench and not os.path.exists(a.llama_bench):
         sys.exit(f"llama-bench not found: {a.llama_bench}")
-    env = dict(os.environ)
+    a.ts_env = dict(os.environ)
     if a.isa != "native":
-        env["THINKSCOPE_ISA"] = a.isa
+        a.ts_env["THINKSCOPE_ISA"] = a.isa
     else:
-        env.pop("THINKSCOPE_ISA", None)
+        a.ts_env.pop("THINKSCOPE_ISA", None)
+    a.llama_env = dict(os.environ, OMP_WAIT_POLICY="passive") if a.llama_passive else None
+    fas = ["off", "on"] if a.fa == "best" else [a.fa]
+    if a.kv_type != "f16":
+        fas = ["on"]  # llama.cpp needs flash attention for a quantized V cache
     rows = []
     for spec in a.models.split(","):
         preset, qtype = spec.split(":")
         path = model_path(a, preset, qtype)
-        res = {"ts": [], "ts_hooks": [], "llama": []}
-        common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r)]
-        for _ in range(a.rounds):
-            res["ts"].append(run_json([a.thinkscope, "bench", "--model", path, "--json"] + common, env))
-            if not a.no_hooks:
-                res["ts_hooks"].append(run_json([a.thinkscope, "bench", "--model", path, "--json", "--hooks"] + common, env))
-            if a.llama_bench:
-                res["llama"].append(llama_bench(a, path))
-            else:
-                llama_env = dict(os.environ, OMP_WAIT_POLICY="passive") if a.llama_passive else None
-                res["llama"].append(run_json([sys.executable, ORACLE, "bench", path] + common, llama_env))
+        if a.interleave:
+            res, ratios = interleaved(a, path, fas)
+            row = dict(model=f"{preset} {qtype}", depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
+            for k, v in res.items():
+                for m in ("prefill_tps", "decode_tps"):
+                    row[f"{k}_{m}"] = round(statistics.median(r[m] for r in v), 2)
+            for m in ("prefill_tps", "decode_tps"):
+                row[f"ratio_{m}"] = round(ratios[m], 3)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+            continue
+        res = {"ts": [], "ts_hooks": [], **{f"llama_fa_{fa}": [] for fa in fas}}
         if a.no_hooks:
-            res["ts_hooks"] = res["ts"]
+            del res["ts_hooks"]
+        common = ["-p", str(a.p), "-n", str(a.n), "-t", str(a.t), "-r", str(a.r), "-d", str(a.d), "--kv-type", a.kv_type]
+        for _ in range(a.rounds):
+            res["ts"].append(run_json([a.thinkscope, "bench", "--model", path, "--json"] + common, a.ts_env))
+            if not a.no_hooks:
+                res["ts_hooks"].append(run_json([a.thinkscope, "bench", "--model", path, "--json", "--hooks"] + common, a.ts_env))
+            for fa in fas:
+                res[f"llama_fa_{fa}"].append(llama_run(a, path, fa))
         med = {k: {m: statistics.median(r[m] for r in v) for m in ("prefill_tps", "decode_tps")} for k, v in res.items()}
-        row = dict(model=f"{preset} {qtype}", isa=a.isa, threads=a.t, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
+        # llama.cpp's figure: the faster flash-attention setting, per metric.
+        med["llama"] = {m: max(med[f"llama_fa_{fa}"][m] for fa in fas) for m in ("prefill_tps", "decode_tps")}
+        if a.no_hooks:
+            med["ts_hooks"] = med["ts"]
+        row = dict(model=f"{preset} {qtype}", isa=a.isa, threads=a.t, depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
             f"{k}_{m}": round(v[m], 2) for k, v in med.items() for m in v})
         for m in ("prefill_tps", "decode_tps"):
             row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
@@ -129,7 +194,7 @@ def main():
         row["ts_kv_cache_mb"] = round(last.get("kv_cache_mb", float("nan")), 1)
         rows.append(row)
         print(json.dumps(row), file=sys.stderr)
-    if a.json:
+    if a.json or a.interleave:
         print(json.dumps(rows, indent=1))
         return
     print(f"{'model':28} {'prefill ts/llama':>17} {'decode ts/llama':>16} {'hooks on':>18} {'llama pre/dec tok/s':>22}"

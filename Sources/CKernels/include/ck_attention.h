@@ -25,6 +25,26 @@ void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t 
                         size_t kv_stride, int n_pos, float scale, int order, float *scratch,
                         uint16_t *q16, float *out);
 
+/// Floats of scratch that ck_attention_heads_q8 needs.
+size_t ck_attention_q8_scratch_floats(int n_pos, int heads, int head_dim);
+
+/// The same GQA group over a Q8_0 cache (head_dim a multiple of 32; K_p starts at k + p * row_bytes,
+/// V_p at v + p * row_bytes, bytes), rounded as llama.cpp's CPU flash attention with Q8_0 K and V:
+/// each query rounded to Q8_0; s_p = vec_dot_q8_0_q8_0(K_p, q) * scale; an online softmax over
+/// p = 0, 1, ... (a new maximum M rescales the fp32 accumulator by expf(Mold - M); otherwise
+/// the weight is expf(s_p - M); S = fma(S, rescale, weight)); acc = fma(dequantized V_p, weight,
+/// acc); out = acc * (1 / S). scratch holds ck_attention_q8_scratch_floats floats; q8 holds
+/// heads * head_dim / 32 Q8_0 blocks.
+void ck_attention_heads_q8(const float *q, int heads, int head_dim, const void *k, const void *v,
+                           size_t row_bytes, int n_pos, float scale, float *scratch, void *q8, float *out);
+
+/// The orthonormal Walsh-Hadamard rotation of `chunks` consecutive runs of n values (n a power of
+/// two), in place, as ggml's CPU fast Walsh-Hadamard transform (ggml_compute_forward_fwht, the
+/// rotation llama.cpp applies to Q, K and V when its KV cache is quantized): each value times
+/// 1/sqrtf(n), then butterflies (u + v, u - v) over strides 1, 2, 4, ... n/2. The same matrix
+/// undoes it.
+void ck_fwht(float *x, int n, int chunks);
+
 #ifdef __cplusplus
 }
 #endif
