@@ -142,6 +142,10 @@ final class ProbingLoop {
     /// Every token of the trunk, in order.
     private(set) var tokens: [TokenEvent] = []
 
+    /// Probes in flight at most: each holds a copy of the KV prefix (about 3 GB at 30K positions
+    /// of the 0.6B shape), so a point that comes while this many answer waits for one to end.
+    static let maxInFlight = 2
+
     /// `trunk` has read its prompt (`start`) and generated nothing yet.
     init(trunk: GenerationRun, settings: ProbeSettings) {
         self.trunk = trunk
@@ -167,7 +171,7 @@ final class ProbingLoop {
     /// and its probes are done (a stopped run drops its probes in flight).
     func step() -> FinishReason? {
         if trunk.finished == nil, !end.isEmpty, trunk.phase == .thinking, trunk.thinkingTokens >= nextAt,
-           trunk.decoder.pendingByteCount == 0 {
+           trunk.decoder.pendingByteCount == 0, active.count < Self.maxInFlight {
             active.append(ProbeDecoder(model: trunk.model.fork(), thinkingTokens: trunk.thinkingTokens,
                                        tokenIndex: trunk.index, end: end, chat: trunk.g.chat, limit: settings.maxAnswerTokens))
             nextAt = (trunk.thinkingTokens / settings.every + 1) * settings.every
