@@ -142,6 +142,17 @@ public struct InspectorState: Sendable {
     public var pivot: Pivot?
     /// Hesitation and thought-switch words for the probes' status line.
     public var markers: ThinkingMarkers?
+    /// Their counts in the latest turn's thinking, and the thinking length they were counted at:
+    /// recounted on the clock, at most twice a second, never while drawing (a 32K-token trace has
+    /// about 130,000 characters to search).
+    public var markerCounts = MarkerCounts()
+
+    public struct MarkerCounts: Sendable, Equatable {
+        public var hesitations = 0
+        public var switches = 0
+        public var countedLength = -1
+        public var countedAt = -Double.infinity
+    }
     /// The "compare budgets" view, while it is open.
     public var compare: CompareState?
     /// The id of the latest comparison (news of older ones is ignored).

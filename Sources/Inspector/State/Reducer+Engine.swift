@@ -32,6 +32,7 @@ extension InspectorState {
             live.injected = s.injectedTokens
             run = .finished(reason)
             phase = .done
+            recountMarkers(force: true)
             runEndedAt = clock
             if let i = conversation.indices.last {
                 conversation[i].finished = reason == .endOfTurn || reason == .maxTokens || !conversation[i].answer.isEmpty

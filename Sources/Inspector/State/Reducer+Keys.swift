@@ -161,6 +161,7 @@ extension InspectorState {
             if compare == nil { openCompare(&effects) } else { closeCompare(&effects) }
         case .toggleProbes:
             showProbes.toggle()
+            recountMarkers(force: true)
             if showProbes && probes.isEmpty {
                 say(isLive ? "answer probes appear here while the model thinks (every \(probeEvery.map(String.init) ?? "—") tokens)"
                            : "this trace has no probes: replay it with --model to compute them")

@@ -38,6 +38,18 @@ extension InspectorState {
         revealCursor()
     }
 
+    /// Recounts the hesitation and switch words of the latest turn's thinking when the probe panel
+    /// shows them and the thinking grew (at most every half second, or at once when `force`).
+    mutating func recountMarkers(force: Bool = false) {
+        guard showProbes, let markers else { return }
+        let text = conversation.last?.thinking ?? ""
+        let length = text.utf8.count
+        guard length != markerCounts.countedLength, force || clock - markerCounts.countedAt >= 0.5 else { return }
+        let summary = ThinkingSummary(thinking: text, thinkingTokens: 0, probes: [], markers: markers)
+        markerCounts = MarkerCounts(hesitations: summary.hesitations, switches: summary.switches,
+                                    countedLength: length, countedAt: clock)
+    }
+
     mutating func applyPivot(_ action: Action) {
         switch action {
         case .pivotFound(let p?, let token):

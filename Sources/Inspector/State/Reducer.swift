@@ -22,6 +22,7 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
     case .tick(let t):
         state.clock = t
         if state.message != nil && t >= state.messageUntil { state.message = nil }
+        state.recountMarkers()
     case .modelLoaded(let summary):
         state.modelLoading = false
         state.model = summary

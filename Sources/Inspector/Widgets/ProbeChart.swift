@@ -118,14 +118,15 @@ enum ProbeChart {
         guard !row.isEmpty else { return }
         var parts: [String] = []
         let thinking = s.isRunning ? s.live.thinking : s.stats.thinkingTokens
-        let text = s.conversation.last?.thinking ?? ""
-        let summary = ThinkingSummary(thinking: text, thinkingTokens: thinking, probes: s.probes, markers: s.markers)
+        let summary = ThinkingSummary(thinking: "", thinkingTokens: thinking, probes: s.probes, markers: nil)
         if s.probes.isEmpty {
             parts.append(s.probeEvery.map { "a probe every \($0) thinking tokens" } ?? "no probes")
         } else if let tail = summary.wastedTail, let at = summary.settledAt {
             parts.append("settled at \(at) · \(tail) thinking tokens after")
         }
-        if s.markers != nil { parts.append("\(summary.hesitations) hesitations · \(summary.switches) switches") }
+        if s.markers != nil {
+            parts.append("\(s.markerCounts.hesitations) hesitations · \(s.markerCounts.switches) switches")
+        }
         if let p = s.pivot {
             let i = s.probesBase + p.tokenIndex
             parts.append("pivot " + p.summary(token: s.tokens.indices.contains(i) ? s.tokens[i].text : ""))
