@@ -41,6 +41,16 @@ public struct Probe: Sendable, Codable, Equatable {
     }
 }
 
+extension Sequence where Element == ReasoningEvent {
+    /// Each probe point's latest report (a later report of a point replaces the earlier), in
+    /// token order.
+    public var latestProbes: [Probe] {
+        var latest: [Int: Probe] = [:]
+        for case .probe(let p) in self { latest[p.tokenIndex] = p }
+        return latest.values.sorted { $0.tokenIndex < $1.tokenIndex }
+    }
+}
+
 /// How often and how far the live probes go.
 public struct ProbeSettings: Sendable, Equatable {
     /// A probe every this many thinking tokens.

@@ -45,9 +45,7 @@ struct ProbeCommand: ParsableCommand {
             probes = prober.probe(prober.points(every: k), maxAnswerTokens: answerTokens)
             pivot = try prober.pivot(probes: probes)
         } else {
-            var latest: [Int: Probe] = [:]
-            for e in recorded.events { if case .probe(let p) = e { latest[p.tokenIndex] = p } }
-            probes = latest.values.sorted { $0.tokenIndex < $1.tokenIndex }
+            probes = recorded.events.latestProbes
             if probes.isEmpty {
                 throw CLIError("\(trace) has no probes; record with run --probe-every K, or compute them with --model")
             }

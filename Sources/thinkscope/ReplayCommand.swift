@@ -48,7 +48,7 @@ struct ReplayCommand: ParsableCommand {
             }
             let p = try TraceProber(model: loaded.languageModel(), chat: loaded.chat, prompt: recorded.header.promptTokens,
                                     tokens: tokens, endStyle: EndStyle(rawValue: recorded.header.settings.endStyle) ?? .qwen)
-            let recordedProbes = events.contains { if case .probe = $0 { true } else { false } }
+            let recordedProbes = !events.latestProbes.isEmpty
             if !recordedProbes || probeEvery != nil {
                 err("computing answer probes…\n")
                 events.removeAll { if case .probe = $0 { true } else { false } }
@@ -63,7 +63,7 @@ struct ReplayCommand: ParsableCommand {
         try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in
             var s = InspectorState.replay(recorded, path: trace, width: w, height: h, theme: theme, colorDepth: depth)
             s.markers = shippedThinkingMarkers()
-            s.showProbes = events.contains { if case .probe = $0 { true } else { false } }
+            s.showProbes = !events.latestProbes.isEmpty
             return s
         }, backend: backend)
     }

@@ -8,11 +8,7 @@ import Tokenizer
 
 extension Run {
     /// Each probe point's latest report, in order.
-    var probes: [Probe] {
-        var latest: [Int: Probe] = [:]
-        for e in events { if case .probe(let p) = e { latest[p.tokenIndex] = p } }
-        return latest.values.sorted { $0.tokenIndex < $1.tokenIndex }
-    }
+    var probes: [Probe] { events.latestProbes }
 }
 
 @Suite struct ProbeTests {

@@ -27,9 +27,7 @@ public final class ReplayBackend: InspectorBackend, @unchecked Sendable {
     public init(events: [ReasoningEvent], queue: EventQueue, tokensPerSecond: Double = 0, prober: TraceProber? = nil) {
         self.queue = queue
         self.prober = prober
-        var latest: [Int: Probe] = [:]
-        for case .probe(let p) in events { latest[p.tokenIndex] = p }
-        probes = Array(latest.values)
+        probes = events.latestProbes
         guard tokensPerSecond > 0 else {
             for e in events { queue.push(e) }
             return
