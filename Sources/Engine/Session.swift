@@ -170,21 +170,22 @@ public final class Session {
             case .dense(let gate, let up, let down):
                 denseFFN(layer, gate: gate, up: up, down: down, n: n)
             case .experts(let router, let gate, let up, let down):
-                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, sequences)
+                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, sequences, n: n)
             }
         }
         for q in sequences { q.session.position += q.count }
-        let outputRows: [Int]
+        let outputCount: Int
         switch outputs {
         case .none: return
-        case .rows(let r): outputRows = Array(r)
-        case .lastRowOfEachSequence: outputRows = sequences.map { $0.first + $0.count - 1 }
+        case .rows(let r): outputCount = r.count
+        case .lastRowOfEachSequence: outputCount = sequences.count
         }
-        for (j, i) in outputRows.enumerated() {
+        for j in 0..<outputCount {
+            let i = if case .rows(let r) = outputs { r.lowerBound + j } else { sequences[j].first + sequences[j].count - 1 }
             rmsnorm(x + i * d, w.outputNorm, s.xn.pointer + j * d, d)
         }
         let vocab = c.vocabSize
-        project(w.output, input: s.xn.pointer, inputStride: d, m: outputRows.count, output: s.logits.pointer, outputStride: vocab)
+        project(w.output, input: s.xn.pointer, inputStride: d, m: outputCount, output: s.logits.pointer, outputStride: vocab)
         if case .rows(let r) = outputs {
             s.lastLogitsRow = r.count - 1
             if tapLogits, let o = observer {
@@ -297,7 +298,7 @@ public final class Session {
                 let heads = Int32(min(perPart, group - h0))
                 let rowBytes = s.rowRowBytes[i]
                 if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order
-                    let headBytes = hd / 32 * 34
+                    let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
                     ck_attention_heads_q8(s.q.pointer + first, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
                                           s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
                                           scratch, q16, s.att.pointer + first)
@@ -330,11 +331,10 @@ public final class Session {
     }
 
     private func expertFFN(layer l: Int, _ lw: LayerWeights, router: WeightMatrix, gate: ExpertWeights,
-                           up: ExpertWeights, down: ExpertWeights, _ sequences: [Sequence]) {
+                           up: ExpertWeights, down: ExpertWeights, _ sequences: [Sequence], n: Int) {
         let c = config
         let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
         let x = s.x.pointer, xn = s.xn.pointer
-        let n = sequences.last.map { $0.first + $0.count } ?? 0
         for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
         let probs = s.router.pointer
         project(router, input: xn, inputStride: d, m: n, output: probs, outputStride: e)
