@@ -44,7 +44,8 @@ public struct ProbeCost: Sendable, Equatable {
         var ratios: [Double] = [], plain: [Double] = [], probed: [Double] = []
         for r in 0..<c.rounds {
             // Alternate which goes first, so a trend in machine load favours neither.
-            let (a, b) = r % 2 == 0 ? (run(settings), run(probing)) : ({ let x = run(probing); return (run(settings), x) })()
+            let first = run(r % 2 == 0 ? settings : probing), second = run(r % 2 == 0 ? probing : settings)
+            let (a, b) = r % 2 == 0 ? (first, second) : (second, first)
             plain.append(a.0)
             probed.append(b.0)
             ratios.append(b.0 / max(a.0, 1e-9))

@@ -9,11 +9,11 @@ Writes Tests/Fixtures/batch-parity.json: per case the model spec and its FNV-1a 
 the tokens of every step (one per sequence), and llama.cpp's logits of every sequence after every
 step (float32, base64).
 """
-import argparse, base64, json, os, random, sys, tempfile
+import argparse, json, os, random, sys, tempfile
 
 from llama_batch import batch_logits
 from make_engine_fixtures import BASE, fnv1a64
-from oracle_cases import DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, random_model
+from oracle_cases import case_model, b64, DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT
 
 CASES = [
     ("dense-q8_0-gqa4-4seq", dict(weightType="Q8_0", heads=8, kvHeads=2, headDim=64), 4),
@@ -33,17 +33,12 @@ def main():
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, extra, n_seq) in enumerate(CASES):
-            spec = dict(BASE, **extra)
-            spec.setdefault("architecture", "qwen3")
-            spec["seed"] = 2000 + i
-            path = os.path.join(tmp, name + ".gguf")
-            random_model(a.thinkscope, spec, path)
+            spec, path = case_model(a.thinkscope, BASE, extra, 2000 + i, tmp, name)
             rng = random.Random(100 + i)
             prompt = [rng.randrange(spec["vocab"] - 3) for _ in range(PROMPT)]
             steps = [[rng.randrange(spec["vocab"] - 3) for _ in range(n_seq)] for _ in range(STEPS)]
             logits = batch_logits(path, prompt, steps)
-            rows = [[base64.b64encode(logits[k, s].astype("<f4").tobytes()).decode() for s in range(n_seq)]
-                    for k in range(STEPS)]
+            rows = [[b64(logits[k, s]) for s in range(n_seq)] for k in range(STEPS)]
             cases.append(dict(name=name, spec=spec, model_fnv1a64=fnv1a64(path), prompt=prompt, steps=steps,
                               logits=rows))
             print(f"{name}: {n_seq} sequences, {STEPS} steps", file=sys.stderr)

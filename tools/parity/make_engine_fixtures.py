@@ -13,7 +13,7 @@ import argparse, json, os, random, sys, tempfile
 
 import numpy as np
 
-from oracle_cases import DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, llama_logits, random_model, reference
+from oracle_cases import case_model, DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, llama_logits, reference
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from llama_greedy import greedy_ids  # noqa: E402
@@ -59,11 +59,7 @@ def main():
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, extra, length) in enumerate(CASES):
-            spec = dict(BASE, **extra)
-            spec.setdefault("architecture", "qwen3")
-            spec["seed"] = 1000 + i
-            path = os.path.join(tmp, name + ".gguf")
-            random_model(a.thinkscope, spec, path)
+            spec, path = case_model(a.thinkscope, BASE, extra, 1000 + i, tmp, name)
             rng = random.Random(i)
             ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
             logits = llama_logits(path, ids, spec["vocab"], tmp)

@@ -10,12 +10,12 @@ Writes Tests/Fixtures/kv-parity.json: per case the model spec and its FNV-1a has
 one batch (logits at a few positions, arg-max of every position), then decode tokens fed one at
 a time (llama.cpp's single-token path; logits after a few of them).
 """
-import argparse, base64, ctypes, json, os, random, sys, tempfile
+import argparse, ctypes, json, os, random, sys, tempfile
 
 import numpy as np
 
 from make_engine_fixtures import BASE, fnv1a64
-from oracle_cases import DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT, random_model
+from oracle_cases import case_model, b64, DEFAULT_THINKSCOPE, ORACLE_NAME, ROOT
 
 GGML_TYPE = {"f16": 1, "q8_0": 8}
 CASES = [
@@ -50,21 +50,16 @@ def main():
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, extra, length, steps) in enumerate(CASES):
-            spec = dict(BASE, **extra)
-            spec.setdefault("architecture", "qwen3")
-            spec["seed"] = 3000 + i
-            path = os.path.join(tmp, name + ".gguf")
-            random_model(a.thinkscope, spec, path)
+            spec, path = case_model(a.thinkscope, BASE, extra, 3000 + i, tmp, name)
             rng = random.Random(300 + i)
             prompt = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
             decode = [rng.randrange(spec["vocab"] - 3) for _ in range(steps)]
             logits = kv_logits(path, prompt, decode, "q8_0")
             positions = sorted(set([0, length // 3, (2 * length) // 3, length - 1]))
             decode_positions = [length, length + steps // 2, length + steps - 1]
-            enc = lambda p: base64.b64encode(logits[p].astype("<f4").tobytes()).decode()
             cases.append(dict(name=name, spec=spec, model_fnv1a64=fnv1a64(path), kv_type="q8_0", prompt=prompt,
-                              decode=decode, positions=positions, logits=[enc(p) for p in positions],
-                              decode_positions=decode_positions, decode_logits=[enc(p) for p in decode_positions],
+                              decode=decode, positions=positions, logits=[b64(logits[p]) for p in positions],
+                              decode_positions=decode_positions, decode_logits=[b64(logits[p]) for p in decode_positions],
                               argmax=[int(x) for x in logits[:length].argmax(axis=1)]))
             print(f"{name}: prompt {length}, decode {steps}", file=sys.stderr)
     with open(a.out, "w") as f:

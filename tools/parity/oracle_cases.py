@@ -21,6 +21,22 @@ def random_model(thinkscope, spec, path):
                    check=True, capture_output=True)
 
 
+def case_model(thinkscope, base, extra, seed, tmp, name):
+    """A fixture case's random-weight model: `base` shape with `extra` on top (architecture qwen3
+    unless given), written to tmp/name.gguf. Returns (spec, path)."""
+    spec = dict(base, **extra)
+    spec.setdefault("architecture", "qwen3")
+    spec["seed"] = seed
+    path = os.path.join(tmp, name + ".gguf")
+    random_model(thinkscope, spec, path)
+    return spec, path
+
+
+def b64(row):
+    """A float32 row as the fixtures store it (little-endian, base64)."""
+    return base64.b64encode(np.asarray(row).astype("<f4").tobytes()).decode()
+
+
 def llama_logits(path, ids, vocab, tmp):
     """llama.cpp's logits of every position of `ids`, [len(ids), vocab] float32."""
     out = os.path.join(tmp, os.path.basename(path) + ".logits")
@@ -31,5 +47,5 @@ def llama_logits(path, ids, vocab, tmp):
 def reference(logits, positions):
     """The fixture fields the Swift tests read: rows at `positions` (float32, base64) and the arg-max
     of every position."""
-    return dict(logits=[base64.b64encode(logits[p].astype("<f4").tobytes()).decode() for p in positions],
+    return dict(logits=[b64(logits[p]) for p in positions],
                 argmax=[int(x) for x in logits.argmax(axis=1)])
