@@ -33,8 +33,8 @@ public protocol LanguageModel: AnyObject {
 /// passes (`Session.evaluate` with a batch), other models one after another. Returns each item's
 /// error, nil where the tokens were read.
 public func evaluateTogether(_ items: [(model: LanguageModel, tokens: [Int])]) -> [Error?] {
-    if items.count > 1, let engines = items.map({ $0.model as? EngineModel }) as? [EngineModel],
-       engines.allSatisfy({ $0.session.model === engines[0].session.model }) {
+    let engines = items.compactMap { $0.model as? EngineModel }
+    if items.count > 1, engines.count == items.count, engines.allSatisfy({ $0.session.model === engines[0].session.model }) {
         for (m, item) in zip(engines, items) { m.recorder?.begin(at: m.session.position, count: item.tokens.count) }
         // A batch is checked whole before any pass runs, so a failed one read nothing: then each
         // item goes alone, to find whose tokens fail.

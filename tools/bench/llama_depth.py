@@ -53,16 +53,10 @@ def main():
         return
     pre, dec = [], []
     for r in range(a.r + 1):
-        m.n_tokens = a.d  # eval() drops the cache from here on
-        t0 = time.perf_counter()
-        m.eval(prompt)
-        t1 = time.perf_counter()
-        for i in range(a.n):
-            m.eval([(i * 31) % 1000])
-        t2 = time.perf_counter()
-        if r:
-            pre.append(a.p / (t1 - t0))
-            dec.append(a.n / (t2 - t1))
+        p, d = one_round()
+        if r:  # the first round warms up
+            pre.append(p)
+            dec.append(d)
     print(json.dumps({"engine": "llama.cpp", "threads": a.t, "prompt_tokens": a.p, "gen_tokens": a.n, "depth": a.d,
                       "kv_type": a.kv_type, "flash_attn": a.fa,
                       "prefill_tps": statistics.median(pre), "decode_tps": statistics.median(dec)}))
