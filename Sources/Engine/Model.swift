@@ -5,6 +5,8 @@ import GGUF
 public final class Model: Sendable {
     public let file: GGUFFile
     public let weights: ModelWeights
+    /// The architecture whose forward pass runs this model.
+    public let architecture: any Architecture.Type
     public var config: ModelConfig { weights.config }
 
     public init(file: GGUFFile) throws {
@@ -13,6 +15,7 @@ public final class Model: Sendable {
             throw EngineError.unsupportedArchitecture(file: file.path, found: arch, supported: ArchitectureRegistry.names)
         }
         self.file = file
+        architecture = a
         weights = try a.load(file: file)
     }
 

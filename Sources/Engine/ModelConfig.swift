@@ -1,6 +1,6 @@
 import GGUF
 
-/// Hyperparameters of a Qwen3-family model, read from GGUF metadata once at load.
+/// Hyperparameters of a decoder-only model, read from GGUF metadata once at load.
 /// Keys are templates over the architecture name (`%s.attention.head_count_kv`), as in llama.cpp.
 public struct ModelConfig: Sendable, Equatable {
     public var architecture: String
@@ -12,6 +12,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var feedForwardLength: Int
     public var rmsEpsilon: Float
     public var ropeFreqBase: Float
+    /// The factor of q·k in attention: `attention.scale` when the file has it, else 1/sqrt(head_dim).
+    public var attentionScale: Float
     public var contextLength: Int
     public var vocabSize: Int
     /// Mixture-of-experts fields; zero for dense models.
@@ -37,6 +39,7 @@ public struct ModelConfig: Sendable, Equatable {
         public static let rmsEpsilon = "%s.attention.layer_norm_rms_epsilon"
         public static let ropeFreqBase = "%s.rope.freq_base"
         public static let ropeDimensionCount = "%s.rope.dimension_count"
+        public static let attentionScale = "%s.attention.scale"
         public static let contextLength = "%s.context_length"
         public static let expertCount = "%s.expert_count"
         public static let expertUsedCount = "%s.expert_used_count"
@@ -85,6 +88,11 @@ public struct ModelConfig: Sendable, Equatable {
             throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.ropeFreqBase), value: "\(base)", expected: "a number above 1")
         }
         ropeFreqBase = Float(base)
+        let scale = try file.optionalDouble(key(Key.attentionScale)) ?? 0
+        guard scale >= 0, scale.isFinite else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.attentionScale), value: "\(scale)", expected: "a positive number")
+        }
+        attentionScale = scale == 0 ? 1 / Float(headDim).squareRoot() : Float(scale)
         contextLength = try positive(Key.contextLength, default: 4096)
         if moe {
             let experts = try positive(Key.expertCount), used = try positive(Key.expertUsedCount)

@@ -150,43 +150,19 @@ public final class Session {
         case rows(Range<Int>)
     }
 
-    /// Runs s.tokens[0..<rows] (this session's scratch) through the model. Each sequence writes its
-    /// keys and values into its own cache and attends over it; the matmuls see all rows at once, so
-    /// every weight is read once per pass. Logits go to each sequence's own logits buffer (row 0 for
-    /// `.lastRowOfEachSequence`; this session's buffer, row after row, for `.rows`).
+    /// Runs s.tokens[0..<rows] (this session's scratch) through the model's architecture. Each
+    /// sequence writes its keys and values into its own cache and attends over it; the matmuls see
+    /// all rows at once, so every weight is read once per pass. Logits go to each sequence's own
+    /// logits buffer (row 0 for `.lastRowOfEachSequence`; this session's buffer, row after row, for
+    /// `.rows`).
     func forward(_ sequences: [Sequence], rows n: Int, outputs: Outputs) {
-        let c = config, w = model.weights
-        let d = c.embeddingLength
-        let x = s.x.pointer
-        for q in sequences {
-            for i in q.first..<(q.first + q.count) {
-                Kernels.dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.row(Int(s.tokens[i])), x + i * d, count: d)
-                ck_rope_cache_row(s.ropeCache.pointer + i * c.headDim, c, position: q.session.position + i - q.first)
-            }
-        }
-        for (l, layer) in w.layers.enumerated() {
-            attention(layer: l, weights: layer, sequences, n: n)
-            switch layer.ffn {
-            case .dense(let gate, let up, let down):
-                denseFFN(layer, gate: gate, up: up, down: down, n: n)
-            case .experts(let router, let gate, let up, let down):
-                expertFFN(layer: l, layer, router: router, gate: gate, up: up, down: down, sequences, n: n)
-            }
-        }
+        model.architecture.forward(ForwardPass(session: self, sequences: sequences, rows: n, outputs: outputs))
         for q in sequences { q.session.position += q.count }
-        let outputCount: Int
+        let vocab = config.vocabSize
         switch outputs {
-        case .none: return
-        case .rows(let r): outputCount = r.count
-        case .lastRowOfEachSequence: outputCount = sequences.count
-        }
-        for j in 0..<outputCount {
-            let i = if case .rows(let r) = outputs { r.lowerBound + j } else { sequences[j].first + sequences[j].count - 1 }
-            rmsnorm(x + i * d, w.outputNorm, s.xn.pointer + j * d, d)
-        }
-        let vocab = c.vocabSize
-        project(w.output, input: s.xn.pointer, inputStride: d, m: outputCount, output: s.logits.pointer, outputStride: vocab)
-        if case .rows(let r) = outputs {
+        case .none:
+            return
+        case .rows(let r):
             s.lastLogitsRow = r.count - 1
             if tapLogits, let o = observer {
                 for j in 0..<r.count {
@@ -194,233 +170,21 @@ public final class Session {
                              UnsafeBufferPointer(start: s.logits.pointer + j * vocab, count: vocab))
                 }
             }
-            return
-        }
-        // Each sequence's row moves to the front of its own buffer (this session's stays in place).
-        for (j, q) in sequences.enumerated() {
-            let row = s.logits.pointer + j * vocab
-            let other = q.session
-            if other !== self {
-                other.s.logits.pointer.update(from: row, count: vocab)
-                other.s.lastLogitsRow = 0
-            } else {
-                s.lastLogitsRow = j
-            }
-            if other.tapLogits, let o = other.observer {
-                o.logits(position: other.position - 1, UnsafeBufferPointer(start: row, count: vocab))
-            }
-        }
-    }
-
-    private func rmsnorm(_ x: UnsafePointer<Float>, _ weight: [Float], _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        weight.withUnsafeBufferPointer { ck_rmsnorm(x, $0.baseAddress, y, Int32(n), config.rmsEpsilon) }
-    }
-
-    /// output[j] = W · input[j] for j in 0..<m, with activations converted to the weight's format.
-    /// `rowwise`: llama.cpp's one-output-at-a-time order even for m > 1 (its MoE expert path).
-    private func project(_ w: WeightMatrix, input: UnsafePointer<Float>, inputStride: Int, m: Int,
-                         output: UnsafeMutablePointer<Float>, outputStride: Int, rowwise: Bool = false) {
-        let rowBytes = Kernels.activationRowBytes(for: w.type, n: w.cols)
-        let xq = s.activations.raw
-        for j in 0..<m {
-            Kernels.quantizeActivation(for: w.type, input + j * inputStride, xq + j * rowBytes, n: w.cols)
-        }
-        let box = UnsafeSendable((xq, output))
-        parallel.forRanges(w.rows) { rows, _ in
-            Kernels.matmul(w, rows: rows, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: outputStride,
-                           rowwise: rowwise)
-        }
-    }
-
-    private func attention(layer l: Int, weights lw: LayerWeights, _ sequences: [Sequence], n: Int) {
-        let c = config
-        let d = c.embeddingLength, hd = c.headDim, qLen = c.queryLength, kvLen = c.kvLength
-        let x = s.x.pointer, xn = s.xn.pointer
-        for i in 0..<n { rmsnorm(x + i * d, lw.attentionNorm, xn + i * d, d) }
-        project(lw.wq, input: xn, inputStride: d, m: n, output: s.q.pointer, outputStride: qLen)
-        project(lw.wk, input: xn, inputStride: d, m: n, output: s.k.pointer, outputStride: kvLen)
-        project(lw.wv, input: xn, inputStride: d, m: n, output: s.v.pointer, outputStride: kvLen)
-        // Per row: where its sequence's cache starts, how many positions it attends to, and the
-        // order of its sums (QK and PV have one column per token of its sequence in this pass,
-        // as llama.cpp runs each sequence's attention in its own KV stream).
-        let keysOf = s.rowKeys.pointer, valuesOf = s.rowValues.pointer, lengthOf = s.rowLength.pointer
-        let orderOf = s.rowOrder.pointer
-        for q in sequences {
-            let cache = q.session.kv
-            for i in q.first..<(q.first + q.count) {
-                let pos = q.session.position + i - q.first
-                let qr = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen
-                for h in 0..<c.headCount { rmsnorm(qr + h * hd, lw.qNorm, qr + h * hd, hd) }
-                for h in 0..<c.kvHeadCount { rmsnorm(k + h * hd, lw.kNorm, k + h * hd, hd) }
-                let cs = s.ropeCache.pointer + i * hd
-                ck_rope_neox(qr, Int32(c.headCount), Int32(hd), Int32(hd), cs)
-                ck_rope_neox(k, Int32(c.kvHeadCount), Int32(hd), Int32(hd), cs)
-                switch cache.type {
-                case .f16:
-                    ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
-                    ck_fp32_to_fp16_row(s.v.pointer + i * kvLen,
-                                        cache.valueRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
-                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0, after its Hadamard rotations
-                    let v = s.v.pointer + i * kvLen
-                    if let r = cache.type.rotation(headDim: hd) {
-                        ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
-                        ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
-                        ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
-                    }
-                    ck_quantize_row_q8_0(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
-                    ck_quantize_row_q8_0(v, cache.valueRow(layer: l, position: pos), Int32(kvLen))
-                }
-                keysOf[i] = UnsafeRawPointer(cache.keyRow(layer: l, position: 0))
-                valuesOf[i] = UnsafeRawPointer(cache.valueRow(layer: l, position: 0))
-                s.rowRowBytes[i] = cache.type == .q8_0 ? cache.rowBytes : 0
-                lengthOf[i] = Int32(pos + 1)
-                orderOf[i] = Kernels.order(columns: q.count)
-            }
-        }
-        let group = c.groupSize
-        let scale = 1 / Float(hd).squareRoot()
-        let box = UnsafeSendable(s)
-        // One item per (token, KV head, part of its group): a part's query heads share each key read.
-        // Groups are split only when there are fewer (token, KV head) pairs than threads, as in
-        // decode; each head's sums are the same whichever part it is in.
-        let pairs = n * c.kvHeadCount
-        let wanted = min(group, max(1, parallel.threads / pairs))
-        let perPart = (group + wanted - 1) / wanted
-        let parts = (group + perPart - 1) / perPart
-        parallel.forRanges(pairs * parts, align: 1) { items, slot in
-            let s = box.value
-            let scratch = s.scores.pointer + slot * s.attentionScratch
-            let q16 = s.q16.pointer + slot * group * hd
-            for item in items {
-                let pair = item / parts, h0 = item % parts * perPart
-                let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
-                let first = i * qLen + (g * group + h0) * hd
-                let heads = Int32(min(perPart, group - h0))
-                let rowBytes = s.rowRowBytes[i]
-                if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order
-                    let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
-                    ck_attention_heads_q8(s.q.pointer + first, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
-                                          s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
-                                          scratch, q16, s.att.pointer + first)
+        case .lastRowOfEachSequence:
+            // Each sequence's row moves to the front of its own buffer (this session's stays in place).
+            for (j, q) in sequences.enumerated() {
+                let row = s.logits.pointer + j * vocab
+                let other = q.session
+                if other !== self {
+                    other.s.logits.pointer.update(from: row, count: vocab)
+                    other.s.lastLogitsRow = 0
                 } else {
-                    ck_attention_heads(s.q.pointer + first, heads, Int32(hd),
-                                       s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
-                                       s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
-                                       s.rowLength[i], scale, s.rowOrder[i], scratch, q16, s.att.pointer + first)
+                    s.lastLogitsRow = j
+                }
+                if other.tapLogits, let o = other.observer {
+                    o.logits(position: other.position - 1, UnsafeBufferPointer(start: row, count: vocab))
                 }
             }
         }
-        // A rotated V cache gives rotated outputs; llama.cpp rotates them back before wo.
-        for q in sequences {
-            guard let r = q.session.kv.type.rotation(headDim: hd) else { continue }
-            for i in q.first..<(q.first + q.count) { ck_fwht(s.att.pointer + i * qLen, Int32(r.v), Int32(qLen / r.v)) }
-        }
-        project(lw.wo, input: s.att.pointer, inputStride: qLen, m: n, output: s.tmp.pointer, outputStride: d)
-        ck_add(x, s.tmp.pointer, x, Int32(n * d))
     }
-
-    private func denseFFN(_ lw: LayerWeights, gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, n: Int) {
-        let d = config.embeddingLength, ff = gate.rows
-        let x = s.x.pointer, xn = s.xn.pointer
-        for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
-        project(gate, input: xn, inputStride: d, m: n, output: s.gate.pointer, outputStride: ff)
-        project(up, input: xn, inputStride: d, m: n, output: s.up.pointer, outputStride: ff)
-        swiglu(rows: n, ff)
-        project(down, input: s.gate.pointer, inputStride: ff, m: n, output: s.tmp.pointer, outputStride: d)
-        ck_add(x, s.tmp.pointer, x, Int32(n * d))
-    }
-
-    private func expertFFN(layer l: Int, _ lw: LayerWeights, router: WeightMatrix, gate: ExpertWeights,
-                           up: ExpertWeights, down: ExpertWeights, _ sequences: [Sequence], n: Int) {
-        let c = config
-        let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
-        let x = s.x.pointer, xn = s.xn.pointer
-        for i in 0..<n { rmsnorm(x + i * d, lw.ffnNorm, xn + i * d, d) }
-        let probs = s.router.pointer
-        project(router, input: xn, inputStride: d, m: n, output: probs, outputStride: e)
-        // Route every token: softmax over all experts, top-k, renormalised weights.
-        for q in sequences {
-            let tap = q.session.tapRouting ? q.session.observer : nil
-            for i in q.first..<(q.first + q.count) {
-                let p = probs + i * e
-                ck_softmax(p, Int32(e))
-                let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
-                topK(p, count: e, k: k, into: sel)
-                var sum = 0.0  // in double, as ggml_sum_rows
-                for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-                let denom = max(Float(sum), 6.103515625e-5)
-                for j in 0..<k { wts[j] /= denom }
-                tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
-                                        probabilities: UnsafeBufferPointer(start: p, count: e),
-                                        experts: UnsafeBufferPointer(start: sel, count: k),
-                                        weights: UnsafeBufferPointer(start: wts, count: k)))
-            }
-        }
-        // Group (token, slot) pairs by expert so each expert's tokens are computed together.
-        let counts = s.expertCounts.pointer
-        counts.update(repeating: 0, count: e)
-        for i in 0..<(n * k) { counts[Int(s.selected[i])] += 1 }
-        var offset: Int32 = 0
-        for ex in 0..<e { s.expertOffsets[ex] = offset; offset += counts[ex] }
-        counts.update(repeating: 0, count: e)
-        for i in 0..<(n * k) {
-            let ex = Int(s.selected[i])
-            s.expertSlots[Int(s.expertOffsets[ex] + counts[ex])] = Int32(i)
-            counts[ex] += 1
-        }
-        for ex in 0..<e where counts[ex] > 0 {
-            let m = Int(counts[ex]), first = Int(s.expertOffsets[ex])
-            for j in 0..<m {
-                let token = Int(s.expertSlots[first + j]) / k
-                (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
-            }
-            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer,
-                    outputStride: ff, rowwise: true)
-            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer,
-                    outputStride: ff, rowwise: true)
-            swiglu(rows: m, ff)
-            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer,
-                    outputStride: d, rowwise: true)
-            for j in 0..<m {
-                let slot = Int(s.expertSlots[first + j])
-                (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
-            }
-        }
-        // Weighted sum in selection order, as llama.cpp adds the expert views: ((y0 w0 + y1 w1) + y2 w2) …
-        for i in 0..<n {
-            let acc = s.tmp.pointer
-            for j in 0..<k {
-                let y = s.slotOutputs.pointer + (i * k + j) * d
-                ck_scale(y, s.selectedWeights[i * k + j], y, Int32(d))
-                if j == 0 { acc.update(from: y, count: d) } else { ck_add(acc, y, acc, Int32(d)) }
-            }
-            ck_add(x + i * d, acc, x + i * d, Int32(d))
-        }
-    }
-
-    /// gate = silu(gate) * up, row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
-    private func swiglu(rows: Int, _ ff: Int) {
-        for i in 0..<rows { ck_swiglu(s.gate.pointer + i * ff, s.up.pointer + i * ff, s.gate.pointer + i * ff, Int32(ff)) }
-    }
-
-    /// Indices of the k largest values, largest first (ties: lower index first).
-    private func topK(_ p: UnsafePointer<Float>, count: Int, k: Int, into out: UnsafeMutablePointer<Int32>) {
-        var filled = 0
-        for i in 0..<count {
-            let v = p[i]
-            if filled == k && v <= p[Int(out[k - 1])] { continue }
-            var j = min(filled, k - 1)
-            while j > 0 && p[Int(out[j - 1])] < v {
-                out[j] = out[j - 1]
-                j -= 1
-            }
-            out[j] = Int32(i)
-            if filled < k { filled += 1 }
-        }
-    }
-}
-
-/// RoPE angles for one position of a Qwen3-family model (plain RoPE: no YaRN scaling).
-private func ck_rope_cache_row(_ cs: UnsafeMutablePointer<Float>, _ c: ModelConfig, position: Int) {
-    ck_rope_cache(cs, Int32(c.headDim), Int32(position), c.ropeFreqBase, 1, 0, 1, 0, 0)
 }

@@ -50,8 +50,8 @@ import ModelFactory
     }
 
     @Test func unsupportedArchitectureAndBadHyperparameters() {
-        #expect(throws: EngineError.unsupportedArchitecture(file: "m.gguf", found: "llama", supported: ["qwen3", "qwen3moe"])) {
-            try load { $0.set("general.architecture", "llama") }
+        #expect(throws: EngineError.unsupportedArchitecture(file: "m.gguf", found: "mamba", supported: ArchitectureRegistry.names)) {
+            try load { $0.set("general.architecture", "mamba") }
         }
         #expect(throws: EngineError.invalidHyperparameter(file: "m.gguf", key: "qwen3.attention.head_count_kv", value: "3", expected: "a divisor of head_count 4")) {
             try load { $0.set("qwen3.attention.head_count_kv", uint32: 3) }

@@ -172,9 +172,16 @@ void ck_axpy(float *y, float a, const float *x, int n);
 /// Plain RoPE: freq_scale = 1, ext_factor = 0, attn_factor = 1.
 void ck_rope_cache(float *cos_sin, int n_dims, int pos, float freq_base, float freq_scale,
                    float ext_factor, float attn_factor, float corr_low, float corr_high);
+/// ck_rope_cache with per-pair frequency divisors (Llama-3.1's `rope_freqs`): theta_extrap of pair
+/// i is divided by freq_factors[i] before scaling, as ggml_rope_cache_init does. NULL: none.
+void ck_rope_cache_factors(float *cos_sin, int n_dims, int pos, float freq_base, float freq_scale, float ext_factor,
+                           float attn_factor, float corr_low, float corr_high, const float *freq_factors);
 /// NEOX RoPE in place on n_heads vectors of head_dim floats (head h at x + h * head_dim):
 /// element i pairs with i + n_dims/2 for i < n_dims/2; elements >= n_dims are unchanged.
 void ck_rope_neox(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin);
+/// NORM RoPE (Llama) in place: element 2i pairs with 2i + 1 for 2i < n_dims, with the angles of
+/// cos_sin[2i], cos_sin[2i+1]; elements >= n_dims are unchanged.
+void ck_rope_norm(float *x, int n_heads, int head_dim, int n_dims, const float *cos_sin);
 
 
 #ifdef __cplusplus

@@ -1,0 +1,307 @@
+import CKernels
+
+/// One forward pass over rows 0..<rows of the driver session's scratch, which belong to one or
+/// more sequences (`Session.Sequence`). These are the shared ops that an architecture's `forward`
+/// composes, top to bottom. They work on named scratch buffers:
+///
+/// - `x`: the residual stream; `xn`: the normed input of a block;
+/// - `q`, `k`, `v`: projections; `att`: attention output; `tmp`: a block's output before it is
+///   added to `x`.
+///
+/// The matmuls see all rows at once, so every weight is read once per pass; attention keeps each
+/// sequence to its own KV cache.
+public struct ForwardPass {
+    let session: Session
+    let sequences: [Session.Sequence]
+    let rows: Int
+    let outputs: Session.Outputs
+    var s: Scratch { session.s }
+    var config: ModelConfig { session.config }
+    public var weights: ModelWeights { session.model.weights }
+    public var layers: [LayerWeights] { weights.layers }
+
+    // MARK: Embedding and output
+
+    /// x = the token embeddings; the RoPE angles of every row's position.
+    public func embed() {
+        let w = weights, d = config.embeddingLength, hd = config.headDim
+        for q in sequences {
+            for i in q.first..<(q.first + q.count) {
+                Kernels.dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.row(Int(s.tokens[i])), s.x.pointer + i * d, count: d)
+                w.rope.angles(s.ropeCache.pointer + i * hd, position: q.session.position + i - q.first)
+            }
+        }
+    }
+
+    /// The rows that get logits: RMSNorm(x) · output_norm into xn (row j of xn for the j-th
+    /// output), then logits = output · xn.
+    public func logits() {
+        let w = weights, d = config.embeddingLength
+        let outputCount: Int
+        switch outputs {
+        case .none: return
+        case .rows(let r): outputCount = r.count
+        case .lastRowOfEachSequence: outputCount = sequences.count
+        }
+        for j in 0..<outputCount {
+            let i = if case .rows(let r) = outputs { r.lowerBound + j } else { sequences[j].first + sequences[j].count - 1 }
+            rmsnorm(s.x.pointer + i * d, w.outputNorm, s.xn.pointer + j * d, d)
+        }
+        project(w.output, input: s.xn.pointer, inputStride: d, m: outputCount, output: s.logits.pointer)
+    }
+
+    // MARK: Attention
+
+    /// xn = RMSNorm(x) · weight, row by row.
+    public func norm(_ weight: [Float]) {
+        let d = config.embeddingLength
+        for i in 0..<rows { rmsnorm(s.x.pointer + i * d, weight, s.xn.pointer + i * d, d) }
+    }
+
+    /// q, k, v = Wq·xn, Wk·xn, Wv·xn, each plus its bias when the layer has one.
+    public func projectQKV(_ lw: LayerWeights) {
+        let d = config.embeddingLength
+        project(lw.wq, bias: lw.qBias, input: s.xn.pointer, inputStride: d, output: s.q.pointer)
+        project(lw.wk, bias: lw.kBias, input: s.xn.pointer, inputStride: d, output: s.k.pointer)
+        project(lw.wv, bias: lw.vBias, input: s.xn.pointer, inputStride: d, output: s.v.pointer)
+    }
+
+    /// Per-head RMSNorm of every query and key head (Qwen3's QK-norm).
+    public func normHeads(q qWeight: [Float], k kWeight: [Float]) {
+        let c = config, hd = c.headDim
+        for i in 0..<rows {
+            let q = s.q.pointer + i * c.queryLength, k = s.k.pointer + i * c.kvLength
+            for h in 0..<c.headCount { rmsnorm(q + h * hd, qWeight, q + h * hd, hd) }
+            for h in 0..<c.kvHeadCount { rmsnorm(k + h * hd, kWeight, k + h * hd, hd) }
+        }
+    }
+
+    /// Rotates every query and key head by its row's position.
+    public func rope(_ style: RoPE.Style) {
+        let c = config, hd = c.headDim
+        for i in 0..<rows {
+            let cs = s.ropeCache.pointer + i * hd
+            RoPE.rotate(style, s.q.pointer + i * c.queryLength, heads: c.headCount, dims: hd, cs)
+            RoPE.rotate(style, s.k.pointer + i * c.kvLength, heads: c.kvHeadCount, dims: hd, cs)
+        }
+    }
+
+    /// Stores each row's key and value in its sequence's cache at layer `l`, then
+    /// att = softmax(scale · q·Kᵀ) · V over the row's sequence up to its position.
+    public func attend(layer l: Int) {
+        let c = config
+        let hd = c.headDim, qLen = c.queryLength, kvLen = c.kvLength
+        // Per row: where its sequence's cache starts, how many positions it attends to, and the
+        // order of its sums (QK and PV have one column per token of its sequence in this pass,
+        // as llama.cpp runs each sequence's attention in its own KV stream).
+        let keysOf = s.rowKeys.pointer, valuesOf = s.rowValues.pointer, lengthOf = s.rowLength.pointer
+        let orderOf = s.rowOrder.pointer
+        for q in sequences {
+            let cache = q.session.kv
+            for i in q.first..<(q.first + q.count) {
+                let pos = q.session.position + i - q.first
+                let qr = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen, v = s.v.pointer + i * kvLen
+                switch cache.type {
+                case .f16:
+                    ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
+                    ck_fp32_to_fp16_row(v, cache.valueRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
+                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0, after its Hadamard rotations
+                    if let r = cache.type.rotation(headDim: hd) {
+                        ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
+                        ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
+                        ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
+                    }
+                    ck_quantize_row_q8_0(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
+                    ck_quantize_row_q8_0(v, cache.valueRow(layer: l, position: pos), Int32(kvLen))
+                }
+                keysOf[i] = UnsafeRawPointer(cache.keyRow(layer: l, position: 0))
+                valuesOf[i] = UnsafeRawPointer(cache.valueRow(layer: l, position: 0))
+                s.rowRowBytes[i] = cache.type == .q8_0 ? cache.rowBytes : 0
+                lengthOf[i] = Int32(pos + 1)
+                orderOf[i] = Kernels.order(columns: q.count)
+            }
+        }
+        let group = c.groupSize
+        let scale = c.attentionScale
+        let box = UnsafeSendable(s)
+        // One item per (token, KV head, part of its group): a part's query heads share each key read.
+        // Groups are split only when there are fewer (token, KV head) pairs than threads, as in
+        // decode; each head's sums are the same whichever part it is in.
+        let pairs = rows * c.kvHeadCount
+        let threads = session.parallel.threads
+        let wanted = min(group, max(1, threads / pairs))
+        let perPart = (group + wanted - 1) / wanted
+        let parts = (group + perPart - 1) / perPart
+        session.parallel.forRanges(pairs * parts, align: 1) { items, slot in
+            let s = box.value
+            let scratch = s.scores.pointer + slot * s.attentionScratch
+            let q16 = s.q16.pointer + slot * group * hd
+            for item in items {
+                let pair = item / parts, h0 = item % parts * perPart
+                let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
+                let first = i * qLen + (g * group + h0) * hd
+                let heads = Int32(min(perPart, group - h0))
+                let rowBytes = s.rowRowBytes[i]
+                if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order
+                    let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
+                    ck_attention_heads_q8(s.q.pointer + first, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
+                                          s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
+                                          scratch, q16, s.att.pointer + first)
+                } else {
+                    ck_attention_heads(s.q.pointer + first, heads, Int32(hd),
+                                       s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
+                                       s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
+                                       s.rowLength[i], scale, s.rowOrder[i], scratch, q16, s.att.pointer + first)
+                }
+            }
+        }
+        // A rotated V cache gives rotated outputs; llama.cpp rotates them back before wo.
+        for q in sequences {
+            guard let r = q.session.kv.type.rotation(headDim: hd) else { continue }
+            for i in q.first..<(q.first + q.count) { ck_fwht(s.att.pointer + i * qLen, Int32(r.v), Int32(qLen / r.v)) }
+        }
+    }
+
+    /// x += Wo·att (+ its bias).
+    public func addAttentionOutput(_ lw: LayerWeights) {
+        project(lw.wo, bias: lw.oBias, input: s.att.pointer, inputStride: config.queryLength, output: s.tmp.pointer)
+        ck_add(s.x.pointer, s.tmp.pointer, s.x.pointer, Int32(rows * config.embeddingLength))
+    }
+
+    // MARK: Feed-forward
+
+    /// x += the layer's feed-forward block applied to xn: a dense SwiGLU, or its routed experts
+    /// (softmax over all experts, top-k, renormalised weights).
+    public func addFeedForward(layer l: Int, _ ffn: FeedForward) {
+        switch ffn {
+        case .dense(let gate, let up, let down):
+            let d = config.embeddingLength, ff = gate.rows
+            project(gate, input: s.xn.pointer, inputStride: d, output: s.gate.pointer)
+            project(up, input: s.xn.pointer, inputStride: d, output: s.up.pointer)
+            swiglu(rows: rows, ff)
+            project(down, input: s.gate.pointer, inputStride: ff, output: s.tmp.pointer)
+        case .experts(let router, let gate, let up, let down):
+            route(layer: l, router: router)
+            experts(gate: gate, up: up, down: down)
+        }
+        ck_add(s.x.pointer, s.tmp.pointer, s.x.pointer, Int32(rows * config.embeddingLength))
+    }
+
+    /// Routes every row: softmax over all experts, top-k, weights renormalised over the k (as
+    /// Qwen3-MoE's router). Reports each row's routing to its session's observer.
+    private func route(layer l: Int, router: WeightMatrix) {
+        let c = config
+        let e = c.expertCount, k = c.expertUsedCount
+        let probs = s.router.pointer
+        project(router, input: s.xn.pointer, inputStride: c.embeddingLength, output: probs)
+        for q in sequences {
+            let tap = q.session.tapRouting ? q.session.observer : nil
+            for i in q.first..<(q.first + q.count) {
+                let p = probs + i * e
+                ck_softmax(p, Int32(e))
+                let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
+                topK(p, count: e, k: k, into: sel)
+                var sum = 0.0  // in double, as ggml_sum_rows
+                for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
+                let denom = max(Float(sum), 6.103515625e-5)
+                for j in 0..<k { wts[j] /= denom }
+                tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
+                                        probabilities: UnsafeBufferPointer(start: p, count: e),
+                                        experts: UnsafeBufferPointer(start: sel, count: k),
+                                        weights: UnsafeBufferPointer(start: wts, count: k)))
+            }
+        }
+    }
+
+    /// tmp = Σ_j w_j · expert_j(xn) over each row's selected experts, in selection order.
+    private func experts(gate: ExpertWeights, up: ExpertWeights, down: ExpertWeights) {
+        let c = config
+        let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
+        let xn = s.xn.pointer
+        // Group (token, slot) pairs by expert so each expert's tokens are computed together.
+        let counts = s.expertCounts.pointer
+        counts.update(repeating: 0, count: e)
+        for i in 0..<(rows * k) { counts[Int(s.selected[i])] += 1 }
+        var offset: Int32 = 0
+        for ex in 0..<e { s.expertOffsets[ex] = offset; offset += counts[ex] }
+        counts.update(repeating: 0, count: e)
+        for i in 0..<(rows * k) {
+            let ex = Int(s.selected[i])
+            s.expertSlots[Int(s.expertOffsets[ex] + counts[ex])] = Int32(i)
+            counts[ex] += 1
+        }
+        for ex in 0..<e where counts[ex] > 0 {
+            let m = Int(counts[ex]), first = Int(s.expertOffsets[ex])
+            for j in 0..<m {
+                let token = Int(s.expertSlots[first + j]) / k
+                (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
+            }
+            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, rowwise: true)
+            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, rowwise: true)
+            swiglu(rows: m, ff)
+            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, rowwise: true)
+            for j in 0..<m {
+                let slot = Int(s.expertSlots[first + j])
+                (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
+            }
+        }
+        // Weighted sum in selection order, as llama.cpp adds the expert views: ((y0 w0 + y1 w1) + y2 w2) …
+        for i in 0..<rows {
+            let acc = s.tmp.pointer + i * d
+            for j in 0..<k {
+                let y = s.slotOutputs.pointer + (i * k + j) * d
+                ck_scale(y, s.selectedWeights[i * k + j], y, Int32(d))
+                if j == 0 { acc.update(from: y, count: d) } else { ck_add(acc, y, acc, Int32(d)) }
+            }
+        }
+    }
+
+    // MARK: Shared steps
+
+    private func rmsnorm(_ x: UnsafePointer<Float>, _ weight: [Float], _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        weight.withUnsafeBufferPointer { ck_rmsnorm(x, $0.baseAddress, y, Int32(n), config.rmsEpsilon) }
+    }
+
+    /// output[j] = W · input[j] (+ bias) for j in 0..<m (default: every row of the pass), with
+    /// activations converted to the weight's format; each output row is `w.rows` long.
+    /// `rowwise`: llama.cpp's one-output-at-a-time order even for m > 1 (its MoE expert path).
+    func project(_ w: WeightMatrix, bias: [Float]? = nil, input: UnsafePointer<Float>, inputStride: Int, m: Int? = nil,
+                 output: UnsafeMutablePointer<Float>, rowwise: Bool = false) {
+        let m = m ?? rows
+        let rowBytes = Kernels.activationRowBytes(for: w.type, n: w.cols)
+        let xq = s.activations.raw
+        for j in 0..<m {
+            Kernels.quantizeActivation(for: w.type, input + j * inputStride, xq + j * rowBytes, n: w.cols)
+        }
+        let box = UnsafeSendable((xq, output))
+        session.parallel.forRanges(w.rows) { r, _ in
+            Kernels.matmul(w, rows: r, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: w.rows,
+                           rowwise: rowwise)
+        }
+        guard let bias else { return }
+        bias.withUnsafeBufferPointer { b in
+            for j in 0..<m { ck_add(output + j * w.rows, b.baseAddress, output + j * w.rows, Int32(w.rows)) }
+        }
+    }
+
+    /// gate = silu(gate) * up, row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
+    private func swiglu(rows: Int, _ ff: Int) {
+        for i in 0..<rows { ck_swiglu(s.gate.pointer + i * ff, s.up.pointer + i * ff, s.gate.pointer + i * ff, Int32(ff)) }
+    }
+
+    /// Indices of the k largest values, largest first (ties: lower index first).
+    private func topK(_ p: UnsafePointer<Float>, count: Int, k: Int, into out: UnsafeMutablePointer<Int32>) {
+        var filled = 0
+        for i in 0..<count {
+            let v = p[i]
+            if filled == k && v <= p[Int(out[k - 1])] { continue }
+            var j = min(filled, k - 1)
+            while j > 0 && p[Int(out[j - 1])] < v {
+                out[j] = out[j - 1]
+                j -= 1
+            }
+            out[j] = Int32(i)
+            if filled < k { filled += 1 }
+        }
+    }
+}
