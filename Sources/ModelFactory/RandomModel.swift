@@ -6,7 +6,8 @@ import Engine
 import GGUF
 import Tokenizer
 
-/// Builds Qwen3 / Qwen3-MoE GGUF files with random weights and real shapes. They exercise exactly
+/// Builds GGUF files with random weights and real shapes for every architecture the engine runs
+/// (qwen3, qwen3moe, qwen2, llama, smollm3). They exercise exactly
 /// the code paths (and the speed) of real downloads, which cannot be fetched here; tests and
 /// benchmarks compare them against llama.cpp.
 public struct RandomModelSpec: Sendable, Equatable, Codable {
@@ -68,7 +69,11 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         if experts > 0 && (expertsUsed < 1 || expertsUsed > experts || expertFeedForward < 1) {
             return "MoE needs 1 <= expertsUsed <= experts and expertFeedForward >= 1"
         }
+        guard ArchitectureRegistry.architecture(named: architecture) != nil else {
+            return "architecture must be one of " + ArchitectureRegistry.names.joined(separator: ", ")
+        }
         if (experts > 0) != (architecture == Qwen3MoE.name) { return "experts > 0 exactly when architecture is qwen3moe" }
+        if architecture == Qwen2.name && heads * headDim != embedding { return "qwen2 needs heads × headDim == embedding" }
         let cols = [embedding, heads * headDim, feedForward, expertFeedForward].filter { $0 > 0 }
         if cols.contains(where: { $0 % t.blockSize != 0 }) { return "row lengths must be multiples of \(t.blockSize) for \(t.name)" }
         return nil
@@ -101,6 +106,38 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         return s
     }
 
+    /// DeepSeek-R1-Distill-Qwen-1.5B's shapes (qwen2: 28 layers, hidden 1536, 12/2 heads of 128,
+    /// FFN 8960, vocab 151936, RoPE base 10000, untied output).
+    public static var r1DistillQwen1_5B: RandomModelSpec {
+        var s = RandomModelSpec()
+        s.architecture = Qwen2.name
+        s.layers = 28; s.embedding = 1536; s.heads = 12; s.kvHeads = 2; s.headDim = 128
+        s.feedForward = 8960; s.vocab = 151_936; s.ropeFreqBase = 10_000; s.tiedEmbeddings = false
+        s.contextLength = 131_072
+        return s
+    }
+
+    /// DeepSeek-R1-Distill-Llama-8B's shapes cut to `layers` layers (llama: hidden 4096, 32/8 heads
+    /// of 128, FFN 14336, vocab 128256, RoPE base 500000 with Llama-3.1 frequency divisors, untied).
+    public static func r1DistillLlama8B(layers: Int = 4) -> RandomModelSpec {
+        var s = RandomModelSpec()
+        s.architecture = Llama.name
+        s.layers = layers; s.embedding = 4096; s.heads = 32; s.kvHeads = 8; s.headDim = 128
+        s.feedForward = 14_336; s.vocab = 128_256; s.ropeFreqBase = 500_000; s.tiedEmbeddings = false
+        s.contextLength = 131_072
+        return s
+    }
+
+    /// SmolLM3-3B's shapes cut to `layers` layers (smollm3: hidden 2048, 16/4 heads of 128, FFN 11008,
+    /// vocab 128256, RoPE base 5e6, tied, NoPE every 4th layer).
+    public static func smolLM3_3B(layers: Int = 8) -> RandomModelSpec {
+        var s = RandomModelSpec()
+        s.architecture = SmolLM3.name
+        s.layers = layers; s.embedding = 2048; s.heads = 16; s.kvHeads = 4; s.headDim = 128
+        s.feedForward = 11_008; s.vocab = 128_256; s.ropeFreqBase = 5_000_000; s.contextLength = 65_536
+        return s
+    }
+
     /// Named presets for the command line.
     public static func preset(_ name: String) -> RandomModelSpec? {
         switch name {
@@ -108,11 +145,15 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         case "qwen3-4b-8l": return .qwen3_4B(layers: 8)
         case "qwen3-30b-a3b-4l": return .qwen3_30B_A3B(layers: 4)
         case "qwen3-30b-a3b-6l": return .qwen3_30B_A3B(layers: 6)
+        case "r1-distill-qwen-1.5b": return .r1DistillQwen1_5B
+        case "r1-distill-llama-8b-4l": return .r1DistillLlama8B(layers: 4)
+        case "smollm3-3b-8l": return .smolLM3_3B(layers: 8)
         default: return nil
         }
     }
 
-    public static let presetNames = ["qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l"]
+    public static let presetNames = ["qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l",
+                                     "r1-distill-qwen-1.5b", "r1-distill-llama-8b-4l", "smollm3-3b-8l"]
 }
 
 public enum RandomModel {
@@ -144,6 +185,8 @@ public enum RandomModel {
             w.set(key(ModelConfig.Key.expertFeedForwardLength), uint32: spec.expertFeedForward)
         }
         addSyntheticVocabulary(&w, size: spec.vocab)
+        let qkNorm = a == Qwen3.name || a == Qwen3MoE.name
+        let qkvBias = a == Qwen2.name
 
         let d = spec.embedding, q = spec.heads * spec.headDim, kv = spec.kvHeads * spec.headDim
         func matrix(_ name: String, _ cols: Int, _ rows: Int, _ extra: Int = 1) {
@@ -153,6 +196,13 @@ public enum RandomModel {
         }
         func norm(_ name: String, _ n: Int) {
             w.addTensor(name, shape: [n], floats: rng.normals(n, scale: 0.1).map { 1 + $0 })
+        }
+        func bias(_ name: String, _ n: Int) {
+            w.addTensor(name, shape: [n], floats: rng.normals(n, scale: 0.5))
+        }
+        if a == Llama.name {  // Llama-3.1's frequency divisors (the converter's rule, default settings)
+            w.addTensor("rope_freqs.weight", shape: [spec.headDim / 2],
+                        floats: llama3FrequencyDivisors(dims: spec.headDim, base: spec.ropeFreqBase))
         }
         // Small embeddings keep a tied output from simply echoing the input token; an untied output
         // spreads logits over a few units, as in trained models.
@@ -169,8 +219,15 @@ public enum RandomModel {
             matrix(p + "attn_q.weight", d, q)
             matrix(p + "attn_k.weight", d, kv)
             matrix(p + "attn_v.weight", d, kv)
-            norm(p + "attn_q_norm.weight", spec.headDim)
-            norm(p + "attn_k_norm.weight", spec.headDim)
+            if qkvBias {
+                bias(p + "attn_q.bias", q)
+                bias(p + "attn_k.bias", kv)
+                bias(p + "attn_v.bias", kv)
+            }
+            if qkNorm {
+                norm(p + "attn_q_norm.weight", spec.headDim)
+                norm(p + "attn_k_norm.weight", spec.headDim)
+            }
             matrix(p + "attn_output.weight", q, d)
             norm(p + "ffn_norm.weight", d)
             if spec.experts > 0 {
@@ -186,6 +243,20 @@ public enum RandomModel {
             }
         }
         return w
+    }
+
+    /// Llama-3.1 RoPE scaling as per-pair divisors of the angle (factor 8, low 1, high 4, original
+    /// context 8192): 1 for short wavelengths, 8 for long ones, blended in between.
+    static func llama3FrequencyDivisors(dims: Int, base: Float) -> [Float] {
+        let factor = 8.0, low = 1.0, high = 4.0, original = 8192.0
+        return (0..<(dims / 2)).map { i in
+            let freq = 1 / pow(Double(base), Double(2 * i) / Double(dims))
+            let wavelength = 2 * Double.pi / freq
+            if wavelength < original / high { return 1 }
+            if wavelength > original / low { return Float(factor) }
+            let smooth = (original / wavelength - low) / (high - low)
+            return Float(1 / ((1 - smooth) / factor + smooth))
+        }
     }
 
     /// Writes a random model to `path`.

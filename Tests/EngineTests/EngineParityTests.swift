@@ -31,13 +31,18 @@ struct ParityFixture: Decodable {
     }
     var cases: [Case]
 
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/engine-parity.json").standardized.path
-
-    static let loaded: ParityFixture = {
+    static func load(_ file: String) -> ParityFixture {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fixtures/" + file).standardized.path
         let data = FileManager.default.contents(atPath: path)!
         return try! JSONDecoder().decode(ParityFixture.self, from: data)
-    }()
+    }
+
+    /// Qwen3 and Qwen3-MoE (`make_engine_fixtures.py --set qwen3`).
+    static let loaded = load("engine-parity.json")
+    /// qwen2, llama and smollm3 (`make_engine_fixtures.py --set arch`).
+    static let architectures = load("arch-parity.json")
+    static var all: [Case] { loaded.cases + architectures.cases }
 }
 
 /// FNV-1a over little-endian 64-bit words (the file zero-padded to a multiple of 8).
@@ -89,7 +94,7 @@ func argmaxAgreement(_ all: [Float], vocab: Int, reference: [Int]) -> Int {
 }
 
 @Suite(.serialized) struct EngineParityTests {
-    @Test(arguments: ParityFixture.loaded.cases)
+    @Test(arguments: ParityFixture.all)
     func logitsMatchLlamaCpp(_ c: ParityFixture.Case) throws {
         let bytes = RandomModel.writer(c.spec).bytes()
         #expect(fnv1a64Words(bytes) == c.model_fnv1a64, "the random-model generator changed; regenerate the fixture")
@@ -111,7 +116,7 @@ func argmaxAgreement(_ all: [Float], vocab: Int, reference: [Int]) -> Int {
         print("parity \(c.name): mean KL \(kls.reduce(0, +) / Double(kls.count)), top-1 \(same)/\(c.argmax.count)")
     }
 
-    @Test(arguments: ParityFixture.loaded.cases)
+    @Test(arguments: ParityFixture.all)
     func greedyContinuationMatchesLlamaCpp(_ c: ParityFixture.Case) throws {
         let model = try Model(file: GGUFFile(bytes: RandomModel.writer(c.spec).bytes(), name: c.name))
         let session = Session(model: model, context: 128)

@@ -5,7 +5,8 @@ through llama.cpp (the oracle), with small reference slices committed for the Sw
   swift build -c release --product thinkscope
   python3 tools/parity/make_engine_fixtures.py [--thinkscope .build/release/thinkscope]
 
-Writes Tests/Fixtures/engine-parity.json: for every case, its model spec, the FNV-1a hash of the
+Writes Tests/Fixtures/engine-parity.json (`--set qwen3`, the default) or
+Tests/Fixtures/arch-parity.json (`--set arch`: qwen2, llama, smollm3): for every case, its model spec, the FNV-1a hash of the
 model file (so a change in the generator is caught), token ids, llama.cpp logits at a few
 positions (float32, base64), its arg-max at every position, and its 64-token greedy continuation.
 """
@@ -34,6 +35,22 @@ CASES = [
     ("moe-q8_0-e128-top8-gqa8", dict(architecture="qwen3moe", weightType="Q8_0", heads=8, kvHeads=1, headDim=128,
                                      experts=128, expertsUsed=8, expertFeedForward=64, tiedEmbeddings=False), 300),
 ]
+# The other architectures: qwen2 (QKV biases, no QK-norm), llama (NORM RoPE with Llama-3.1
+# frequency divisors), smollm3 (NoPE every 4th layer, so 4 layers).
+ARCH_CASES = [
+    ("qwen2-f32-gqa2", dict(architecture="qwen2", weightType="F32", heads=4, kvHeads=2, headDim=64), 200),
+    ("qwen2-q8_0-gqa4-untied", dict(architecture="qwen2", weightType="Q8_0", heads=8, kvHeads=2, headDim=32,
+                                    tiedEmbeddings=False, ropeFreqBase=10000), 150),
+    ("llama-f16-gqa4-hd128", dict(architecture="llama", weightType="F16", heads=8, kvHeads=2, headDim=128,
+                                  ropeFreqBase=500000, tiedEmbeddings=False), 200),
+    ("llama-q8_0-gqa1", dict(architecture="llama", weightType="Q8_0", heads=4, kvHeads=4, headDim=64,
+                             ropeFreqBase=500000), 100),
+    ("smollm3-f32-4l", dict(architecture="smollm3", weightType="F32", layers=4, heads=4, kvHeads=1, headDim=64,
+                            ropeFreqBase=5000000), 150),
+    ("smollm3-q8_0-4l-len1", dict(architecture="smollm3", weightType="Q8_0", layers=4, heads=4, kvHeads=2,
+                                  headDim=64), 1),
+]
+SETS = {"qwen3": (CASES, "engine-parity.json", 1000), "arch": (ARCH_CASES, "arch-parity.json", 2000)}
 GREEDY_PROMPT = 8
 GREEDY_TOKENS = 64
 
@@ -54,12 +71,15 @@ def fnv1a64(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--thinkscope", default=DEFAULT_THINKSCOPE)
-    ap.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures", "engine-parity.json"))
+    ap.add_argument("--set", choices=sorted(SETS), default="qwen3")
+    ap.add_argument("--out")
     a = ap.parse_args()
+    case_list, file_name, first_seed = SETS[a.set]
+    out_path = a.out or os.path.join(ROOT, "Tests", "Fixtures", file_name)
     cases = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i, (name, extra, length) in enumerate(CASES):
-            spec, path = case_model(a.thinkscope, BASE, extra, 1000 + i, tmp, name)
+        for i, (name, extra, length) in enumerate(case_list):
+            spec, path = case_model(a.thinkscope, BASE, extra, first_seed + i, tmp, name)
             rng = random.Random(i)
             ids = [rng.randrange(spec["vocab"] - 3) for _ in range(length)]
             logits = llama_logits(path, ids, spec["vocab"], tmp)
@@ -69,10 +89,10 @@ def main():
                 name=name, spec=spec, model_fnv1a64=fnv1a64(path), ids=ids, positions=positions,
                 **reference(logits, positions), greedy_prompt=ids[:GREEDY_PROMPT], greedy=greedy))
             print(f"{name}: {length} tokens, positions {positions}", file=sys.stderr)
-    with open(a.out, "w") as f:
+    with open(out_path, "w") as f:
         json.dump(dict(generator="tools/parity/make_engine_fixtures.py", oracle=ORACLE_NAME,
                        cases=cases), f, indent=1)
-    print(a.out)
+    print(out_path)
 
 
 if __name__ == "__main__":
