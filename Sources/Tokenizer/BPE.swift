@@ -18,11 +18,16 @@ struct BPEModel: Sendable {
     /// Raw bytes -> symbol: every token whose text is all in the byte-level alphabet (the last token with a
     /// given text wins), then synthetic symbols.
     let symbols: ByteStringTable
+    /// A pre-token that is itself a token is emitted whole, without merges (llama.cpp's
+    /// `ignore_merges`, set for the llama3 pre-tokenizer).
+    let ignoreMerges: Bool
 
     /// `symbols` maps the raw bytes of the tokens' byte-level texts to token ids (see `Vocabulary`);
     /// `merges` are `"left right"` in the byte-level alphabet, rank = index.
-    init(vocabularySize n: Int, symbols: ByteStringTable, merges: [String], source: String) throws(VocabularyError) {
+    init(vocabularySize n: Int, symbols: ByteStringTable, merges: [String], ignoreMerges: Bool = false,
+         source: String) throws(VocabularyError) {
         vocabularySize = n
+        self.ignoreMerges = ignoreMerges
         var symbols = symbols
         var synthetic: [[UInt8]] = []
         func symbol(_ p: UnsafeBufferPointer<UInt8>) -> Int32 {
@@ -76,6 +81,11 @@ struct BPEModel: Sendable {
     @inline(__always)
     func encode(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [TokenID]) {
         let n = end - start
+        if ignoreMerges && n > 1, let whole = symbols.lookup(UnsafeBufferPointer(rebasing: b[start..<end])),
+           Int(whole) < vocabularySize {
+            out.append(whole)
+            return
+        }
         if n == 1 {
             emit(byteSymbol[Int(b[start])], into: &out)
         } else if n <= Self.smallLimit {

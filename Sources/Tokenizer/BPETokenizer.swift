@@ -1,4 +1,4 @@
-/// Text -> token ids and back for a byte-level BPE vocabulary with the Qwen2 pre-tokenizer.
+/// Text -> token ids and back for a byte-level BPE vocabulary with the Qwen2 or Llama-3 pre-tokenizer.
 ///
 /// Two ways to encode, on purpose:
 /// - `encode(_:parseSpecial:)` is llama.cpp's `llama_tokenize` exactly (no BOS is added). With
@@ -78,9 +78,9 @@ public struct BPETokenizer: Sendable {
     /// Pre-tokenize and BPE one run of ordinary text.
     func encodePlain(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [TokenID],
                      session: inout EncodeSession) {
-        let bpe = vocabulary.bpe
+        let bpe = vocabulary.bpe, digits = vocabulary.preTokenizerRules.maxDigits
         if session.useCache {
-            PreTokenizer.split(buf, range) { s, e in
+            PreTokenizer.split(buf, range, maxDigits: digits) { s, e in
                 let word = UnsafeBufferPointer(rebasing: buf[s..<e])
                 if e - s > 1, let hit = session.cache.lookup(word) {
                     let (start, count) = session.entries[Int(hit)]
@@ -92,7 +92,7 @@ public struct BPETokenizer: Sendable {
                 if e - s > 1 { session.remember(word, out[before...]) }
             }
         } else {
-            PreTokenizer.split(buf, range) { s, e in
+            PreTokenizer.split(buf, range, maxDigits: digits) { s, e in
                 bpe.encode(buf, s, e, into: &out)
             }
         }

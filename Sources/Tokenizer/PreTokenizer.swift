@@ -1,18 +1,20 @@
-/// The `qwen2` pre-tokenizer: splits text into the pieces that BPE then encodes one by one.
+/// The `qwen2` and `llama3` pre-tokenizers: split text into the pieces that BPE then encodes one by one.
 ///
-/// It is a hand-written scanner equivalent to the pattern
+/// A hand-written scanner equivalent to the pattern
 ///
-///     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+///     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,D}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 ///
-/// matched leftmost-first at each position (the contraction group is ASCII case-insensitive, as llama.cpp
-/// expands it to `'[sS]|'[tT]|...`). It works on valid UTF-8 bytes and reports byte ranges.
+/// with D = 1 for qwen2 (each digit alone) and D = 3 for llama3 (`llama-bpe`, `smaug-bpe`: digits in
+/// groups of up to three), matched leftmost-first at each position (the contraction group is ASCII
+/// case-insensitive, as llama.cpp expands it to `'[sS]|'[tT]|...`). It works on valid UTF-8 bytes and
+/// reports byte ranges.
 public enum PreTokenizer {
     /// Splits `text` and returns the pieces (for tests and tools).
-    public static func split(_ text: String) -> [String] {
+    public static func split(_ text: String, maxDigits: Int = 1) -> [String] {
         var text = text
         return text.withUTF8 { buf in
             var out: [String] = []
-            split(buf, 0..<buf.count) { s, e in
+            split(buf, 0..<buf.count, maxDigits: maxDigits) { s, e in
                 out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[s..<e]), as: UTF8.self))
             }
             return out
@@ -65,7 +67,8 @@ public enum PreTokenizer {
 
     /// Calls `body(start, end)` for each piece of `b[range]`, in order; the pieces cover the range exactly.
     @inline(__always)
-    static func split(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Int, Int) -> Void) {
+    static func split(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDigits: Int,
+                      _ body: (Int, Int) -> Void) {
         let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
         let newline = CharClass.newline
         let end = range.upperBound
@@ -101,10 +104,17 @@ public enum PreTokenizer {
                 i = j
                 continue
             }
-            // 3. \p{N}: one digit
+            // 3. \p{N}{1,maxDigits}
             if cls & number != 0 {
-                body(start, i + len)
-                i += len
+                var j = i + len, digits = 1
+                while digits < maxDigits && j < end {
+                    let (c, n) = classify(b, j)
+                    if c & number == 0 { break }
+                    j += n
+                    digits += 1
+                }
+                body(start, j)
+                i = j
                 continue
             }
             // 4. ` ?[^\s\p{L}\p{N}]+[\r\n]*`

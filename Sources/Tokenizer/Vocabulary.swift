@@ -3,9 +3,28 @@
 /// Build it from arrays (tests, tools) or from a GGUF file (`Vocabulary(gguf:)`). All tables the encoder and
 /// decoder need are derived once here.
 public struct Vocabulary: Sendable {
-    /// `tokenizer.ggml.pre` values that select the Qwen2 pre-tokenizer pattern (llama.cpp maps all of these to
-    /// the same regex).
-    public static let supportedPreTokenizers = ["qwen2", "deepseek-r1-qwen", "kormo"]
+    /// `tokenizer.ggml.pre` values this tokenizer implements: the Qwen2 pattern (`qwen2`, `deepseek-r1-qwen`,
+    /// `kormo`; llama.cpp maps them to the same regex) and the Llama-3 pattern (`llama-bpe`, `smaug-bpe`).
+    public static let supportedPreTokenizers = ["qwen2", "deepseek-r1-qwen", "kormo", "llama-bpe", "smaug-bpe"]
+
+    /// What a `tokenizer.ggml.pre` value changes, as llama.cpp's vocabulary loader sets it.
+    public struct PreTokenizerRules: Sendable, Equatable {
+        /// Digits per piece: 1 (qwen2) or 3 (llama3).
+        public var maxDigits: Int
+        /// A pre-token that is a whole token skips the merges (`llama-bpe` only, not `smaug-bpe`).
+        public var ignoreMerges: Bool
+        /// A BOS is added when the file has no `add_bos_token` key (`llama-bpe`).
+        public var addsBOSByDefault: Bool
+
+        public init(_ pre: String) {
+            let llama3 = pre == "llama-bpe" || pre == "smaug-bpe"
+            maxDigits = llama3 ? 3 : 1
+            ignoreMerges = pre == "llama-bpe"
+            addsBOSByDefault = pre == "llama-bpe"
+        }
+    }
+
+    public var preTokenizerRules: PreTokenizerRules { PreTokenizerRules(preTokenizer) }
 
     /// Where the vocabulary came from (a file path, or `<arrays>`); used in error messages.
     public let source: String
@@ -97,7 +116,8 @@ public struct Vocabulary: Sendable {
         }
         pieces = PieceTable(arena: arena, offsets: offsets)
         otherTextToID = other
-        bpe = try BPEModel(vocabularySize: tokens.count, symbols: symbols, merges: merges, source: source)
+        bpe = try BPEModel(vocabularySize: tokens.count, symbols: symbols, merges: merges,
+                           ignoreMerges: PreTokenizerRules(preTokenizer).ignoreMerges, source: source)
         specialTokens = tokens.indices
             .filter { types[$0].isSpecialCandidate && !tokens[$0].isEmpty }
             .sorted { a, b in

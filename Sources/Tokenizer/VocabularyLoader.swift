@@ -59,7 +59,7 @@ extension Vocabulary {
         let bos = try optionalID("tokenizer.ggml.bos_token_id", count: n)
         let eos = try optionalID("tokenizer.ggml.eos_token_id", count: n)
         let pad = try optionalID("tokenizer.ggml.padding_token_id", count: n)
-        let addBOS = try optionalBool("tokenizer.ggml.add_bos_token") ?? false
+        let addBOS = try optionalBool("tokenizer.ggml.add_bos_token") ?? PreTokenizerRules(pre).addsBOSByDefault
         let addEOS = try optionalBool("tokenizer.ggml.add_eos_token") ?? false
         var template: String? = nil
         if file["tokenizer.chat_template"] != nil { template = try string("tokenizer.chat_template") }
