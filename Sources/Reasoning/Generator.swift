@@ -36,7 +36,7 @@ public final class Generator {
     /// generation prompt ends with `<think>\n`).
     public func promptOpensThinking(_ prompt: [TokenID]) -> Bool {
         guard let start = chat.thinkStart else { return false }
-        let lastTurn = prompt.lastIndex(of: chat.imStart) ?? 0
+        let lastTurn = prompt.lastIndex(of: chat.turnStart) ?? 0
         guard let open = prompt[lastTurn...].lastIndex(of: start) else { return false }
         return chat.thinkEnd.map { !prompt[open...].contains($0) } ?? true
     }

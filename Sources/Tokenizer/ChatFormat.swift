@@ -26,47 +26,101 @@ public struct ChatMessage: Sendable, Equatable {
 public struct ChatFormatError: Error, CustomStringConvertible, Equatable, Sendable {
     public var source: String
     public var missingToken: String
+    public var template: ChatFormat.Template = .chatML
     public var description: String {
-        "\(source): the vocabulary has no '\(missingToken)' token; the Qwen3 ChatML format needs it"
+        "\(source): the vocabulary has no '\(missingToken)' token; the \(template.title) chat format needs it"
     }
 }
 
-/// Qwen3 ChatML with hybrid thinking (the behaviour of Qwen3's chat template):
+/// Turns messages into prompt tokens the way the model's chat template does, for the chat conventions
+/// this app knows (`Template`, detected from the vocabulary and its template text).
 ///
-///     <|im_start|>system\n{system}<|im_end|>\n
-///     <|im_start|>user\n{text}<|im_end|>\n
-///     <|im_start|>assistant\n{answer}<|im_end|>\n          earlier turns: thinking dropped
-///     <|im_start|>assistant\n                              generation prompt
-///     <think>\n\n</think>\n\n                              ... when thinking is disabled
-///
-/// Control tokens (`<|im_start|>`, `<|im_end|>`, `<think>`, `</think>`) are placed by the formatter, by ids
-/// looked up from the vocabulary. Everything else, including all message content, is encoded as user text
-/// (`BPETokenizer.encodeUserText`), so text that spells a control token stays text. `/think` and `/no_think`
-/// are ordinary text that the model itself reacts to.
+/// Control tokens (`<|im_start|>`, `<think>`, `<｜User｜>`, …) are placed by the formatter, by ids looked
+/// up from the vocabulary. Everything else, including all message content, is encoded as user text
+/// (`BPETokenizer.encodeUserText`), so text that spells a control token stays text. `/think` and
+/// `/no_think` in user text are ordinary text that the model itself reacts to.
 public struct ChatFormat: Sendable {
+    /// The chat conventions of a model family.
+    public enum Template: String, Sendable, Equatable {
+        /// Qwen ChatML with hybrid thinking (Qwen3, Qwen2.5, QwQ):
+        ///
+        ///     <|im_start|>system\n{system}<|im_end|>\n
+        ///     <|im_start|>user\n{text}<|im_end|>\n
+        ///     <|im_start|>assistant\n{answer}<|im_end|>\n          earlier turns: thinking dropped
+        ///     <|im_start|>assistant\n                              generation prompt
+        ///     <think>\n\n</think>\n\n                              ... when thinking is disabled
+        case chatML
+        /// DeepSeek-R1 and its Qwen and Llama distills:
+        ///
+        ///     <BOS>{system}<｜User｜>{text}<｜Assistant｜>{answer}<｜end▁of▁sentence｜>…
+        ///     <｜Assistant｜><think>\n                           generation prompt: thinking forced open
+        ///     <｜Assistant｜><think>\n</think>                   ... when thinking is disabled (as llama.cpp)
+        case deepSeekR1
+        /// SmolLM3: ChatML after a metadata system block whose `Reasoning Mode` is `/think` or `/no_think`
+        /// (`/think` and `/no_think` in the system message override the switch).
+        case smolLM3
+
+        var title: String {
+            switch self {
+            case .chatML: "Qwen ChatML"
+            case .deepSeekR1: "DeepSeek-R1"
+            case .smolLM3: "SmolLM3"
+            }
+        }
+
+        /// Control token texts the template places.
+        var controls: [String] {
+            switch self {
+            case .chatML, .smolLM3: ["<|im_start|>", "<|im_end|>"]
+            case .deepSeekR1: ["<｜User｜>", "<｜Assistant｜>", "<｜end▁of▁sentence｜>"]
+            }
+        }
+
+        /// The template a vocabulary's tokens and template text call for.
+        static func detect(_ v: Vocabulary) -> Template {
+            if v.id(forText: "<｜User｜>") != nil && v.id(forText: "<｜Assistant｜>") != nil { return .deepSeekR1 }
+            if v.chatTemplate?.contains("Reasoning Mode") == true { return .smolLM3 }
+            return .chatML
+        }
+    }
+
+    public let template: Template
     public let tokenizer: BPETokenizer
-    public let imStart: TokenID
-    public let imEnd: TokenID
+    /// The control token that opens a turn (`<|im_start|>`; `<｜Assistant｜>` for DeepSeek-R1): the last one
+    /// in a prompt starts the reply being generated.
+    public let turnStart: TokenID
+    /// The control token that closes an assistant reply (`<|im_end|>`; `<｜end▁of▁sentence｜>`).
+    public let turnEnd: TokenID
     public let thinking: ThinkingSupport
     /// Ids that end a reply (see `Vocabulary.endOfGeneration`).
     public let endOfGeneration: Set<TokenID>
+    /// SmolLM3's `Today Date` line (`strftime("%d %B %Y")`); today when the format is made.
+    public var today: String = ChatFormat.todayString()
 
     public var thinkStart: TokenID? { thinking.thinkStart }
     public var thinkEnd: TokenID? { thinking.thinkEnd }
+    /// Control ids by text, for the template's `controls`.
+    let controls: [String: TokenID]
 
     public init(tokenizer: BPETokenizer) throws(ChatFormatError) {
         let v = tokenizer.vocabulary
-        guard let s = v.id(forText: "<|im_start|>") else {
-            throw ChatFormatError(source: v.source, missingToken: "<|im_start|>")
+        let template = Template.detect(v)
+        var controls: [String: TokenID] = [:]
+        for text in template.controls {
+            guard let id = v.id(forText: text) else {
+                throw ChatFormatError(source: v.source, missingToken: text, template: template)
+            }
+            controls[text] = id
         }
-        guard let e = v.id(forText: "<|im_end|>") else {
-            throw ChatFormatError(source: v.source, missingToken: "<|im_end|>")
-        }
+        self.template = template
         self.tokenizer = tokenizer
-        imStart = s
-        imEnd = e
-        thinking = ThinkingSupport(vocabulary: v)
-        endOfGeneration = v.endOfGeneration
+        self.controls = controls
+        turnStart = controls[template == .deepSeekR1 ? "<｜Assistant｜>" : "<|im_start|>"]!
+        turnEnd = controls[template == .deepSeekR1 ? "<｜end▁of▁sentence｜>" : "<|im_end|>"]!
+        thinking = ThinkingSupport(vocabulary: v, template: template)
+        var ends = v.endOfGeneration
+        ends.insert(turnEnd)
+        endOfGeneration = ends
     }
 
     /// A piece of the rendered prompt.
@@ -102,7 +156,7 @@ public struct ChatFormat: Sendable {
     }
 
     /// Whether the model's output starts inside a think block (the generation prompt ends with an open
-    /// `<think>`, as with Qwen3-Thinking-2507 templates).
+    /// `<think>`, as with Qwen3-Thinking-2507, QwQ and the R1 distills).
     public var generationStartsInsideThinking: Bool {
         thinking.mode == .alwaysOn && thinkStart != nil && thinkEnd != nil
     }
@@ -111,8 +165,23 @@ public struct ChatFormat: Sendable {
     public func segments(_ messages: [ChatMessage], addGenerationPrompt: Bool = true,
                          enableThinking: Bool = true) -> [Segment] {
         var b = SegmentBuilder()
-        let thinkTokens: (TokenID, TokenID)? = thinkStart.flatMap { s in thinkEnd.map { (s, $0) } }
+        let v = tokenizer.vocabulary
+        if v.addBOS, let bos = v.bosID { b.control(bos) }
+        switch template {
+        case .chatML: chatML(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
+        case .deepSeekR1: deepSeekR1(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
+        case .smolLM3: smolLM3(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
+        }
+        return b.segments
+    }
 
+    /// The think delimiters, when the vocabulary has both.
+    var thinkTokens: (TokenID, TokenID)? { thinkStart.flatMap { s in thinkEnd.map { (s, $0) } } }
+
+    /// Qwen3's template: see `Template.chatML`.
+    private func chatML(_ messages: [ChatMessage], addGenerationPrompt: Bool, enableThinking: Bool,
+                        _ b: inout SegmentBuilder) {
+        let imStart = controls["<|im_start|>"]!, imEnd = controls["<|im_end|>"]!
         var rest = messages[...]
         if let first = messages.first, first.role == .system {
             b.control(imStart); b.text("system\n" + first.content); b.control(imEnd); b.text("\n")
@@ -162,7 +231,6 @@ public struct ChatFormat: Sendable {
                 }
             }
         }
-        return b.segments
     }
 
     // MARK: Template string helpers (Python semantics of the Qwen3 template)
@@ -191,7 +259,7 @@ public struct ChatFormat: Sendable {
     static func trimNewlines(_ s: String) -> String { trimTrailingNewlines(dropLeadingNewlines(s)) }
 }
 
-private struct SegmentBuilder {
+struct SegmentBuilder {
     var segments: [ChatFormat.Segment] = []
 
     mutating func control(_ id: TokenID) { segments.append(.control(id)) }

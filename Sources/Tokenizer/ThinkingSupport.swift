@@ -25,18 +25,22 @@ public struct ThinkingSupport: Sendable, Equatable {
 
     public var supportsThinking: Bool { mode != .unsupported }
 
-    public init(vocabulary: Vocabulary) {
+    public init(vocabulary: Vocabulary, template kind: ChatFormat.Template = .chatML) {
         thinkStart = vocabulary.id(forText: "<think>")
         thinkEnd = vocabulary.id(forText: "</think>")
         let template = vocabulary.chatTemplate
         hasChatTemplate = template != nil
         templateMentionsThink = template?.contains("<think>") ?? false
         templateHasEnableThinking = template?.contains("enable_thinking") ?? false
-        mode = Self.decide(hasTokens: thinkStart != nil && thinkEnd != nil, template: template)
+        mode = Self.decide(hasTokens: thinkStart != nil && thinkEnd != nil, template: template, kind: kind)
     }
 
-    static func decide(hasTokens: Bool, template: String?) -> Mode {
+    static func decide(hasTokens: Bool, template: String?, kind: ChatFormat.Template = .chatML) -> Mode {
         guard hasTokens else { return .unsupported }
+        if kind == .deepSeekR1 {
+            // The updated R1 templates open `<think>\n` themselves; older ones leave it to the model.
+            return template?.contains(#"<｜Assistant｜><think>\n"#) == true ? .alwaysOn : .hybrid
+        }
         guard let t = template else { return .hybrid }  // think tokens but no template: original Qwen3 behaviour
         if t.contains("enable_thinking") { return .hybrid }
         // Template string literals spell the newline as the two characters `\n`.

@@ -75,11 +75,11 @@ final class FakeThinker: RewindableModel {
     }
 
     private func next() -> Int {
-        let turn = (fed.lastIndex(of: Int(chat.imStart)) ?? -1) + 1
+        let turn = (fed.lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
         let tail = fed[turn...]
         if let i = tail.lastIndex(of: Int(chat.thinkEnd!)) {
             let n = fed.count - i - 1
-            return n < answer.count ? answer[n] : Int(chat.imEnd)
+            return n < answer.count ? answer[n] : Int(chat.turnEnd)
         }
         if let i = tail.lastIndex(of: Int(chat.thinkStart!)) {
             let n = fed.count - i - 1

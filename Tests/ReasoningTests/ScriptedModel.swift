@@ -20,6 +20,28 @@ func testChat(thinkTokens: Bool = true) throws -> ChatFormat {
     try ChatFormat(tokenizer: BPETokenizer(vocabulary: testVocabulary(thinkTokens: thinkTokens)))
 }
 
+/// A byte-level test chat format in each family's conventions: ChatML as `testChat()`; DeepSeek-R1
+/// (its own turn tokens and BOS, the template opening `<think>\n`); SmolLM3 (ChatML after a metadata
+/// system block, the model opening `<think>` itself).
+func testChat(_ template: ChatFormat.Template) throws -> ChatFormat {
+    switch template {
+    case .chatML:
+        return try testChat()
+    case .deepSeekR1:
+        var tokens = ByteLevel.byteToScalar.map { String($0) }
+        tokens += ["<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>", "<｜begin▁of▁sentence｜>", "<think>", "</think>"]
+        let types = [TokenType](repeating: .normal, count: 256) + [.control, .control, .control, .control, .userDefined, .userDefined]
+        return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
+            tokens: tokens, types: types, merges: [], preTokenizer: "deepseek-r1-qwen", bosID: 259, eosID: 256,
+            addBOS: true, chatTemplate: #"{% if add_generation_prompt %}{{'<｜Assistant｜><think>\n'}}{% endif %}"#)))
+    case .smolLM3:
+        let v = try testVocabulary()
+        return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
+            tokens: v.tokens, types: v.types, merges: [], eosID: 258,
+            chatTemplate: #"{{- "Reasoning Mode: " + reasoning_mode + "\n\n" -}} enable_thinking"#)))
+    }
+}
+
 /// A fake model that follows a script, whatever was injected: it opens `<think>`, thinks the
 /// bytes of `thought` for `thinkLength` tokens, wants `</think>` (its second choice is to keep
 /// thinking), then answers `answer` and ends its turn. Logits are 10 for the wanted token, 5 for
@@ -83,9 +105,9 @@ final class ScriptedModel: LanguageModel {
     }
 
     private func next() -> (Int, Int?) {
-        let turn = (fed.lastIndex(of: Int(chat.imStart)) ?? -1) + 1
+        let turn = (fed.lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
         let tail = fed[turn...]
-        let imEnd = Int(chat.imEnd)
+        let imEnd = Int(chat.turnEnd)
         if let end = chat.thinkEnd.map(Int.init), let i = tail.lastIndex(of: end) {
             let n = fed.count - i - 1
             return (n < answer.count ? answer[n] : imEnd, nil)

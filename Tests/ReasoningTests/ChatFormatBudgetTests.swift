@@ -1,0 +1,58 @@
+import Engine
+import Testing
+@testable import Reasoning
+import Tokenizer
+
+/// Phases and budgets in every chat format: Qwen ChatML (the model opens `<think>`), DeepSeek-R1
+/// (the template opens it: the model never emits `<think>`, and budgets count from the opening) and
+/// SmolLM3 (ChatML after its metadata block).
+@Suite struct ChatFormatBudgetTests {
+    static let templates: [ChatFormat.Template] = [.chatML, .deepSeekR1, .smolLM3]
+
+    @Test(arguments: templates)
+    func unlimitedThinksThenAnswers(_ t: ChatFormat.Template) throws {
+        let chat = try testChat(t)
+        let r = Run(ScriptedModel(chat: chat, thinkLength: 12), chat, settings(Unlimited()))
+        #expect(r.reason == .endOfTurn)
+        // The script counts the template's "\n" after `<think>` as its first thinking token; the
+        // generator counts only what the model generates.
+        #expect(r.stats?.thinkingTokens == (chat.generationStartsInsideThinking ? 11 : 12))
+        #expect(r.text(.thinking).hasSuffix("by step"))
+        #expect(r.text(.answer) == "\n\n42")
+        #expect(r.tokens.first?.phase == .thinking)
+    }
+
+    @Test(arguments: templates, [0, 5, 11])
+    func capCountsFromTheOpening(_ t: ChatFormat.Template, n: Int) throws {
+        let chat = try testChat(t)
+        let r = Run(ScriptedModel(chat: chat, thinkLength: 20), chat, settings(Cap(n), style: .qwen))
+        #expect(r.count(.thinking, .sampled) == n)
+        #expect(r.text(.thinking).hasSuffix("based on the thinking directly now.\n"))
+        #expect(r.text(.answer).hasSuffix("42"))
+        #expect(r.reason == .endOfTurn)
+    }
+
+    @Test(arguments: templates)
+    func exactRefusesTheEarlyEnd(_ t: ChatFormat.Template) throws {
+        let chat = try testChat(t)
+        let r = Run(ScriptedModel(chat: chat, thinkLength: 10), chat, settings(Minimum.exact(25)))
+        #expect(r.stats?.thinkingTokens == 25)
+        let waits = r.tokens.filter { $0.origin == .injected && $0.phase == .thinking }.map(\.text).joined()
+        #expect(waits == "WaitWait")
+        #expect(r.text(.answer).hasSuffix("42"))
+    }
+
+    @Test(arguments: templates)
+    func noThinkAnswersWithoutThinking(_ t: ChatFormat.Template) throws {
+        let chat = try testChat(t)
+        let r = Run(ScriptedModel(chat: chat), chat, settings(Unlimited()), thinking: false)
+        #expect(r.stats?.thinkingTokens == 0)
+        #expect(!r.tokens.contains { $0.phase == .thinking })
+        #expect(r.text(.answer).hasSuffix("42"))
+        #expect(r.reason == .endOfTurn)
+    }
+}
+
+extension ChatFormat.Template: CustomTestStringConvertible {
+    public var testDescription: String { rawValue }
+}
