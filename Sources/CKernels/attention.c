@@ -164,23 +164,34 @@ static void weighted_values(const float *prob, const uint16_t *v, size_t stride,
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
                         size_t kv_stride, int n_pos, float scale, int order, float *scratch,
                         uint16_t *q16, float *out) {
+    ck_attention_heads_masked(q, heads, head_dim, k, v, kv_stride, n_pos, 0, scale, NULL, order, scratch, q16, out);
+}
+
+void ck_attention_heads_masked(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
+                               size_t kv_stride, int n_pos, int first, float scale, const float *sinks, int order,
+                               float *scratch, uint16_t *q16, float *out) {
     const int padded = round16(n_pos), hd = head_dim, rowwise = order == CK_ORDER_ROWWISE;
+    if (first < 0) first = 0;
+    if (first > n_pos) first = n_pos;
     float *scores = scratch;  // [heads][padded]
     uint16_t *prob16 = (uint16_t *)(scratch + (size_t)heads * padded);
     ck_fp32_to_fp16_row(q, q16, heads * hd);
-    // K_p . q_h for every position and head: one matmul over the cached keys (rows kv_stride
-    // apart) against the group's queries, so each key is read once for all of them.
-    ck_matmul_order(order, CK_TYPE_F16, k, kv_stride * 2, 0, n_pos, hd,
+    // K_p . q_h for every unmasked position and head: one matmul over the cached keys (rows
+    // kv_stride apart) against the group's queries, so each key is read once for all of them.
+    // Each score is its own dot product, so skipping the masked rows changes no other score.
+    ck_matmul_order(order, CK_TYPE_F16, k, kv_stride * 2, first, n_pos, hd,
                     q16, (size_t)hd * 2, heads, scores, (size_t)padded);
     for (int h = 0; h < heads; h++) {
         float *s = scores + (size_t)h * padded;
-        ck_scale(s, scale, s, n_pos);
+        ck_scale(s + first, scale, s + first, n_pos - first);
         // llama.cpp pads its KV view (to 256 positions) and masks the padding with -inf; padding
         // to 16 gives the same bits: every exp goes through the vector expf, and the masked tail
-        // adds exact zeros.
+        // adds exact zeros. Positions before `first` (a sliding window) are masked the same way.
+        for (int p = 0; p < first; p++) s[p] = -INFINITY;
         for (int p = n_pos; p < padded; p++) s[p] = -INFINITY;
-        ck_softmax(s, padded);
-        // The probabilities are rounded to fp16 on their way into the product with V.
+        ck_softmax_sink(s, padded, sinks ? sinks[h] : -INFINITY);
+        // The probabilities are rounded to fp16 on their way into the product with V; masked
+        // positions add exact zeros in their lanes.
         ck_fp32_to_fp16_row(s, prob16, n_pos);
         ck_fp16_to_fp32_row(prob16, s, n_pos);
         weighted_values(s, v, kv_stride, n_pos, hd, rowwise, out + (size_t)h * hd);

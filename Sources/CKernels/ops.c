@@ -135,10 +135,14 @@ static ck_silu16_fn pick_silu16(void) {
     return f;
 }
 
-void ck_softmax(float *x, int n) {
+void ck_softmax(float *x, int n) { ck_softmax_sink(x, n, -INFINITY); }
+
+void ck_softmax_sink(float *x, int n, float sink) {
     if (n <= 0) return;
     float max = -INFINITY;
     for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    const int has_sink = sink != -INFINITY;
+    if (has_sink) max = sink > max ? sink : max;
     const ck_exp16_fn exp16 = pick_exp16();
     double sum = 0.0;
     int i = 0;
@@ -150,6 +154,7 @@ void ck_softmax(float *x, int n) {
         x[i] = expf(x[i] - max);
         sum += (double)x[i];
     }
+    if (has_sink) sum += (double)expf(sink - max);  // ggml_soft_max_add_sinks: after the row's sum
     ck_scale(x, (float)(1.0 / sum), x, n);
 }
 
@@ -185,3 +190,13 @@ static void swiglu_any(const float *g, const float *u, float *y, int n) {
 
 void ck_silu(const float *x, float *y, int n) { swiglu_any(x, NULL, y, n); }
 void ck_swiglu(const float *g, const float *u, float *y, int n) { swiglu_any(g, u, y, n); }
+
+// gpt-oss's clamped SwiGLU, element by element as ggml's swiglu_oai (libm expf, no fused operations).
+void ck_swiglu_oai(const float *g, const float *u, float *y, int n, float alpha, float limit) {
+    for (int i = 0; i < n; i++) {
+        const float x = g[i] < limit ? g[i] : limit;
+        const float v = u[i] < -limit ? -limit : (u[i] > limit ? limit : u[i]);
+        const float glu = x / (1.0f + expf(alpha * (-x)));
+        y[i] = glu * (v + 1.0f);
+    }
+}

@@ -13,7 +13,8 @@ void ck_rope_cache_factors(float *cos_sin, int n_dims, int pos, float freq_base,
                            float attn_factor, float corr_low, float corr_high, const float *freq_factors) {
     const float theta_scale = powf(freq_base, -2.0f / (float)n_dims);
     float mscale = attn_factor;
-    if (ext_factor != 0.0f) mscale *= 1.0f + 0.1f * logf(1.0f / freq_scale);
+    // GCC (llama.cpp's build, FMA on) contracts these sums of products; fmaf gives the same bits here.
+    if (ext_factor != 0.0f) mscale *= fmaf(0.1f, logf(1.0f / freq_scale), 1.0f);
     float theta_extrap = (float)pos;
     for (int i = 0; i < n_dims / 2; i++) {
         const float extrap = freq_factors ? theta_extrap / freq_factors[i] : theta_extrap;
@@ -23,7 +24,7 @@ void ck_rope_cache_factors(float *cos_sin, int n_dims, int pos, float freq_base,
             float y = ((float)i - corr_low) / fmaxf(0.001f, corr_high - corr_low);
             float ramp = 1.0f - fminf(1.0f, fmaxf(0.0f, y));
             float mix = ramp * ext_factor;
-            theta = theta * (1.0f - mix) + extrap * mix;
+            theta = fmaf(theta, 1.0f - mix, extrap * mix);
         }
         cos_sin[2 * i] = cosf(theta) * mscale;
         cos_sin[2 * i + 1] = sinf(theta) * mscale;

@@ -14,7 +14,8 @@ public protocol Architecture {
 
 /// Architectures by `general.architecture`.
 public enum ArchitectureRegistry {
-    public static let all: [any Architecture.Type] = [Qwen3.self, Qwen3MoE.self, Qwen2.self, Llama.self, SmolLM3.self]
+    public static let all: [any Architecture.Type] = [Qwen3.self, Qwen3MoE.self, Qwen2.self, Llama.self, SmolLM3.self,
+                                                      GptOss.self]
 
     public static func architecture(named name: String) -> (any Architecture.Type)? {
         all.first { $0.name == name }

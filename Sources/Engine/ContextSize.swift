@@ -35,17 +35,9 @@ public struct ContextSize: Equatable, Sendable {
                       fileBytes: model.file.fileSize, availableBytes: availableBytes)
     }
 
-    /// The context the engine computes correctly: `context_length`, except for YaRN conversions
-    /// ("128K" files), which the engine runs with plain RoPE, correct up to their original context
-    /// (`rope.scaling.original_context_length`, 32,768 for Qwen3).
-    public static func trainedContext(_ model: Model) -> Int {
-        let c = model.config, f = model.file
-        let arch = c.architecture
-        guard (try? f.optionalString("\(arch).rope.scaling.type")) == "yarn",
-              let original = (try? f.optionalInt("\(arch).rope.scaling.original_context_length")) ?? nil, original > 0
-        else { return c.contextLength }
-        return min(c.contextLength, original)
-    }
+    /// The context the model was trained for: `context_length` (YaRN files state the extended one,
+    /// and the engine applies their YaRN scaling as llama.cpp does).
+    public static func trainedContext(_ model: Model) -> Int { model.config.contextLength }
 
     static func choose(trained: Int, bytesPerToken: Int, fileBytes: Int, availableBytes: Int?) -> ContextSize {
         guard let available = availableBytes else { return ContextSize(tokens: trained, trained: trained) }

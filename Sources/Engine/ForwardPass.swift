@@ -87,8 +87,10 @@ public struct ForwardPass {
     }
 
     /// Stores each row's key and value in its sequence's cache at layer `l`, then
-    /// att = softmax(scale · q·Kᵀ) · V over the row's sequence up to its position.
-    public func attend(layer l: Int) {
+    /// att = softmax(scale · q·Kᵀ) · V over the row's sequence up to its position: over its last
+    /// `window` positions only when given (a sliding-window layer), with `sinks` (one logit per query
+    /// head) joining each softmax when given.
+    public func attend(layer l: Int, window: Int? = nil, sinks: [Float]? = nil) {
         let c = config
         let hd = c.headDim, qLen = c.queryLength, kvLen = c.kvLength
         // Per row: where its sequence's cache starts, how many positions it attends to, and the
@@ -123,35 +125,38 @@ public struct ForwardPass {
         }
         let group = c.groupSize
         let scale = c.attentionScale
-        let box = UnsafeSendable(s)
         // One item per (token, KV head, part of its group): a part's query heads share each key read.
         // Groups are split only when there are fewer (token, KV head) pairs than threads, as in
         // decode; each head's sums are the same whichever part it is in.
         let pairs = rows * c.kvHeadCount
-        let threads = session.parallel.threads
-        let wanted = min(group, max(1, threads / pairs))
+        let wanted = min(group, max(1, session.parallel.threads / pairs))
         let perPart = (group + wanted - 1) / wanted
         let parts = (group + perPart - 1) / perPart
-        session.parallel.forRanges(pairs * parts, align: 1) { items, slot in
-            let s = box.value
-            let scratch = s.scores.pointer + slot * s.attentionScratch
-            let q16 = s.q16.pointer + slot * group * hd
-            for item in items {
-                let pair = item / parts, h0 = item % parts * perPart
-                let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
-                let first = i * qLen + (g * group + h0) * hd
-                let heads = Int32(min(perPart, group - h0))
-                let rowBytes = s.rowRowBytes[i]
-                if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order
-                    let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
-                    ck_attention_heads_q8(s.q.pointer + first, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
-                                          s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
-                                          scratch, q16, s.att.pointer + first)
-                } else {
-                    ck_attention_heads(s.q.pointer + first, heads, Int32(hd),
-                                       s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
-                                       s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
-                                       s.rowLength[i], scale, s.rowOrder[i], scratch, q16, s.att.pointer + first)
+        (sinks ?? []).withUnsafeBufferPointer { sinkBuffer in
+            let box = UnsafeSendable((s, sinks == nil ? nil : sinkBuffer.baseAddress))
+            session.parallel.forRanges(pairs * parts, align: 1) { items, slot in
+                let (s, sinkBase) = box.value
+                let scratch = s.scores.pointer + slot * s.attentionScratch
+                let q16 = s.q16.pointer + slot * group * hd
+                for item in items {
+                    let pair = item / parts, h0 = item % parts * perPart
+                    let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
+                    let firstHead = i * qLen + (g * group + h0) * hd
+                    let heads = Int32(min(perPart, group - h0))
+                    let rowBytes = s.rowRowBytes[i]
+                    if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order (no window or sinks)
+                        let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
+                        ck_attention_heads_q8(s.q.pointer + firstHead, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
+                                              s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
+                                              scratch, q16, s.att.pointer + firstHead)
+                    } else {
+                        let first = window.map { max(0, Int(s.rowLength[i]) - $0) } ?? 0
+                        ck_attention_heads_masked(s.q.pointer + firstHead, heads, Int32(hd),
+                                                  s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
+                                                  s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
+                                                  s.rowLength[i], Int32(first), scale, sinkBase.map { $0 + g * group + h0 },
+                                                  s.rowOrder[i], scratch, q16, s.att.pointer + firstHead)
+                    }
                 }
             }
         }
@@ -170,41 +175,48 @@ public struct ForwardPass {
 
     // MARK: Feed-forward
 
-    /// x += the layer's feed-forward block applied to xn: a dense SwiGLU, or its routed experts
-    /// (softmax over all experts, top-k, renormalised weights).
+    /// x += the layer's feed-forward block applied to xn: a dense SwiGLU, or its routed experts.
     public func addFeedForward(layer l: Int, _ ffn: FeedForward) {
         switch ffn {
         case .dense(let gate, let up, let down):
             let d = config.embeddingLength, ff = gate.rows
             project(gate, input: s.xn.pointer, inputStride: d, output: s.gate.pointer)
             project(up, input: s.xn.pointer, inputStride: d, output: s.up.pointer)
-            swiglu(rows: rows, ff)
+            activate(.swiglu, rows: rows, ff)
             project(down, input: s.gate.pointer, inputStride: ff, output: s.tmp.pointer)
-        case .experts(let router, let gate, let up, let down):
-            route(layer: l, router: router)
-            experts(gate: gate, up: up, down: down)
+        case .experts(let x):
+            route(layer: l, x)
+            experts(x)
         }
         ck_add(s.x.pointer, s.tmp.pointer, s.x.pointer, Int32(rows * config.embeddingLength))
     }
 
-    /// Routes every row: softmax over all experts, top-k, weights renormalised over the k (as
-    /// Qwen3-MoE's router). Reports each row's routing to its session's observer.
-    private func route(layer l: Int, router: WeightMatrix) {
+    /// Routes every row: router logits (+ bias), then the experts' gating (see `Experts.Gating`).
+    /// Reports each row's routing to its session's observer.
+    private func route(layer l: Int, _ x: Experts) {
         let c = config
         let e = c.expertCount, k = c.expertUsedCount
         let probs = s.router.pointer
-        project(router, input: s.xn.pointer, inputStride: c.embeddingLength, output: probs)
+        project(x.router, bias: x.routerBias, input: s.xn.pointer, inputStride: c.embeddingLength, output: probs)
         for q in sequences {
             let tap = q.session.tapRouting ? q.session.observer : nil
             for i in q.first..<(q.first + q.count) {
                 let p = probs + i * e
-                ck_softmax(p, Int32(e))
                 let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
-                topK(p, count: e, k: k, into: sel)
-                var sum = 0.0  // in double, as ggml_sum_rows
-                for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-                let denom = max(Float(sum), 6.103515625e-5)
-                for j in 0..<k { wts[j] /= denom }
+                switch x.gating {
+                case .softmaxThenTopK:
+                    ck_softmax(p, Int32(e))
+                    topK(p, count: e, k: k, into: sel)
+                    var sum = 0.0  // in double, as ggml_sum_rows
+                    for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
+                    let denom = max(Float(sum), 6.103515625e-5)
+                    for j in 0..<k { wts[j] /= denom }
+                case .topKThenSoftmax:
+                    topK(p, count: e, k: k, into: sel)
+                    for j in 0..<k { wts[j] = p[Int(sel[j])] }
+                    ck_softmax(wts, Int32(k))
+                    ck_softmax(p, Int32(e))  // the probabilities the routing tap reports
+                }
                 tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
                                         probabilities: UnsafeBufferPointer(start: p, count: e),
                                         experts: UnsafeBufferPointer(start: sel, count: k),
@@ -214,9 +226,9 @@ public struct ForwardPass {
     }
 
     /// tmp = Σ_j w_j · expert_j(xn) over each row's selected experts, in selection order.
-    private func experts(gate: ExpertWeights, up: ExpertWeights, down: ExpertWeights) {
+    private func experts(_ x: Experts) {
         let c = config
-        let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = gate.rows
+        let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = x.gate.rows
         let xn = s.xn.pointer
         // Group (token, slot) pairs by expert so each expert's tokens are computed together.
         let counts = s.expertCounts.pointer
@@ -236,10 +248,13 @@ public struct ForwardPass {
                 let token = Int(s.expertSlots[first + j]) / k
                 (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
             }
-            project(gate.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, rowwise: true)
-            project(up.expert(ex), input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, rowwise: true)
-            swiglu(rows: m, ff)
-            project(down.expert(ex), input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, rowwise: true)
+            project(x.gate.expert(ex), bias: x.gateBias?[ex],
+                    input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, rowwise: true)
+            project(x.up.expert(ex), bias: x.upBias?[ex],
+                    input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, rowwise: true)
+            activate(x.activation, rows: m, ff)
+            project(x.down.expert(ex), bias: x.downBias?[ex],
+                    input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, rowwise: true)
             for j in 0..<m {
                 let slot = Int(s.expertSlots[first + j])
                 (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
@@ -284,9 +299,15 @@ public struct ForwardPass {
         }
     }
 
-    /// gate = silu(gate) * up, row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
-    private func swiglu(rows: Int, _ ff: Int) {
-        for i in 0..<rows { ck_swiglu(s.gate.pointer + i * ff, s.up.pointer + i * ff, s.gate.pointer + i * ff, Int32(ff)) }
+    /// gate = activation(gate, up), row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
+    private func activate(_ a: Experts.Activation, rows: Int, _ ff: Int) {
+        for i in 0..<rows {
+            let g = s.gate.pointer + i * ff, u = s.up.pointer + i * ff
+            switch a {
+            case .swiglu: ck_swiglu(g, u, g, Int32(ff))
+            case .swigluOAI(let alpha, let limit): ck_swiglu_oai(g, u, g, Int32(ff), alpha, limit)
+            }
+        }
     }
 
     /// Indices of the k largest values, largest first (ties: lower index first).

@@ -12,6 +12,11 @@ public struct ModelConfig: Sendable, Equatable {
     public var feedForwardLength: Int
     public var rmsEpsilon: Float
     public var ropeFreqBase: Float
+    /// How positions beyond the trained range are stretched (`rope.scaling.*`).
+    public var ropeScaling: RopeScaling
+    /// Tokens a sliding-window layer attends to (itself included): `attention.sliding_window`; 0 when
+    /// the file has none. Which layers slide is the architecture's rule.
+    public var slidingWindow: Int
     /// The factor of q·k in attention: `attention.scale` when the file has it, else 1/sqrt(head_dim).
     public var attentionScale: Float
     public var contextLength: Int
@@ -40,6 +45,11 @@ public struct ModelConfig: Sendable, Equatable {
         public static let ropeFreqBase = "%s.rope.freq_base"
         public static let ropeDimensionCount = "%s.rope.dimension_count"
         public static let attentionScale = "%s.attention.scale"
+        public static let slidingWindow = "%s.attention.sliding_window"
+        public static let ropeScalingType = "%s.rope.scaling.type"
+        public static let ropeScalingFactor = "%s.rope.scaling.factor"
+        public static let ropeScalingOriginalContext = "%s.rope.scaling.original_context_length"
+        public static let ropeScalingAttentionFactor = "%s.rope.scaling.attn_factor"
         public static let contextLength = "%s.context_length"
         public static let expertCount = "%s.expert_count"
         public static let expertUsedCount = "%s.expert_used_count"
@@ -94,6 +104,11 @@ public struct ModelConfig: Sendable, Equatable {
         }
         attentionScale = scale == 0 ? 1 / Float(headDim).squareRoot() : Float(scale)
         contextLength = try positive(Key.contextLength, default: 4096)
+        slidingWindow = try file.optionalInt(key(Key.slidingWindow)) ?? 0
+        guard slidingWindow >= 0 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(Key.slidingWindow), value: "\(slidingWindow)", expected: "a positive number of tokens")
+        }
+        ropeScaling = try RopeScaling(file: file, architecture: arch, contextLength: contextLength)
         if moe {
             let experts = try positive(Key.expertCount), used = try positive(Key.expertUsedCount)
             guard used <= experts else {
@@ -112,5 +127,43 @@ public struct ModelConfig: Sendable, Equatable {
         }
         let embd = try file.requireTensor("token_embd.weight")
         vocabSize = embd.shape.count == 2 ? embd.shape[1] : 0
+    }
+}
+
+/// RoPE scaling as llama.cpp reads it: `rope.scaling.type` none, linear or yarn, with its factor (the
+/// angles are divided by it), YaRN's original context and attention factor.
+public enum RopeScaling: Sendable, Equatable {
+    case none
+    case linear(factor: Float)
+    case yarn(factor: Float, originalContext: Int, attentionFactor: Float)
+
+    init(file: GGUFFile, architecture arch: String, contextLength: Int) throws {
+        func key(_ t: String) -> String { ModelConfig.Key.resolve(t, arch) }
+        let type = try file.optionalString(key(ModelConfig.Key.ropeScalingType)) ?? "none"
+        let factorKey = key(ModelConfig.Key.ropeScalingFactor)
+        let factor = try file.optionalDouble(factorKey) ?? 1
+        switch type {
+        case "none":
+            self = .none
+            return
+        case "linear", "yarn":
+            guard factor > 0, factor.isFinite else {
+                throw EngineError.invalidHyperparameter(file: file.path, key: factorKey, value: "\(factor)", expected: "a positive number")
+            }
+        default:
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(ModelConfig.Key.ropeScalingType), value: type,
+                                                    expected: "none, linear or yarn")
+        }
+        if type == "linear" {
+            self = factor == 1 ? .none : .linear(factor: Float(factor))
+            return
+        }
+        let original = try file.optionalInt(key(ModelConfig.Key.ropeScalingOriginalContext)) ?? contextLength
+        guard original > 0 else {
+            throw EngineError.invalidHyperparameter(file: file.path, key: key(ModelConfig.Key.ropeScalingOriginalContext),
+                                                    value: "\(original)", expected: "a positive number of tokens")
+        }
+        let attention = try file.optionalDouble(key(ModelConfig.Key.ropeScalingAttentionFactor)) ?? 1
+        self = .yarn(factor: Float(factor), originalContext: original, attentionFactor: Float(attention))
     }
 }

@@ -11,14 +11,43 @@ public struct LayerWeights: Sendable {
     public var oBias: [Float]?
     /// Per-head RMSNorm weights of queries and keys, applied before RoPE (qwen3); nil when absent.
     public var qNorm, kNorm: [Float]?
+    /// One learned logit per query head that joins every attention softmax (gpt-oss); nil when absent.
+    public var sinks: [Float]?
     public var ffnNorm: [Float]
     public var ffn: FeedForward
 }
 
-/// The feed-forward block of a layer: a dense SwiGLU, or a routed mixture of SwiGLU experts.
+/// The feed-forward block of a layer: a dense SwiGLU, or a routed mixture of experts.
 public enum FeedForward: Sendable {
     case dense(gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix)
-    case experts(router: WeightMatrix, gate: ExpertWeights, up: ExpertWeights, down: ExpertWeights)
+    case experts(Experts)
+}
+
+/// A routed mixture of gated experts: the router picks k experts per token and weighs their outputs.
+public struct Experts: Sendable {
+    /// How router logits become the chosen experts and their weights.
+    public enum Gating: Sendable {
+        /// Softmax over all experts, the top k, their probabilities renormalised to sum to 1 (Qwen3-MoE).
+        case softmaxThenTopK
+        /// The top k logits, softmax over those k only (gpt-oss).
+        case topKThenSoftmax
+    }
+
+    /// The gate/up activation.
+    public enum Activation: Sendable {
+        /// silu(gate) · up.
+        case swiglu
+        /// gpt-oss: x = min(gate, limit), y = clamp(up, ±limit), x · sigmoid(alpha · x) · (y + 1).
+        case swigluOAI(alpha: Float, limit: Float)
+    }
+
+    public var router: WeightMatrix
+    public var routerBias: [Float]?
+    public var gate, up, down: ExpertWeights
+    /// Per-expert biases (`[expert][row]`); nil when absent.
+    public var gateBias, upBias, downBias: [[Float]]?
+    public var gating: Gating
+    public var activation: Activation
 }
 
 /// Everything the forward pass needs, as views into the mapped file.
@@ -36,9 +65,10 @@ public struct ModelWeights: Sendable {
     enum HeadNorm { case none, perHead }
 
     /// Loads the parts every decoder-only family here shares: embedding, output, and per layer the
-    /// norms, Q/K/V/O projections with any biases the file has, and (`headNorm`) QK-norm weights;
-    /// `ffn` loads the feed-forward block of layer `i`.
-    static func load(file: GGUFFile, config c: ModelConfig, headNorm: HeadNorm,
+    /// norms (the one before the feed-forward block is named `ffnNorm`), Q/K/V/O projections with any
+    /// biases and attention sinks the file has, and (`headNorm`) QK-norm weights; `ffn` loads the
+    /// feed-forward block of layer `i`.
+    static func load(file: GGUFFile, config c: ModelConfig, headNorm: HeadNorm, ffnNorm: String = "ffn_norm",
                      ffn: (WeightLoader, Int) throws -> FeedForward) throws -> ModelWeights {
         let w = WeightLoader(file: file)
         guard c.vocabSize > 0 else {
@@ -50,9 +80,7 @@ public struct ModelWeights: Sendable {
         let output = w.has("output.weight")
             ? try w.matrix("output.weight", rows: c.vocabSize, cols: c.embeddingLength)
             : try w.matrix("token_embd.weight", rows: c.vocabSize, cols: c.embeddingLength)
-        func optionalVector(_ name: String, length: Int) throws -> [Float]? {
-            w.has(name) ? try w.vector(name, length: length) : nil
-        }
+        func optionalVector(_ name: String, length: Int) throws -> [Float]? { try w.optionalVector(name, length: length) }
         var layers: [LayerWeights] = []
         for i in 0..<c.layerCount {
             let p = "blk.\(i)."
@@ -69,7 +97,8 @@ public struct ModelWeights: Sendable {
                 oBias: try optionalVector(p + "attn_output.bias", length: c.embeddingLength),
                 qNorm: perHead ? try w.vector(p + "attn_q_norm.weight", length: c.headDim) : nil,
                 kNorm: perHead ? try w.vector(p + "attn_k_norm.weight", length: c.headDim) : nil,
-                ffnNorm: try w.vector(p + "ffn_norm.weight", length: c.embeddingLength),
+                sinks: try optionalVector(p + "attn_sinks.weight", length: c.headCount),
+                ffnNorm: try w.vector(p + ffnNorm + ".weight", length: c.embeddingLength),
                 ffn: try ffn(w, i)))
         }
         return ModelWeights(config: c, tokenEmbedding: embedding,
@@ -84,5 +113,26 @@ public struct ModelWeights: Sendable {
             gate: try w.matrix(p + "ffn_gate.weight", rows: c.feedForwardLength, cols: c.embeddingLength),
             up: try w.matrix(p + "ffn_up.weight", rows: c.feedForwardLength, cols: c.embeddingLength),
             down: try w.matrix(p + "ffn_down.weight", rows: c.embeddingLength, cols: c.feedForwardLength))
+    }
+}
+
+extension Experts {
+    /// Layer `i`'s experts under the usual tensor names (`ffn_gate_inp`, `ffn_{gate,up,down}_exps`),
+    /// with the router and expert biases when the file has them.
+    static func load(_ w: WeightLoader, layer i: Int, _ c: ModelConfig, gating: Gating,
+                     activation: Activation) throws -> Experts {
+        let p = "blk.\(i)."
+        let e = c.expertCount, ff = c.expertFeedForwardLength, d = c.embeddingLength
+        func split(_ all: [Float], _ n: Int) -> [[Float]] { (0..<e).map { Array(all[($0 * n)..<(($0 + 1) * n)]) } }
+        return Experts(
+            router: try w.matrix(p + "ffn_gate_inp.weight", rows: e, cols: d),
+            routerBias: try w.optionalVector(p + "ffn_gate_inp.bias", length: e),
+            gate: try w.experts(p + "ffn_gate_exps.weight", experts: e, rows: ff, cols: d),
+            up: try w.experts(p + "ffn_up_exps.weight", experts: e, rows: ff, cols: d),
+            down: try w.experts(p + "ffn_down_exps.weight", experts: e, rows: d, cols: ff),
+            gateBias: try w.optionalVector(p + "ffn_gate_exps.bias", shape: [ff, e]).map { split($0, ff) },
+            upBias: try w.optionalVector(p + "ffn_up_exps.bias", shape: [ff, e]).map { split($0, ff) },
+            downBias: try w.optionalVector(p + "ffn_down_exps.bias", shape: [d, e]).map { split($0, d) },
+            gating: gating, activation: activation)
     }
 }

@@ -72,7 +72,7 @@ final class Scratch {
             all += [l.wq, l.wk, l.wv, l.wo]
             switch l.ffn {
             case .dense(let g, let u, let dn): all += [g, u, dn]
-            case .experts(let r, let g, let u, let dn): all += [r, g.expert(0), u.expert(0), dn.expert(0)]
+            case .experts(let x): all += [x.router, x.gate.expert(0), x.up.expert(0), x.down.expert(0)]
             }
         }
         for m in all { widest = max(widest, Kernels.activationRowBytes(for: m.type, n: m.cols)) }

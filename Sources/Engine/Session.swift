@@ -31,12 +31,16 @@ public final class Session {
     ///     memory (`ContextSize.choose`).
     ///   - threads: worker threads; default all cores.
     ///   - kvType: how keys and values are stored (fp16, or Q8_0 with llama.cpp's flash-attention
-    ///     numerics); a head size that Q8_0 blocks cannot split falls back to fp16.
+    ///     numerics); a head size that Q8_0 blocks cannot split, or a model with sliding windows or
+    ///     attention sinks, falls back to fp16.
     public init(model: Model, context: Int? = nil, threads: Int? = nil, batchSize: Int = 64,
                 kvType: KVCacheType = .f16) {
         let c = model.config
         self.model = model
-        let type: KVCacheType = kvType.supports(headDim: c.headDim) ? kvType : .f16
+        // Sliding windows and sinks run in the fp16 path only (the Q8_0 cache follows llama.cpp's
+        // flash attention, which this engine does not mask or sink yet).
+        let masked = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
+        let type: KVCacheType = kvType.supports(headDim: c.headDim) && !masked ? kvType : .f16
         capacity = max(1, context ?? ContextSize.choose(model: model, type: type).tokens)
         self.batchSize = max(1, batchSize)
         parallel = Parallel(threads: threads ?? ProcessInfoThreads.available)

@@ -85,7 +85,22 @@ struct WeightLoader {
 
     /// An F32 vector (norm weights). Other types are converted once to F32 at load.
     func vector(_ name: String, length: Int) throws -> [Float] {
-        let t = try tensor(name, shape: [length])
+        try vector(name, shape: [length])
+    }
+
+    /// A vector, or nil when the file has no tensor of that name.
+    func optionalVector(_ name: String, length: Int) throws -> [Float]? {
+        has(name) ? try vector(name, shape: [length]) : nil
+    }
+
+    /// A small tensor of any shape as F32 values, row after row (per-expert biases); nil when absent.
+    func optionalVector(_ name: String, shape: [Int]) throws -> [Float]? {
+        has(name) ? try vector(name, shape: shape) : nil
+    }
+
+    private func vector(_ name: String, shape: [Int]) throws -> [Float] {
+        let t = try tensor(name, shape: shape)
+        let length = shape.reduce(1, *)
         var out = [Float](repeating: 0, count: length)
         guard Kernels.supportsDequantize(t.type) else {
             throw EngineError.unsupportedWeightType(file: file.path, tensor: name, type: t.type.name, supported: ["F32", "F16", "BF16"])

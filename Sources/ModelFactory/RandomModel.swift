@@ -27,13 +27,18 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
     public var weightType = "F32"
     public var contextLength = 4096
     public var ropeFreqBase: Float = 1_000_000
+    /// gpt-oss: the sliding window of its even layers, and YaRN's factor and original context.
+    public var slidingWindow = 128
+    public var yarnFactor: Float = 32
+    public var yarnOriginalContext = 4096
     public var seed: UInt64 = 1
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case architecture, layers, embedding, heads, kvHeads, headDim, feedForward, vocab, experts, expertsUsed,
-             expertFeedForward, tiedEmbeddings, weightType, contextLength, ropeFreqBase, seed
+             expertFeedForward, tiedEmbeddings, weightType, contextLength, ropeFreqBase, slidingWindow, yarnFactor,
+             yarnOriginalContext, seed
     }
 
     /// Decodes a spec in which every field is optional (missing fields keep their defaults).
@@ -55,6 +60,9 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         weightType = try get(.weightType, weightType)
         contextLength = try get(.contextLength, contextLength)
         ropeFreqBase = try get(.ropeFreqBase, ropeFreqBase)
+        slidingWindow = try get(.slidingWindow, slidingWindow)
+        yarnFactor = try get(.yarnFactor, yarnFactor)
+        yarnOriginalContext = try get(.yarnOriginalContext, yarnOriginalContext)
         seed = try get(.seed, seed)
     }
 
@@ -72,7 +80,11 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         guard ArchitectureRegistry.architecture(named: architecture) != nil else {
             return "architecture must be one of " + ArchitectureRegistry.names.joined(separator: ", ")
         }
-        if (experts > 0) != (architecture == Qwen3MoE.name) { return "experts > 0 exactly when architecture is qwen3moe" }
+        let moe = architecture == Qwen3MoE.name || architecture == GptOss.name
+        if (experts > 0) != moe { return "experts > 0 exactly when architecture is qwen3moe or gpt-oss" }
+        if architecture == GptOss.name && (tiedEmbeddings || slidingWindow < 1 || yarnFactor < 1 || yarnOriginalContext < 1) {
+            return "gpt-oss needs an untied output, slidingWindow >= 1, yarnFactor >= 1 and yarnOriginalContext >= 1"
+        }
         if architecture == Qwen2.name && heads * headDim != embedding { return "qwen2 needs heads × headDim == embedding" }
         let cols = [embedding, heads * headDim, feedForward, expertFeedForward].filter { $0 > 0 }
         if cols.contains(where: { $0 % t.blockSize != 0 }) { return "row lengths must be multiples of \(t.blockSize) for \(t.name)" }
@@ -138,6 +150,17 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         return s
     }
 
+    /// gpt-oss-20b's shapes cut to `layers` layers (hidden 2880, 64/8 heads of 64, 32 experts, top-4,
+    /// expert FFN 2880, vocab 201088, RoPE base 150000 with YaRN x32 over 4096, window 128, untied).
+    public static func gptOss20B(layers: Int = 4) -> RandomModelSpec {
+        var s = RandomModelSpec()
+        s.architecture = GptOss.name
+        s.layers = layers; s.embedding = 2880; s.heads = 64; s.kvHeads = 8; s.headDim = 64
+        s.feedForward = 2880; s.vocab = 201_088; s.experts = 32; s.expertsUsed = 4; s.expertFeedForward = 2880
+        s.ropeFreqBase = 150_000; s.tiedEmbeddings = false; s.contextLength = 131_072
+        return s
+    }
+
     /// Named presets for the command line.
     public static func preset(_ name: String) -> RandomModelSpec? {
         switch name {
@@ -148,12 +171,13 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         case "r1-distill-qwen-1.5b": return .r1DistillQwen1_5B
         case "r1-distill-llama-8b-4l": return .r1DistillLlama8B(layers: 4)
         case "smollm3-3b-8l": return .smolLM3_3B(layers: 8)
+        case "gpt-oss-20b-4l": return .gptOss20B(layers: 4)
         default: return nil
         }
     }
 
     public static let presetNames = ["qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l",
-                                     "r1-distill-qwen-1.5b", "r1-distill-llama-8b-4l", "smollm3-3b-8l"]
+                                     "r1-distill-qwen-1.5b", "r1-distill-llama-8b-4l", "smollm3-3b-8l", "gpt-oss-20b-4l"]
 }
 
 public enum RandomModel {
@@ -179,6 +203,13 @@ public enum RandomModel {
         w.set(key(ModelConfig.Key.valueLength), uint32: spec.headDim)
         w.set(key(ModelConfig.Key.rmsEpsilon), float32: 1e-6)
         w.set(key(ModelConfig.Key.ropeFreqBase), float32: Double(spec.ropeFreqBase))
+        let gptOss = a == GptOss.name
+        if gptOss {
+            w.set(key(ModelConfig.Key.slidingWindow), uint32: spec.slidingWindow)
+            w.set(key(ModelConfig.Key.ropeScalingType), "yarn")
+            w.set(key(ModelConfig.Key.ropeScalingFactor), float32: Double(spec.yarnFactor))
+            w.set(key(ModelConfig.Key.ropeScalingOriginalContext), uint32: spec.yarnOriginalContext)
+        }
         if spec.experts > 0 {
             w.set(key(ModelConfig.Key.expertCount), uint32: spec.experts)
             w.set(key(ModelConfig.Key.expertUsedCount), uint32: spec.expertsUsed)
@@ -186,7 +217,7 @@ public enum RandomModel {
         }
         addSyntheticVocabulary(&w, size: spec.vocab)
         let qkNorm = a == Qwen3.name || a == Qwen3MoE.name
-        let qkvBias = a == Qwen2.name
+        let qkvBias = a == Qwen2.name || gptOss
 
         let d = spec.embedding, q = spec.heads * spec.headDim, kv = spec.kvHeads * spec.headDim
         func matrix(_ name: String, _ cols: Int, _ rows: Int, _ extra: Int = 1) {
@@ -229,10 +260,22 @@ public enum RandomModel {
                 norm(p + "attn_k_norm.weight", spec.headDim)
             }
             matrix(p + "attn_output.weight", q, d)
-            norm(p + "ffn_norm.weight", d)
+            if gptOss {
+                bias(p + "attn_output.bias", d)
+                w.addTensor(p + "attn_sinks.weight", shape: [spec.heads], floats: rng.normals(spec.heads, scale: 1))
+            }
+            norm(p + (gptOss ? "post_attention_norm.weight" : "ffn_norm.weight"), d)
             if spec.experts > 0 {
                 w.addTensor(p + "ffn_gate_inp.weight", shape: [d, spec.experts],
                             floats: rng.normals(d * spec.experts, scale: 2 / Float(d).squareRoot()))
+                if gptOss {
+                    bias(p + "ffn_gate_inp.bias", spec.experts)
+                    w.addTensor(p + "ffn_gate_exps.bias", shape: [spec.expertFeedForward, spec.experts],
+                                floats: rng.normals(spec.expertFeedForward * spec.experts, scale: 0.5))
+                    w.addTensor(p + "ffn_up_exps.bias", shape: [spec.expertFeedForward, spec.experts],
+                                floats: rng.normals(spec.expertFeedForward * spec.experts, scale: 0.5))
+                    w.addTensor(p + "ffn_down_exps.bias", shape: [d, spec.experts], floats: rng.normals(d * spec.experts, scale: 0.5))
+                }
                 matrix(p + "ffn_gate_exps.weight", d, spec.expertFeedForward, spec.experts)
                 matrix(p + "ffn_up_exps.weight", d, spec.expertFeedForward, spec.experts)
                 matrix(p + "ffn_down_exps.weight", spec.expertFeedForward, d, spec.experts)

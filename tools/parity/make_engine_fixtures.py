@@ -36,7 +36,8 @@ CASES = [
                                      experts=128, expertsUsed=8, expertFeedForward=64, tiedEmbeddings=False), 300),
 ]
 # The other architectures: qwen2 (QKV biases, no QK-norm), llama (NORM RoPE with Llama-3.1
-# frequency divisors), smollm3 (NoPE every 4th layer, so 4 layers).
+# frequency divisors), smollm3 (NoPE every 4th layer, so 4 layers), gpt-oss (sliding windows, sinks,
+# YaRN, biases, top-k-then-softmax router, clamped SwiGLU).
 ARCH_CASES = [
     ("qwen2-f32-gqa2", dict(architecture="qwen2", weightType="F32", heads=4, kvHeads=2, headDim=64), 200),
     ("qwen2-q8_0-gqa4-untied", dict(architecture="qwen2", weightType="Q8_0", heads=8, kvHeads=2, headDim=32,
@@ -49,6 +50,13 @@ ARCH_CASES = [
                             ropeFreqBase=5000000), 150),
     ("smollm3-q8_0-4l-len1", dict(architecture="smollm3", weightType="Q8_0", layers=4, heads=4, kvHeads=2,
                                   headDim=64), 1),
+    # gpt-oss: a window of 16 on layer 0 (so most of the prompt is masked there), sinks, YaRN x32.
+    ("gpt-oss-f32-e8-top4-swa16", dict(architecture="gpt-oss", weightType="F32", heads=4, kvHeads=2, headDim=64,
+                                       experts=8, expertsUsed=4, expertFeedForward=128, tiedEmbeddings=False,
+                                       ropeFreqBase=150000, slidingWindow=16), 120),
+    ("gpt-oss-q8_0-e16-top4-swa32", dict(architecture="gpt-oss", weightType="Q8_0", heads=8, kvHeads=1, headDim=64,
+                                         experts=16, expertsUsed=4, expertFeedForward=64, tiedEmbeddings=False,
+                                         ropeFreqBase=150000, slidingWindow=32), 100),
 ]
 SETS = {"qwen3": (CASES, "engine-parity.json", 1000), "arch": (ARCH_CASES, "arch-parity.json", 2000)}
 GREEDY_PROMPT = 8

@@ -24,6 +24,13 @@ size_t ck_attention_scratch_floats(int n_pos, int heads);
 void ck_attention_heads(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
                         size_t kv_stride, int n_pos, float scale, int order, float *scratch,
                         uint16_t *q16, float *out);
+/// ck_attention_heads with a sliding window and attention sinks (gpt-oss): positions before `first`
+/// are masked with -inf as llama.cpp's SWA mask does (their keys are not read; their values add
+/// exact zeros), and `sinks` (NULL: none) holds one logit per head of the group that joins each
+/// softmax's maximum and sum (ck_softmax_sink).
+void ck_attention_heads_masked(const float *q, int heads, int head_dim, const uint16_t *k, const uint16_t *v,
+                               size_t kv_stride, int n_pos, int first, float scale, const float *sinks, int order,
+                               float *scratch, uint16_t *q16, float *out);
 
 /// Floats of scratch that ck_attention_heads_q8 needs.
 size_t ck_attention_q8_scratch_floats(int n_pos, int heads, int head_dim);

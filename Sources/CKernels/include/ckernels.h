@@ -151,10 +151,16 @@ float ck_vec_dot(int type, const void *w_row, const void *xq, int n);
 void ck_rmsnorm(const float *x, const float *w, float *y, int n, float eps);
 /// In-place softmax: max-subtract, exp, sum in double, multiply by (float)(1/sum).
 void ck_softmax(float *x, int n);
+/// ck_softmax with an attention sink: one extra logit `sink` that joins the maximum and the sum (after
+/// the row's own sum, in double) but has no output, as ggml's soft_max with sinks. -INFINITY: none.
+void ck_softmax_sink(float *x, int n, float sink);
 /// y = x / (1 + exp(-x)). y may alias x.
 void ck_silu(const float *x, float *y, int n);
 /// y = silu(g) * u. y may alias g or u.
 void ck_swiglu(const float *g, const float *u, float *y, int n);
+/// gpt-oss SwiGLU: x = min(g, limit), v = clamp(u, -limit, limit), y = x / (1 + exp(-alpha x)) * (v + 1).
+/// y may alias g or u.
+void ck_swiglu_oai(const float *g, const float *u, float *y, int n, float alpha, float limit);
 /// y = a + b (elementwise). y may alias a or b.
 void ck_add(const float *a, const float *b, float *y, int n);
 /// y = a * b (elementwise). y may alias a or b.

@@ -9,13 +9,7 @@ public enum Qwen3MoE: Architecture {
     public static func load(file: GGUFFile) throws -> ModelWeights {
         let c = try ModelConfig(file: file, architecture: name, moe: true)
         return try ModelWeights.load(file: file, config: c, headNorm: .perHead) { w, i in
-            let p = "blk.\(i)."
-            let e = c.expertCount, ff = c.expertFeedForwardLength, d = c.embeddingLength
-            return .experts(
-                router: try w.matrix(p + "ffn_gate_inp.weight", rows: e, cols: d),
-                gate: try w.experts(p + "ffn_gate_exps.weight", experts: e, rows: ff, cols: d),
-                up: try w.experts(p + "ffn_up_exps.weight", experts: e, rows: ff, cols: d),
-                down: try w.experts(p + "ffn_down_exps.weight", experts: e, rows: d, cols: ff))
+            .experts(try Experts.load(w, layer: i, c, gating: .softmaxThenTopK, activation: .swiglu))
         }
     }
 
