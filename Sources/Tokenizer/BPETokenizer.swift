@@ -78,9 +78,9 @@ public struct BPETokenizer: Sendable {
     /// Pre-tokenize and BPE one run of ordinary text.
     func encodePlain(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into out: inout [TokenID],
                      session: inout EncodeSession) {
-        let bpe = vocabulary.bpe, digits = vocabulary.preTokenizerRules.maxDigits
+        let bpe = vocabulary.bpe, pattern = vocabulary.preTokenizerRules.pattern
         if session.useCache {
-            PreTokenizer.split(buf, range, maxDigits: digits) { s, e in
+            PreTokenizer.split(buf, range, pattern: pattern) { s, e in
                 let word = UnsafeBufferPointer(rebasing: buf[s..<e])
                 if e - s > 1, let hit = session.cache.lookup(word) {
                     let (start, count) = session.entries[Int(hit)]
@@ -92,7 +92,7 @@ public struct BPETokenizer: Sendable {
                 if e - s > 1 { session.remember(word, out[before...]) }
             }
         } else {
-            PreTokenizer.split(buf, range, maxDigits: digits) { s, e in
+            PreTokenizer.split(buf, range, pattern: pattern) { s, e in
                 bpe.encode(buf, s, e, into: &out)
             }
         }

@@ -9,12 +9,22 @@
 /// case-insensitive, as llama.cpp expands it to `'[sS]|'[tT]|...`). It works on valid UTF-8 bytes and
 /// reports byte ranges.
 public enum PreTokenizer {
+    /// The split patterns llama.cpp's pre-tokenizer types map to.
+    public enum Pattern: Sendable, Equatable {
+        /// `qwen2`, `deepseek-r1-qwen`, `kormo`: digits one by one.
+        case qwen2
+        /// `llama-bpe`, `smaug-bpe`: digits in groups of up to three.
+        case llama3
+        /// `gpt-4o` (o200k): case-aware letter runs (`splitGPT4o`).
+        case gpt4o
+    }
+
     /// Splits `text` and returns the pieces (for tests and tools).
-    public static func split(_ text: String, maxDigits: Int = 1) -> [String] {
+    public static func split(_ text: String, pattern: Pattern = .qwen2) -> [String] {
         var text = text
         return text.withUTF8 { buf in
             var out: [String] = []
-            split(buf, 0..<buf.count, maxDigits: maxDigits) { s, e in
+            split(buf, 0..<buf.count, pattern: pattern) { s, e in
                 out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[s..<e]), as: UTF8.self))
             }
             return out
@@ -50,7 +60,7 @@ public enum PreTokenizer {
 
     /// Length of a contraction (`'s`, `'re`, ... any ASCII case) at `i`, or 0.
     @inline(__always)
-    private static func contraction(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+    static func contraction(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
         guard i + 1 < end else { return 0 }
         let c1 = lower(b[i + 1])
         if c1 == UInt8(ascii: "s") || c1 == UInt8(ascii: "t") || c1 == UInt8(ascii: "m") || c1 == UInt8(ascii: "d") {
@@ -67,8 +77,19 @@ public enum PreTokenizer {
 
     /// Calls `body(start, end)` for each piece of `b[range]`, in order; the pieces cover the range exactly.
     @inline(__always)
-    static func split(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDigits: Int,
+    static func split(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, pattern: Pattern,
                       _ body: (Int, Int) -> Void) {
+        switch pattern {
+        case .qwen2: splitQwen2(b, range, maxDigits: 1, body)
+        case .llama3: splitQwen2(b, range, maxDigits: 3, body)
+        case .gpt4o: splitGPT4o(b, range, body)
+        }
+    }
+
+    /// The qwen2 and llama3 patterns (they differ only in `maxDigits`).
+    @inline(__always)
+    static func splitQwen2(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDigits: Int,
+                           _ body: (Int, Int) -> Void) {
         let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
         let newline = CharClass.newline
         let end = range.upperBound

@@ -4,21 +4,24 @@
 /// decoder need are derived once here.
 public struct Vocabulary: Sendable {
     /// `tokenizer.ggml.pre` values this tokenizer implements: the Qwen2 pattern (`qwen2`, `deepseek-r1-qwen`,
-    /// `kormo`; llama.cpp maps them to the same regex) and the Llama-3 pattern (`llama-bpe`, `smaug-bpe`).
-    public static let supportedPreTokenizers = ["qwen2", "deepseek-r1-qwen", "kormo", "llama-bpe", "smaug-bpe"]
+    /// `kormo`; llama.cpp maps them to the same regex), the Llama-3 pattern (`llama-bpe`, `smaug-bpe`) and
+    /// o200k's (`gpt-4o`).
+    public static let supportedPreTokenizers = ["qwen2", "deepseek-r1-qwen", "kormo", "llama-bpe", "smaug-bpe", "gpt-4o"]
 
     /// What a `tokenizer.ggml.pre` value changes, as llama.cpp's vocabulary loader sets it.
     public struct PreTokenizerRules: Sendable, Equatable {
-        /// Digits per piece: 1 (qwen2) or 3 (llama3).
-        public var maxDigits: Int
+        public var pattern: PreTokenizer.Pattern
         /// A pre-token that is a whole token skips the merges (`llama-bpe` only, not `smaug-bpe`).
         public var ignoreMerges: Bool
         /// A BOS is added when the file has no `add_bos_token` key (`llama-bpe`).
         public var addsBOSByDefault: Bool
 
         public init(_ pre: String) {
-            let llama3 = pre == "llama-bpe" || pre == "smaug-bpe"
-            maxDigits = llama3 ? 3 : 1
+            switch pre {
+            case "llama-bpe", "smaug-bpe": pattern = .llama3
+            case "gpt-4o": pattern = .gpt4o
+            default: pattern = .qwen2
+            }
             ignoreMerges = pre == "llama-bpe"
             addsBOSByDefault = pre == "llama-bpe"
         }
