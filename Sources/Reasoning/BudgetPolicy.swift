@@ -6,13 +6,11 @@ public enum EndStyle: String, Sendable, Codable, CaseIterable {
     /// "</think>\n\n".
     case bare
 
-    /// Text before the end delimiter, and after it.
-    var around: (before: String, after: String) {
+    /// Text before the end delimiter (the chat format adds what opens the answer after it).
+    var closingWords: String {
         switch self {
-        case .qwen:
-            return ("\n\nConsidering the limited time by the user, I have to give the solution based on the thinking directly now.\n", "\n\n")
-        case .bare:
-            return ("", "\n\n")
+        case .qwen: "\n\nConsidering the limited time by the user, I have to give the solution based on the thinking directly now.\n"
+        case .bare: ""
         }
     }
 }

@@ -32,14 +32,8 @@ public final class Generator {
         self.settings = settings
     }
 
-    /// True when `prompt` leaves the model inside an open think block (e.g. Qwen3-Thinking-2507's
-    /// generation prompt ends with `<think>\n`).
-    public func promptOpensThinking(_ prompt: [TokenID]) -> Bool {
-        guard let start = chat.thinkStart else { return false }
-        let lastTurn = prompt.lastIndex(of: chat.turnStart) ?? 0
-        guard let open = prompt[lastTurn...].lastIndex(of: start) else { return false }
-        return chat.thinkEnd.map { !prompt[open...].contains($0) } ?? true
-    }
+    /// True when `prompt` leaves the model inside open thinking (`ChatFormat.promptOpensThinking`).
+    public func promptOpensThinking(_ prompt: [TokenID]) -> Bool { chat.promptOpensThinking(prompt) }
 
     /// Runs one assistant turn after `prompt` (already rendered by the chat format).
     @discardableResult
@@ -79,6 +73,8 @@ public final class GenerationRun {
     var graceLeft: Int
     var utf8Extra = 0
     var lastTextEndedLine = true
+    /// Inside a harmony message header (`<|start|>` … `<|message|>`): markup, not text.
+    var inHeader = false
     var decodeSeconds = 0.0
     var sampledCount = 0
     var start = monotonicSeconds()
@@ -126,6 +122,7 @@ public final class GenerationRun {
         r.graceLeft = graceLeft
         r.utf8Extra = utf8Extra
         r.lastTextEndedLine = lastTextEndedLine
+        r.inHeader = inHeader
         r.decodeSeconds = decodeSeconds
         r.sampledCount = sampledCount
         r.start = start
@@ -296,11 +293,13 @@ public final class GenerationRun {
             eventPhase = id == g.chat.thinkStart ? .thinking : .answer
             enter(eventPhase)
         }
-        if id == g.chat.thinkStart || id == g.chat.thinkEnd {
+        if g.chat.template == .harmony && id == g.chat.turnStart { inHeader = true }
+        if id == g.chat.thinkStart || id == g.chat.thinkEnd || inHeader {
             if id == g.chat.thinkEnd, phase == .thinking {
                 text = decoder.finish()
                 enter(.answer)
             }
+            if id == g.chat.thinkStart { inHeader = false }
         } else {
             text = decoder.append(id)
             switch phase {

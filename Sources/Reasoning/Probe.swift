@@ -127,11 +127,11 @@ final class ProbeDecoder {
 }
 
 extension ChatFormat {
-    /// The end of thinking as a budget inserts it in `style`.
+    /// The end of thinking as a budget inserts it in `style`: the style's closing words, the end token,
+    /// and what opens the answer (`answerOpener`).
     func forcedEnd(_ style: EndStyle) -> [Int]? {
         guard let end = thinkEnd else { return nil }
-        let (before, after) = style.around
-        return tokenizer.encodeUserText(before).map(Int.init) + [Int(end)] + tokenizer.encodeUserText(after).map(Int.init)
+        return tokenizer.encodeUserText(style.closingWords).map(Int.init) + [Int(end)] + answerOpener.map(Int.init)
     }
 }
 

@@ -25,11 +25,7 @@ public struct ProbeCost: Sendable, Equatable {
         var probing = settings
         probing.probe = ProbeSettings(every: every, maxAnswerTokens: answerTokens)
         // Start inside thinking (a random-weight model never opens it itself).
-        var prompt = prompt
-        if let start = chat.thinkStart,
-           !Generator(model: makeModel(), chat: chat, settings: settings).promptOpensThinking(prompt) {
-            prompt += [start] + chat.tokenizer.encodeUserText("\n")
-        }
+        let prompt = chat.openingThinking(prompt)
         func run(_ s: GenerationSettings) -> (Double, [Int], Int) {
             var ids: [Int] = [], probes = 0
             let start = monotonicSeconds()

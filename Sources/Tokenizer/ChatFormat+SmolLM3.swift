@@ -23,7 +23,7 @@ extension ChatFormat {
             b.text(Self.trimTrailingWhitespace(instructions.replacingOccurrences(of: "/system_override", with: "")))
             b.control(imEnd); b.text("\n")
         } else {
-            b.text("## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: \(today)\n"
+            b.text("## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: \(Self.smolLM3Date(date))\n"
                    + "Reasoning Mode: \(think ? "/think" : "/no_think")\n\n## Custom Instructions\n\n")
             b.text(!instructions.isEmpty ? instructions + "\n\n" : think ? Self.smolLM3ThinkPersona : Self.smolLM3Persona)
         }
@@ -51,8 +51,8 @@ extension ChatFormat {
         return String(u)
     }
 
-    /// Today as SmolLM3's template writes it (`strftime("%d %B %Y")`: "07 December 2026").
-    public static func todayString(_ date: Date = Date()) -> String {
+    /// A date as SmolLM3's template writes it (`strftime("%d %B %Y")`: "07 December 2026").
+    static func smolLM3Date(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "dd MMMM yyyy"

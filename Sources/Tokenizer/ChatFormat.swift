@@ -1,3 +1,5 @@
+import Foundation
+
 /// One chat message.
 public struct ChatMessage: Sendable, Equatable {
     public enum Role: String, Sendable, Equatable {
@@ -40,6 +42,9 @@ public struct ChatFormatError: Error, CustomStringConvertible, Equatable, Sendab
 /// (`BPETokenizer.encodeUserText`), so text that spells a control token stays text. `/think` and
 /// `/no_think` in user text are ordinary text that the model itself reacts to.
 public struct ChatFormat: Sendable {
+    /// gpt-oss's reasoning effort: a class-conditional thinking control in s1's sense.
+    public enum ReasoningEffort: String, Sendable, CaseIterable { case low, medium, high }
+
     /// The chat conventions of a model family.
     public enum Template: String, Sendable, Equatable {
         /// Qwen ChatML with hybrid thinking (Qwen3, Qwen2.5, QwQ):
@@ -59,12 +64,20 @@ public struct ChatFormat: Sendable {
         /// SmolLM3: ChatML after a metadata system block whose `Reasoning Mode` is `/think` or `/no_think`
         /// (`/think` and `/no_think` in the system message override the switch).
         case smolLM3
+        /// OpenAI harmony (gpt-oss): messages `<|start|>{header}<|message|>{content}<|end|>`; thinking is the
+        /// `analysis` channel, the answer the `final` channel, `<|return|>` ends the reply:
+        ///
+        ///     <|start|>system<|message|>…Reasoning: {effort}…<|end|><|start|>user<|message|>{text}<|end|>
+        ///     <|start|>assistant<|channel|>analysis<|message|>     generation prompt: analysis opened
+        ///     …<|end|><|start|>assistant<|channel|>final<|message|>  the end of thinking
+        case harmony
 
         var title: String {
             switch self {
             case .chatML: "Qwen ChatML"
             case .deepSeekR1: "DeepSeek-R1"
             case .smolLM3: "SmolLM3"
+            case .harmony: "harmony"
             }
         }
 
@@ -73,12 +86,14 @@ public struct ChatFormat: Sendable {
             switch self {
             case .chatML, .smolLM3: ["<|im_start|>", "<|im_end|>"]
             case .deepSeekR1: ["<｜User｜>", "<｜Assistant｜>", "<｜end▁of▁sentence｜>"]
+            case .harmony: ["<|start|>", "<|channel|>", "<|message|>", "<|end|>", "<|return|>"]
             }
         }
 
         /// The template a vocabulary's tokens and template text call for.
         static func detect(_ v: Vocabulary) -> Template {
             if v.id(forText: "<｜User｜>") != nil && v.id(forText: "<｜Assistant｜>") != nil { return .deepSeekR1 }
+            if v.id(forText: "<|channel|>") != nil && v.id(forText: "<|message|>") != nil { return .harmony }
             if v.chatTemplate?.contains("Reasoning Mode") == true { return .smolLM3 }
             return .chatML
         }
@@ -86,16 +101,18 @@ public struct ChatFormat: Sendable {
 
     public let template: Template
     public let tokenizer: BPETokenizer
-    /// The control token that opens a turn (`<|im_start|>`; `<｜Assistant｜>` for DeepSeek-R1): the last one
-    /// in a prompt starts the reply being generated.
+    /// The control token that opens a turn (`<|im_start|>`; `<｜Assistant｜>` for DeepSeek-R1; `<|start|>`):
+    /// the last one in a prompt starts the reply being generated.
     public let turnStart: TokenID
-    /// The control token that closes an assistant reply (`<|im_end|>`; `<｜end▁of▁sentence｜>`).
+    /// The control token that closes an assistant reply (`<|im_end|>`; `<｜end▁of▁sentence｜>`; `<|return|>`).
     public let turnEnd: TokenID
     public let thinking: ThinkingSupport
     /// Ids that end a reply (see `Vocabulary.endOfGeneration`).
     public let endOfGeneration: Set<TokenID>
-    /// SmolLM3's `Today Date` line (`strftime("%d %B %Y")`); today when the format is made.
-    public var today: String = ChatFormat.todayString()
+    /// The date templates write (SmolLM3's `Today Date`, harmony's `Current date`); now by default.
+    public var date = Date()
+    /// gpt-oss's reasoning effort (`low`, `medium`, `high`), written in the harmony system message.
+    public var reasoningEffort = ReasoningEffort.medium
 
     public var thinkStart: TokenID? { thinking.thinkStart }
     public var thinkEnd: TokenID? { thinking.thinkEnd }
@@ -115,11 +132,19 @@ public struct ChatFormat: Sendable {
         self.template = template
         self.tokenizer = tokenizer
         self.controls = controls
-        turnStart = controls[template == .deepSeekR1 ? "<｜Assistant｜>" : "<|im_start|>"]!
-        turnEnd = controls[template == .deepSeekR1 ? "<｜end▁of▁sentence｜>" : "<|im_end|>"]!
+        switch template {
+        case .chatML, .smolLM3: (turnStart, turnEnd) = (controls["<|im_start|>"]!, controls["<|im_end|>"]!)
+        case .deepSeekR1: (turnStart, turnEnd) = (controls["<｜Assistant｜>"]!, controls["<｜end▁of▁sentence｜>"]!)
+        case .harmony: (turnStart, turnEnd) = (controls["<|start|>"]!, controls["<|return|>"]!)
+        }
         thinking = ThinkingSupport(vocabulary: v, template: template)
         var ends = v.endOfGeneration
         ends.insert(turnEnd)
+        if template == .harmony {
+            // As llama.cpp: with <|return|> and <|call|> in the vocabulary, <|end|> only ends a message.
+            ends.remove(controls["<|end|>"]!)
+            if let call = v.id(forText: "<|call|>") { ends.insert(call) }
+        }
         endOfGeneration = ends
     }
 
@@ -171,8 +196,41 @@ public struct ChatFormat: Sendable {
         case .chatML: chatML(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         case .deepSeekR1: deepSeekR1(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         case .smolLM3: smolLM3(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
+        case .harmony: harmony(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         }
         return b.segments
+    }
+
+    /// What opens thinking: `<think>`, or harmony's `<|channel|>analysis<|message|>`.
+    public var thinkingOpener: [TokenID]? {
+        if template == .harmony { return harmonyHeader(channel: "analysis", role: false) }
+        return thinkStart.map { [$0] }
+    }
+
+    /// What follows the end-of-thinking token before the answer: "\n\n", or harmony's answer header
+    /// `<|start|>assistant<|channel|>final<|message|>`.
+    public var answerOpener: [TokenID] {
+        template == .harmony ? harmonyHeader(channel: "final", role: true) : tokenizer.encodeUserText("\n\n")
+    }
+
+    /// Whether `prompt` leaves the model inside open thinking: its last turn holds the thinking opener
+    /// with no end of thinking after it (Qwen3-Thinking-2507, QwQ and R1 templates, a prefilled
+    /// `<think>`, harmony's opened analysis channel).
+    public func promptOpensThinking(_ prompt: [TokenID]) -> Bool {
+        guard let opener = thinkingOpener, !opener.isEmpty else { return false }
+        let lastTurn = prompt.lastIndex(of: turnStart) ?? 0
+        let tail = Array(prompt[lastTurn...])
+        guard tail.count >= opener.count else { return false }
+        guard let open = (0...(tail.count - opener.count)).last(where: { Array(tail[$0..<($0 + opener.count)]) == opener })
+        else { return false }
+        return thinkEnd.map { !tail[(open + opener.count)...].contains($0) } ?? true
+    }
+
+    /// `prompt` with the thinking opener appended unless it already opens thinking (`--prefill-think`:
+    /// a model that would not open thinking by itself starts inside it).
+    public func openingThinking(_ prompt: [TokenID]) -> [TokenID] {
+        guard let opener = thinkingOpener, !promptOpensThinking(prompt) else { return prompt }
+        return prompt + opener + (template == .harmony ? [] : tokenizer.encodeUserText("\n"))
     }
 
     /// The think delimiters, when the vocabulary has both.

@@ -26,8 +26,9 @@ public struct ThinkingSupport: Sendable, Equatable {
     public var supportsThinking: Bool { mode != .unsupported }
 
     public init(vocabulary: Vocabulary, template kind: ChatFormat.Template = .chatML) {
-        thinkStart = vocabulary.id(forText: "<think>")
-        thinkEnd = vocabulary.id(forText: "</think>")
+        // harmony: thinking is the analysis message, from its <|message|> to its <|end|>.
+        thinkStart = vocabulary.id(forText: kind == .harmony ? "<|message|>" : "<think>")
+        thinkEnd = vocabulary.id(forText: kind == .harmony ? "<|end|>" : "</think>")
         let template = vocabulary.chatTemplate
         hasChatTemplate = template != nil
         templateMentionsThink = template?.contains("<think>") ?? false
@@ -37,6 +38,7 @@ public struct ThinkingSupport: Sendable, Equatable {
 
     static func decide(hasTokens: Bool, template: String?, kind: ChatFormat.Template = .chatML) -> Mode {
         guard hasTokens else { return .unsupported }
+        if kind == .harmony { return .alwaysOn }  // the generation prompt opens the analysis channel
         if kind == .deepSeekR1 {
             // The updated R1 templates open `<think>\n` themselves; older ones leave it to the model.
             return template?.contains(#"<｜Assistant｜><think>\n"#) == true ? .alwaysOn : .hybrid

@@ -42,11 +42,7 @@ struct RunCommand: ParsableCommand {
         messages.append(.user(budget.promptControl.map { $0.apply(to: prompt, budget: budget.budget) } ?? prompt))
         let languageModel = loaded.languageModel()
         var promptIDs = loaded.chat.render(messages, enableThinking: budget.thinking)
-        if prefillThink && budget.thinking, let start = loaded.chat.thinkStart,
-           !Generator(model: languageModel, chat: loaded.chat, settings: settings).promptOpensThinking(promptIDs) {
-            promptIDs.append(start)
-            promptIDs += loaded.chat.tokenizer.encodeUserText("\n")
-        }
+        if prefillThink && budget.thinking { promptIDs = loaded.chat.openingThinking(promptIDs) }
 
         let writer = try trace.map { path in
             try TraceWriter(path: path, header: loaded.traceHeader(messages: messages, promptTokens: promptIDs,

@@ -5,18 +5,19 @@ import Tokenizer
 
 /// Phases and budgets in every chat format: Qwen ChatML (the model opens `<think>`), DeepSeek-R1
 /// (the template opens it: the model never emits `<think>`, and budgets count from the opening) and
-/// SmolLM3 (ChatML after its metadata block).
+/// SmolLM3 (ChatML after its metadata block) and harmony (the analysis channel; the end of thinking is
+/// `<|end|>` plus the `final` header, which the answer pane never shows).
 @Suite struct ChatFormatBudgetTests {
-    static let templates: [ChatFormat.Template] = [.chatML, .deepSeekR1, .smolLM3]
+    static let templates: [ChatFormat.Template] = [.chatML, .deepSeekR1, .smolLM3, .harmony]
 
     @Test(arguments: templates)
     func unlimitedThinksThenAnswers(_ t: ChatFormat.Template) throws {
         let chat = try testChat(t)
         let r = Run(ScriptedModel(chat: chat, thinkLength: 12), chat, settings(Unlimited()))
         #expect(r.reason == .endOfTurn)
-        // The script counts the template's "\n" after `<think>` as its first thinking token; the
+        // The script counts R1's template "\n" after `<think>` as its first thinking token; the
         // generator counts only what the model generates.
-        #expect(r.stats?.thinkingTokens == (chat.generationStartsInsideThinking ? 11 : 12))
+        #expect(r.stats?.thinkingTokens == (t == .deepSeekR1 ? 11 : 12))
         #expect(r.text(.thinking).hasSuffix("by step"))
         #expect(r.text(.answer) == "\n\n42")
         #expect(r.tokens.first?.phase == .thinking)
@@ -29,6 +30,7 @@ import Tokenizer
         #expect(r.count(.thinking, .sampled) == n)
         #expect(r.text(.thinking).hasSuffix("based on the thinking directly now.\n"))
         #expect(r.text(.answer).hasSuffix("42"))
+        #expect(!r.text(.answer).contains("assistant") && !r.text(.answer).contains("final"), "markup stays out of the pane")
         #expect(r.reason == .endOfTurn)
     }
 

@@ -22,7 +22,8 @@ func testChat(thinkTokens: Bool = true) throws -> ChatFormat {
 
 /// A byte-level test chat format in each family's conventions: ChatML as `testChat()`; DeepSeek-R1
 /// (its own turn tokens and BOS, the template opening `<think>\n`); SmolLM3 (ChatML after a metadata
-/// system block, the model opening `<think>` itself).
+/// system block, the model opening `<think>` itself); harmony (the analysis channel opened by the prompt,
+/// `<|end|>` ending it).
 func testChat(_ template: ChatFormat.Template) throws -> ChatFormat {
     switch template {
     case .chatML:
@@ -34,6 +35,12 @@ func testChat(_ template: ChatFormat.Template) throws -> ChatFormat {
         return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
             tokens: tokens, types: types, merges: [], preTokenizer: "deepseek-r1-qwen", bosID: 259, eosID: 256,
             addBOS: true, chatTemplate: #"{% if add_generation_prompt %}{{'<｜Assistant｜><think>\n'}}{% endif %}"#)))
+    case .harmony:
+        var tokens = ByteLevel.byteToScalar.map { String($0) }
+        tokens += ["<|endoftext|>", "<|start|>", "<|end|>", "<|message|>", "<|channel|>", "<|return|>", "<|call|>"]
+        let types = [TokenType](repeating: .normal, count: 256) + [TokenType](repeating: .control, count: 7)
+        return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
+            tokens: tokens, types: types, merges: [], preTokenizer: "gpt-4o", eosID: 261)))
     case .smolLM3:
         let v = try testVocabulary()
         return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
@@ -105,11 +112,15 @@ final class ScriptedModel: LanguageModel {
     }
 
     private func next() -> (Int, Int?) {
-        let turn = (fed.lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
+        // The reply's turn: from the prompt's last turn start (harmony's answer header starts another).
+        let promptEnd = min(replyStart ?? fed.count, fed.count)
+        let turn = (fed[..<promptEnd].lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
         let tail = fed[turn...]
         let imEnd = Int(chat.turnEnd)
         if let end = chat.thinkEnd.map(Int.init), let i = tail.lastIndex(of: end) {
-            let n = fed.count - i - 1
+            // The answer counts from the end of thinking, or from a header's <|message|> after it.
+            let from = chat.thinkStart.flatMap { s in tail[i...].lastIndex(of: Int(s)) } ?? i
+            let n = fed.count - from - 1
             return (n < answer.count ? answer[n] : imEnd, nil)
         }
         if let start = chat.thinkStart.map(Int.init), let i = tail.lastIndex(of: start) {

@@ -29,6 +29,45 @@ import Testing
                               chatTemplate: #"{{- "Reasoning Mode: " + reasoning_mode + "\n\n" -}} enable_thinking"#)
     }
 
+    /// Noon of 2026-12-07 in the local time zone (the templates write local dates).
+    static let december7 = Calendar.current.date(from: DateComponents(year: 2026, month: 12, day: 7, hour: 12))!
+
+    /// The Qwen3 vocabulary with harmony's control tokens in place of some of Qwen's added tokens.
+    static func harmonyVocabulary() throws -> Vocabulary {
+        let file = try GGUFFile(path: Fixtures.vocabPath)
+        var tokens = file["tokenizer.ggml.tokens"]!.strings!
+        for (id, text) in [(151_643, "<|endoftext|>"), (151_644, "<|start|>"), (151_645, "<|end|>"), (151_646, "<|message|>"),
+                           (151_647, "<|channel|>"), (151_648, "<|return|>"), (151_649, "<|call|>")] { tokens[id] = text }
+        var types = file["tokenizer.ggml.token_type"]!.ints!
+        for id in 151_643...151_649 { types[id] = 3 }
+        return try Vocabulary(tokens: tokens, rawTypes: types, merges: file["tokenizer.ggml.merges"]!.strings!,
+                              preTokenizer: "gpt-4o", eosID: 151_648)
+    }
+
+    @Test func harmonyOpensAnalysisAndKeepsOnlyFinalAnswers() throws {
+        var chat = try ChatFormat(tokenizer: BPETokenizer(vocabulary: Self.harmonyVocabulary()))
+        chat.date = Self.december7
+        chat.reasoningEffort = .high
+        #expect(chat.template == .harmony && chat.thinking.mode == .alwaysOn && chat.generationStartsInsideThinking)
+        #expect(chat.turnStart == 151_644 && chat.turnEnd == 151_648 && chat.thinkStart == 151_646 && chat.thinkEnd == 151_645)
+        #expect(chat.endOfGeneration.contains(151_648) && chat.endOfGeneration.contains(151_649))
+        #expect(!chat.endOfGeneration.contains(151_645), "<|end|> only ends a message")
+        let system = "<|start|>system<|message|>You are ChatGPT, a large language model trained by OpenAI.\n"
+            + "Knowledge cutoff: 2024-06\nCurrent date: 2026-12-07\n\nReasoning: high\n\n"
+            + "# Valid channels: analysis, commentary, final. Channel must be included for every message.<|end|>"
+        expect(chat, [.system("Be brief."), .user("Hi"), .assistant("Hello!", reasoning: "greet"), .user("2+2?")],
+               system + "<|start|>developer<|message|># Instructions\n\nBe brief.\n\n<|end|>"
+               + "<|start|>user<|message|>Hi<|end|><|start|>assistant<|channel|>final<|message|>Hello!<|end|>"
+               + "<|start|>user<|message|>2+2?<|end|><|start|>assistant<|channel|>analysis<|message|>")
+        expect(chat, [.user("Hi")], enableThinking: false,
+               system + "<|start|>user<|message|>Hi<|end|><|start|>assistant<|channel|>analysis<|message|><|end|>"
+               + "<|start|>assistant<|channel|>final<|message|>")
+        let open = chat.render([.user("Hi")])
+        #expect(chat.promptOpensThinking(open))
+        #expect(!chat.promptOpensThinking(chat.render([.user("Hi")], enableThinking: false)))
+        #expect(chat.openingThinking(open) == open)
+    }
+
     func expect(_ chat: ChatFormat, _ messages: [ChatMessage], enableThinking: Bool = true, addGenerationPrompt: Bool = true,
                 _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let text = chat.renderText(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking)
@@ -57,7 +96,7 @@ import Testing
 
     @Test func smolLM3MetadataBlockAndModes() throws {
         var chat = try ChatFormat(tokenizer: BPETokenizer(vocabulary: Self.smolVocabulary()))
-        chat.today = "07 December 2026"
+        chat.date = Self.december7
         #expect(chat.template == .smolLM3 && chat.thinking.mode == .hybrid)
         let head = "<|im_start|>system\n## Metadata\n\nKnowledge Cutoff Date: June 2025\nToday Date: 07 December 2026\n"
         expect(chat, [.system("Be a pirate. /no_think"), .user("Hi"), .assistant("Arr."), .user("Bye")],
@@ -69,7 +108,6 @@ import Testing
         #expect(think.hasSuffix("conclusion.\n\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"))
         expect(chat, [.system("Only this. /system_override"), .user("Hi")], enableThinking: false,
                "<|im_start|>system\nOnly this.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n")
-        #expect(ChatFormat.todayString(Date(timeIntervalSince1970: 43_200)) == "01 January 1970")
     }
 
     @Test func missingTokensNameTheTemplate() throws {

@@ -85,16 +85,11 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         }
     }
 
-    /// The prompt ids for `messages` (the chat format, plus `<think>\n` when prefilling thinking).
-    static func promptTokens(_ messages: [ChatMessage], thinking: Bool, model: LanguageModel, chat: ChatFormat,
+    /// The prompt ids for `messages` (the chat format, plus the thinking opener when prefilling thinking).
+    static func promptTokens(_ messages: [ChatMessage], thinking: Bool, chat: ChatFormat,
                              prefillThink: Bool) -> [TokenID] {
-        var ids = chat.render(messages, enableThinking: thinking)
-        if prefillThink && thinking, let start = chat.thinkStart,
-           !Generator(model: model, chat: chat, settings: GenerationSettings()).promptOpensThinking(ids) {
-            ids.append(start)
-            ids += chat.tokenizer.encodeUserText("\n")
-        }
-        return ids
+        let ids = chat.render(messages, enableThinking: thinking)
+        return prefillThink && thinking ? chat.openingThinking(ids) : ids
     }
 
     /// A new control for the next piece of work, installed where stop and budget changes reach it,
@@ -134,7 +129,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(.finished(.stopped, GenerationStats()))
                 return
             }
-            let prompt = Self.promptTokens(request.messages, thinking: request.thinking, model: model, chat: chat,
+            let prompt = Self.promptTokens(request.messages, thinking: request.thinking, chat: chat,
                                            prefillThink: options.prefillThink).map(Int.init)
             var reuse = 0
             while reuse < min(cached.count, prompt.count - 1, model.position) && cached[reuse] == prompt[reuse] { reuse += 1 }
@@ -175,7 +170,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(action: .compareFailed(id: id, loadError ?? "no model"))
                 return
             }
-            let prompt = Self.promptTokens(request.messages, thinking: true, model: model, chat: chat,
+            let prompt = Self.promptTokens(request.messages, thinking: true, chat: chat,
                                            prefillThink: options.prefillThink)
             if let why = rewind(model, to: 0) {
                 queue.push(action: .compareFailed(id: id, why))
