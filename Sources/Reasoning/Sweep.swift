@@ -14,6 +14,9 @@ public enum SweepMode: String, CaseIterable, Sendable {
     case promptStep = "prompt-step"
     /// s1's class-conditional prompts (short, long), without forcing.
     case promptClass = "prompt-class"
+    /// gpt-oss's reasoning effort (low, medium, high): a class-conditional control in the system
+    /// message, without forcing. Harmony models only.
+    case effort
 }
 
 /// Accuracy against thinking budget over a set of tasks.
@@ -86,11 +89,11 @@ public struct Sweep {
         return s
     }
 
-    func prompt(_ task: SweepTask, text: String? = nil, thinking: Bool = true) -> [TokenID] {
+    func prompt(_ task: SweepTask, text: String? = nil, thinking: Bool = true, chat: ChatFormat? = nil) -> [TokenID] {
         var messages: [ChatMessage] = []
         if let s = task.system { messages.append(.system(s)) }
         messages.append(.user(text ?? task.prompt))
-        return chat.render(messages, enableThinking: thinking)
+        return (chat ?? self.chat).render(messages, enableThinking: thinking)
     }
 
     /// A generator on a fresh model with this sweep's settings.
@@ -106,8 +109,9 @@ public struct Sweep {
     }
 
     func single(_ task: SweepTask, mode: String, budget: Int?, policy: any BudgetPolicy, thinking: Bool = true,
-                text: String? = nil, sample: Int) -> Result {
-        let tokens = tokens(prompt(task, text: text, thinking: thinking), policy: policy, thinking: thinking, sample: sample)
+                text: String? = nil, chat: ChatFormat? = nil, sample: Int) -> Result {
+        let tokens = tokens(prompt(task, text: text, thinking: thinking, chat: chat), policy: policy, thinking: thinking,
+                            sample: sample)
         return result(task, mode: mode, budget: budget, tokens: tokens)
     }
 
@@ -140,6 +144,12 @@ public struct Sweep {
             return [PromptControl.short, .long].map { c in
                 single(task, mode: "prompt-\(c.rawValue)", budget: nil, policy: Unlimited(),
                        text: c.apply(to: task.prompt, budget: nil), sample: sample)
+            }
+        case .effort:
+            return ChatFormat.ReasoningEffort.allCases.map { e in
+                var c = chat
+                c.reasoningEffort = e
+                return single(task, mode: "effort-\(e.rawValue)", budget: nil, policy: Unlimited(), chat: c, sample: sample)
             }
         }
     }

@@ -14,24 +14,34 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customShort("t"), help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "KV-cache type: f16 or q8_0 (llama.cpp's -ctk/-ctv; q8_0 uses its flash-attention numerics).")
     var kvType: KVCacheType = .f16
+    @Option(help: "gpt-oss reasoning effort: low, medium or high (the harmony system message's Reasoning line).")
+    var reasoningEffort: ChatFormat.ReasoningEffort?
 
     func load() throws -> LoadedModel {
         guard let path = model ?? EmbeddedModel.path else {
             throw CLIError("no --model given, and this build has no embedded model")
         }
-        let loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+        var loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+        if let effort = reasoningEffort {
+            guard loaded.chat.template == .harmony else {
+                throw CLIError("--reasoning-effort applies to gpt-oss (harmony) models; \(path) uses the "
+                               + "\(loaded.chat.template.rawValue) chat format")
+            }
+            loaded.chat.reasoningEffort = effort
+        }
         if let notice = loaded.contextNotice { err("\(notice)\n") }
         return loaded
     }
 }
 
 extension KVCacheType: ExpressibleByArgument {}
+extension ChatFormat.ReasoningEffort: ExpressibleByArgument {}
 
 /// A model file opened for generation: engine, tokenizer and chat format.
 struct LoadedModel {
     let file: GGUFFile
     let model: Model
-    let chat: ChatFormat
+    var chat: ChatFormat
     let threads: Int?
     let kvType: KVCacheType
     /// The KV-cache size: --context, or the model's trained context capped by available memory.

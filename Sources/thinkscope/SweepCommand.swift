@@ -10,7 +10,8 @@ struct SweepCommand: ParsableCommand {
         discussion: """
         Modes: cap (budget forcing; all budgets of a problem share one thinking run, forked at each \
         budget), exact (s1 min+max forcing with "Wait"), no-think, prompt-token / prompt-step \
-        (s1's token- and step-conditional prompts, no forcing), prompt-class (short and long prompts). \
+        (s1's token- and step-conditional prompts, no forcing), prompt-class (short and long prompts), \
+        effort (gpt-oss reasoning effort low / medium / high, harmony models only). \
         Task files are JSON Lines: {"prompt": "...", "answer": "42", "extract": "last-number"} (docs/TASK_FORMAT.md). \
         Built-in sets (--builtin) are the demo model's task families, fresh held-out problems made from --seed: \
         demo (all families), arith (add, sub, mul, word), or one of add, sub, mul, compare, count, sort, word.
@@ -69,6 +70,9 @@ struct SweepCommand: ParsableCommand {
         let loaded = try modelOptions.load()
         guard loaded.chat.thinking.supportsThinking else {
             throw CLIError("this model has no think tokens; a thinking-budget sweep needs a thinking model")
+        }
+        if try parsedModes().contains(.effort) && loaded.chat.template != .harmony {
+            throw CLIError("--modes effort needs a gpt-oss (harmony) model; this one uses the \(loaded.chat.template.rawValue) chat format")
         }
         let problems: [SweepTask]
         if let path = tasks {

@@ -58,3 +58,25 @@ import Tokenizer
 extension ChatFormat.Template: CustomTestStringConvertible {
     public var testDescription: String { rawValue }
 }
+
+@Suite struct ReasoningEffortTests {
+    /// The effort sweep renders each effort into the harmony system message and reports one cell per effort.
+    @Test func effortModeRunsEachEffort() throws {
+        let chat = try testChat(.harmony)
+        var efforts: [String] = []
+        let sweep = Sweep(chat: chat, makeModel: {
+            ScriptedModel(chat: chat, thinkLength: 4)
+        }, base: settings(Unlimited()), thinkingSampling: .greedy, answerOnlySampling: .greedy, budgets: [nil],
+                          modes: [.effort], samples: 1)
+        for e in ChatFormat.ReasoningEffort.allCases {
+            var c = chat
+            c.reasoningEffort = e
+            let text = c.renderText([.user("q")])
+            #expect(text.contains("Reasoning: \(e.rawValue)\n"))
+            efforts.append(e.rawValue)
+        }
+        let cells: [SweepCell] = sweep.run([SweepTask(id: "t", prompt: "q", answer: "42")])
+        #expect(cells.map(\.mode) == efforts.map { "effort-\($0)" })
+        #expect(cells.allSatisfy { $0.correct == 1 })
+    }
+}
