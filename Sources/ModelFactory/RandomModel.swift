@@ -31,6 +31,9 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
     public var slidingWindow = 128
     public var yarnFactor: Float = 32
     public var yarnOriginalContext = 4096
+    /// The chat conventions of the synthetic vocabulary: "chatml" (Qwen), "deepseek-r1", "smollm3" or
+    /// "harmony"; empty: harmony for gpt-oss, ChatML otherwise.
+    public var chat = ""
     public var seed: UInt64 = 1
 
     public init() {}
@@ -38,7 +41,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case architecture, layers, embedding, heads, kvHeads, headDim, feedForward, vocab, experts, expertsUsed,
              expertFeedForward, tiedEmbeddings, weightType, contextLength, ropeFreqBase, slidingWindow, yarnFactor,
-             yarnOriginalContext, seed
+             yarnOriginalContext, chat, seed
     }
 
     /// Decodes a spec in which every field is optional (missing fields keep their defaults).
@@ -63,6 +66,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         slidingWindow = try get(.slidingWindow, slidingWindow)
         yarnFactor = try get(.yarnFactor, yarnFactor)
         yarnOriginalContext = try get(.yarnOriginalContext, yarnOriginalContext)
+        chat = try get(.chat, chat)
         seed = try get(.seed, seed)
     }
 
@@ -73,7 +77,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         }
         if layers < 1 || embedding < 1 || heads < 1 || kvHeads < 1 || headDim < 2 { return "sizes must be positive" }
         if heads % kvHeads != 0 { return "heads must be a multiple of kvHeads" }
-        if vocab < 260 { return "vocab must be at least 260" }
+        if vocab < 300 { return "vocab must be at least 300" }
         if experts > 0 && (expertsUsed < 1 || expertsUsed > experts || expertFeedForward < 1) {
             return "MoE needs 1 <= expertsUsed <= experts and expertFeedForward >= 1"
         }
@@ -86,10 +90,14 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
             return "gpt-oss needs an untied output, slidingWindow >= 1, yarnFactor >= 1 and yarnOriginalContext >= 1"
         }
         if architecture == Qwen2.name && heads * headDim != embedding { return "qwen2 needs heads × headDim == embedding" }
+        if SyntheticChat(rawValue: chatConventions) == nil { return "chat must be chatml, deepseek-r1, smollm3 or harmony" }
         let cols = [embedding, heads * headDim, feedForward, expertFeedForward].filter { $0 > 0 }
         if cols.contains(where: { $0 % t.blockSize != 0 }) { return "row lengths must be multiples of \(t.blockSize) for \(t.name)" }
         return nil
     }
+
+    /// `chat`, or the architecture's usual conventions when empty.
+    var chatConventions: String { chat.isEmpty ? (architecture == GptOss.name ? "harmony" : "chatml") : chat }
 
     /// Qwen3-0.6B's shapes (28 layers, hidden 1024, 16/8 heads of 128, FFN 3072, vocab 151936, tied).
     public static var qwen3_0_6B: RandomModelSpec {
@@ -125,7 +133,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         s.architecture = Qwen2.name
         s.layers = 28; s.embedding = 1536; s.heads = 12; s.kvHeads = 2; s.headDim = 128
         s.feedForward = 8960; s.vocab = 151_936; s.ropeFreqBase = 10_000; s.tiedEmbeddings = false
-        s.contextLength = 131_072
+        s.contextLength = 131_072; s.chat = "deepseek-r1"
         return s
     }
 
@@ -136,7 +144,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         s.architecture = Llama.name
         s.layers = layers; s.embedding = 4096; s.heads = 32; s.kvHeads = 8; s.headDim = 128
         s.feedForward = 14_336; s.vocab = 128_256; s.ropeFreqBase = 500_000; s.tiedEmbeddings = false
-        s.contextLength = 131_072
+        s.contextLength = 131_072; s.chat = "deepseek-r1"
         return s
     }
 
@@ -147,6 +155,7 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
         s.architecture = SmolLM3.name
         s.layers = layers; s.embedding = 2048; s.heads = 16; s.kvHeads = 4; s.headDim = 128
         s.feedForward = 11_008; s.vocab = 128_256; s.ropeFreqBase = 5_000_000; s.contextLength = 65_536
+        s.chat = "smollm3"
         return s
     }
 
@@ -215,7 +224,8 @@ public enum RandomModel {
             w.set(key(ModelConfig.Key.expertUsedCount), uint32: spec.expertsUsed)
             w.set(key(ModelConfig.Key.expertFeedForwardLength), uint32: spec.expertFeedForward)
         }
-        addSyntheticVocabulary(&w, size: spec.vocab)
+        addSyntheticVocabulary(&w, size: spec.vocab, chat: SyntheticChat(rawValue: spec.chatConventions)!,
+                               llama: a == Llama.name)
         let qkNorm = a == Qwen3.name || a == Qwen3MoE.name
         let qkvBias = a == Qwen2.name || gptOss
 
@@ -336,12 +346,13 @@ public enum RandomModel {
     }
 
     /// A byte-level BPE vocabulary of exactly `size` distinct tokens: the 256 byte symbols, pairs
-    /// and triples of them (with merges), and the ChatML control tokens and think delimiters at the end.
-    static func addSyntheticVocabulary(_ w: inout GGUFWriter, size: Int) {
-        precondition(size >= 260, "vocabulary needs room for bytes and control tokens")
+    /// and triples of them (with merges), and the chat format's control tokens at the end.
+    static func addSyntheticVocabulary(_ w: inout GGUFWriter, size: Int, chat: SyntheticChat = .chatml,
+                                       llama: Bool = false) {
+        let specials = chat.specials
+        precondition(size >= 256 + specials.count, "vocabulary needs room for bytes and control tokens")
         let symbols = ByteLevel.byteToScalar.map { String($0) }
         var tokens = symbols, types = [Int](repeating: 1, count: 256), merges: [String] = []
-        let specials: [(String, Int)] = [("<|endoftext|>", 3), ("<|im_start|>", 3), ("<|im_end|>", 3), ("<think>", 4), ("</think>", 4)]
         // Every pair of symbols, then pair+symbol triples: all distinct, each with its merge.
         var k = 0
         while tokens.count < size - specials.count {
@@ -361,16 +372,65 @@ public enum RandomModel {
             tokens.append(text)
             types.append(type)
         }
+        let first = size - specials.count
         w.set("tokenizer.ggml.model", "gpt2")
-        w.set("tokenizer.ggml.pre", "qwen2")
+        w.set("tokenizer.ggml.pre", chat.preTokenizer(llama: llama))
         w.set("tokenizer.ggml.tokens", strings: tokens)
         w.set("tokenizer.ggml.token_type", int32s: types)
         w.set("tokenizer.ggml.merges", strings: merges)
-        let first = size - specials.count
-        w.set("tokenizer.ggml.eos_token_id", uint32: first + 2)
-        w.set("tokenizer.ggml.bos_token_id", uint32: first)
-        w.set("tokenizer.ggml.padding_token_id", uint32: first)
-        w.set("tokenizer.ggml.add_bos_token", .bool(false))
+        w.set("tokenizer.ggml.eos_token_id", uint32: first + chat.eos)
+        w.set("tokenizer.ggml.bos_token_id", uint32: first + chat.bos)
+        w.set("tokenizer.ggml.padding_token_id", uint32: first + chat.bos)
+        w.set("tokenizer.ggml.add_bos_token", .bool(chat == .deepSeekR1))
+        if let template = chat.template { w.set("tokenizer.chat_template", template) }
+    }
+}
+
+/// The chat conventions a random model's vocabulary carries (its control tokens and the template
+/// text `ChatFormat` detects them by), so each family opens in its own format.
+enum SyntheticChat: String {
+    case chatml, deepSeekR1 = "deepseek-r1", smolLM3 = "smollm3", harmony
+
+    /// (text, token type) of the control tokens, appended after the ordinary tokens.
+    var specials: [(String, Int)] {
+        switch self {
+        case .chatml, .smolLM3:
+            [("<|endoftext|>", 3), ("<|im_start|>", 3), ("<|im_end|>", 3), ("<think>", 4), ("</think>", 4)]
+        case .deepSeekR1:
+            [("<｜end▁of▁sentence｜>", 3), ("<｜User｜>", 3), ("<｜Assistant｜>", 3), ("<｜begin▁of▁sentence｜>", 3),
+             ("<think>", 4), ("</think>", 4)]
+        case .harmony:
+            [("<|endoftext|>", 3), ("<|start|>", 4), ("<|end|>", 3), ("<|message|>", 4), ("<|channel|>", 4),
+             ("<|return|>", 3), ("<|call|>", 3), ("<|constrain|>", 4)]
+        }
+    }
+
+    /// Offsets among `specials` of the EOS and BOS tokens.
+    var eos: Int {
+        switch self {
+        case .chatml, .smolLM3: 2
+        case .deepSeekR1: 0
+        case .harmony: 5
+        }
+    }
+    var bos: Int { self == .deepSeekR1 ? 3 : 0 }
+
+    func preTokenizer(llama: Bool) -> String {
+        switch self {
+        case .chatml: "qwen2"
+        case .deepSeekR1: llama ? "llama-bpe" : "deepseek-r1-qwen"
+        case .smolLM3: "smaug-bpe"
+        case .harmony: "gpt-4o"
+        }
+    }
+
+    /// Template text with the markers `ChatFormat` detects the family by (not a full template).
+    var template: String? {
+        switch self {
+        case .chatml, .harmony: nil
+        case .deepSeekR1: #"{% if add_generation_prompt %}{{'<｜Assistant｜><think>\n'}}{% endif %}"#
+        case .smolLM3: #"{%- if enable_thinking -%}{{- "Reasoning Mode: " + reasoning_mode + "\n\n" -}}"#
+        }
     }
 }
 
