@@ -24,9 +24,8 @@ import Testing
         var stty: String { dir + "/stty.txt" }
         var pidFile: String { dir + "/pid.txt" }
 
-        init() throws {
+        init(spec: String = #"{"architecture":"qwen3moe","experts":8,"expertsUsed":2,"expertFeedForward":64,"layers":4,"vocab":600}"#) throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let spec = #"{"architecture":"qwen3moe","experts":8,"expertsUsed":2,"expertFeedForward":64,"layers":4,"vocab":600}"#
             _ = try run(EndToEndTests.binary, ["random-model", "--spec", spec, "--out", model])
         }
 
@@ -163,6 +162,27 @@ import Testing
         #expect(!after.contains("ThinkScope"), "the alternate screen was left")
         try s.wait(seconds: 5, "stty output") { _ in FileManager.default.fileExists(atPath: s.stty) }
         #expect(s.terminalRestored(), "terminal modes after exit: \((try? String(contentsOfFile: s.stty, encoding: .utf8)) ?? "none")")
+    }
+
+    /// gpt-oss at 24 layers × 32 experts (small widths): harmony opens the analysis channel, the
+    /// budget ends it with the final header (which the answer pane does not show), and the heatmap
+    /// has every layer and expert.
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func gptOssThinksAnswersAndMapsItsExperts() throws {
+        let s = try Session(spec: #"{"architecture":"gpt-oss","layers":24,"embedding":128,"heads":2,"kvHeads":1,"headDim":64,"experts":32,"expertsUsed":4,"expertFeedForward":32,"vocab":600,"tiedEmbeddings":false,"slidingWindow":16}"#)
+        try s.start("tui --model \(s.model) --budget 16 --end-style bare --seed 5 --max-tokens 60 --reasoning-effort low",
+                    width: 120, height: 40)
+        try s.wait("the idle screen") { $0.contains("Type a prompt") }
+        try s.keys("What is 2+2?", literal: true)
+        try s.wait("the prompt to be typed") { $0.contains("› What is 2+2?") }
+        try s.keys("Enter")
+        let done = try s.wait(seconds: 60, "the run to finish") { $0.contains("✓ done") || $0.contains("■ token limit") }
+        #expect(done.contains("gpt-oss 24L×32E"))
+        #expect(done.contains("Thinking · 16 tok"), "16 thinking tokens (the budget)")
+        #expect(done.contains("24 layers × 32 experts"))
+        #expect(!done.contains("assistant") && !done.contains("<|"), "harmony markup stays out of the panes")
+        try s.keys("q")
+        try s.wait("the program to exit") { $0.contains("EXITCODE=") }
     }
 
     @Test(.enabled(if: tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
