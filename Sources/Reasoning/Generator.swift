@@ -73,7 +73,8 @@ public final class GenerationRun {
     var graceLeft: Int
     var utf8Extra = 0
     var lastTextEndedLine = true
-    /// Inside a harmony message header (`<|start|>` … `<|message|>`): markup, not text.
+    /// Inside a message header (harmony's `<|start|>` … `<|message|>`, s1's `<|im_start|>answer\n`):
+    /// markup, not text.
     var inHeader = false
     var decodeSeconds = 0.0
     var sampledCount = 0
@@ -293,13 +294,15 @@ public final class GenerationRun {
             eventPhase = id == g.chat.thinkStart ? .thinking : .answer
             enter(eventPhase)
         }
-        if g.chat.template == .harmony && id == g.chat.turnStart { inHeader = true }
+        let wasInHeader = inHeader
+        if phase != .thinking && g.chat.opensHeader(id) { inHeader = true }
         if id == g.chat.thinkStart || id == g.chat.thinkEnd || inHeader {
             if id == g.chat.thinkEnd, phase == .thinking {
                 text = decoder.finish()
                 enter(.answer)
+                if g.chat.opensHeader(id) { inHeader = true }
             }
-            if id == g.chat.thinkStart { inHeader = false }
+            if wasInHeader && g.chat.closesHeader(id) { inHeader = false }
         } else {
             text = decoder.append(id)
             switch phase {

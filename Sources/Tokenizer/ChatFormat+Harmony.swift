@@ -63,3 +63,19 @@ extension ChatFormat {
         return f.string(from: date)
     }
 }
+
+extension ChatFormat {
+    /// s1's format (see `Template.s1`): Qwen2.5 ChatML, the generation prompt followed by
+    /// `<|im_start|>think` (thinking on) or `<|im_start|>answer\n` (off), as s1's evaluation code builds it.
+    func s1(_ messages: [ChatMessage], addGenerationPrompt: Bool, enableThinking: Bool, _ b: inout SegmentBuilder) {
+        let imStart = controls["<|im_start|>"]!, imEnd = controls["<|im_end|>"]!
+        for m in messages {
+            let content = m.role == .assistant ? (m.content.components(separatedBy: "<|im_start|>answer").last ?? m.content)
+                : m.content
+            b.control(imStart); b.text(m.role.rawValue + "\n" + content); b.control(imEnd); b.text("\n")
+        }
+        guard addGenerationPrompt else { return }
+        b.control(imStart); b.text("assistant\n")
+        b.control(imStart); b.text(enableThinking ? "think" : "answer\n")
+    }
+}

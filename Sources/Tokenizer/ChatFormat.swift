@@ -46,7 +46,7 @@ public struct ChatFormat: Sendable {
     public enum ReasoningEffort: String, Sendable, CaseIterable { case low, medium, high }
 
     /// The chat conventions of a model family.
-    public enum Template: String, Sendable, Equatable {
+    public enum Template: String, Sendable, Equatable, CaseIterable {
         /// Qwen ChatML with hybrid thinking (Qwen3, Qwen2.5, QwQ):
         ///
         ///     <|im_start|>system\n{system}<|im_end|>\n
@@ -54,16 +54,16 @@ public struct ChatFormat: Sendable {
         ///     <|im_start|>assistant\n{answer}<|im_end|>\n          earlier turns: thinking dropped
         ///     <|im_start|>assistant\n                              generation prompt
         ///     <think>\n\n</think>\n\n                              ... when thinking is disabled
-        case chatML
+        case chatML = "chatml"
         /// DeepSeek-R1 and its Qwen and Llama distills:
         ///
         ///     <BOS>{system}<｜User｜>{text}<｜Assistant｜>{answer}<｜end▁of▁sentence｜>…
         ///     <｜Assistant｜><think>\n                           generation prompt: thinking forced open
         ///     <｜Assistant｜><think>\n</think>                   ... when thinking is disabled (as llama.cpp)
-        case deepSeekR1
+        case deepSeekR1 = "deepseek-r1"
         /// SmolLM3: ChatML after a metadata system block whose `Reasoning Mode` is `/think` or `/no_think`
         /// (`/think` and `/no_think` in the system message override the switch).
-        case smolLM3
+        case smolLM3 = "smollm3"
         /// OpenAI harmony (gpt-oss): messages `<|start|>{header}<|message|>{content}<|end|>`; thinking is the
         /// `analysis` channel, the answer the `final` channel, `<|return|>` ends the reply:
         ///
@@ -71,6 +71,11 @@ public struct ChatFormat: Sendable {
         ///     <|start|>assistant<|channel|>analysis<|message|>     generation prompt: analysis opened
         ///     …<|end|><|start|>assistant<|channel|>final<|message|>  the end of thinking
         case harmony
+        /// s1 (simplescaling s1/s1.1, Qwen2.5 ChatML without `<think>`): thinking follows
+        /// `<|im_start|>think`, the answer `<|im_start|>answer`; the model asks to end thinking by
+        /// sampling `<|im_start|>`, and s1's forced end appends `<|im_start|>answer\nFinal Answer:`.
+        /// Not detectable from the file (its template is Qwen2.5's): chosen with `--chat-format s1`.
+        case s1
 
         var title: String {
             switch self {
@@ -78,13 +83,14 @@ public struct ChatFormat: Sendable {
             case .deepSeekR1: "DeepSeek-R1"
             case .smolLM3: "SmolLM3"
             case .harmony: "harmony"
+            case .s1: "s1"
             }
         }
 
         /// Control token texts the template places.
         var controls: [String] {
             switch self {
-            case .chatML, .smolLM3: ["<|im_start|>", "<|im_end|>"]
+            case .chatML, .smolLM3, .s1: ["<|im_start|>", "<|im_end|>"]
             case .deepSeekR1: ["<｜User｜>", "<｜Assistant｜>", "<｜end▁of▁sentence｜>"]
             case .harmony: ["<|start|>", "<|channel|>", "<|message|>", "<|end|>", "<|return|>"]
             }
@@ -119,9 +125,11 @@ public struct ChatFormat: Sendable {
     /// Control ids by text, for the template's `controls`.
     let controls: [String: TokenID]
 
-    public init(tokenizer: BPETokenizer) throws(ChatFormatError) {
+    /// The chat format of `tokenizer`'s vocabulary: `template` when given, else the one its tokens and
+    /// template text call for.
+    public init(tokenizer: BPETokenizer, template chosen: Template? = nil) throws(ChatFormatError) {
         let v = tokenizer.vocabulary
-        let template = Template.detect(v)
+        let template = chosen ?? Template.detect(v)
         var controls: [String: TokenID] = [:]
         for text in template.controls {
             guard let id = v.id(forText: text) else {
@@ -133,7 +141,7 @@ public struct ChatFormat: Sendable {
         self.tokenizer = tokenizer
         self.controls = controls
         switch template {
-        case .chatML, .smolLM3: (turnStart, turnEnd) = (controls["<|im_start|>"]!, controls["<|im_end|>"]!)
+        case .chatML, .smolLM3, .s1: (turnStart, turnEnd) = (controls["<|im_start|>"]!, controls["<|im_end|>"]!)
         case .deepSeekR1: (turnStart, turnEnd) = (controls["<｜Assistant｜>"]!, controls["<｜end▁of▁sentence｜>"]!)
         case .harmony: (turnStart, turnEnd) = (controls["<|start|>"]!, controls["<|return|>"]!)
         }
@@ -197,20 +205,39 @@ public struct ChatFormat: Sendable {
         case .deepSeekR1: deepSeekR1(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         case .smolLM3: smolLM3(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         case .harmony: harmony(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
+        case .s1: s1(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         }
         return b.segments
     }
 
-    /// What opens thinking: `<think>`, or harmony's `<|channel|>analysis<|message|>`.
+    /// What opens thinking: `<think>`, harmony's `<|channel|>analysis<|message|>`, s1's `<|im_start|>think`.
     public var thinkingOpener: [TokenID]? {
-        if template == .harmony { return harmonyHeader(channel: "analysis", role: false) }
-        return thinkStart.map { [$0] }
+        switch template {
+        case .harmony: return harmonyHeader(channel: "analysis", role: false)
+        case .s1: return [turnStart] + tokenizer.encodeUserText("think")
+        default: return thinkStart.map { [$0] }
+        }
     }
 
-    /// What follows the end-of-thinking token before the answer: "\n\n", or harmony's answer header
-    /// `<|start|>assistant<|channel|>final<|message|>`.
+    /// What a forced end puts after the end-of-thinking token: "\n\n", harmony's answer header
+    /// `<|start|>assistant<|channel|>final<|message|>`, or s1's `answer\nFinal Answer:`.
     public var answerOpener: [TokenID] {
-        template == .harmony ? harmonyHeader(channel: "final", role: true) : tokenizer.encodeUserText("\n\n")
+        switch template {
+        case .harmony: harmonyHeader(channel: "final", role: true)
+        case .s1: tokenizer.encodeUserText("answer\nFinal Answer:")
+        default: tokenizer.encodeUserText("\n\n")
+        }
+    }
+
+    /// Whether `id` starts a message header that is markup, not text (harmony's `<|start|>`; s1's
+    /// `<|im_start|>` before `answer`), and whether `id` ends it (`<|message|>`; a newline).
+    public func opensHeader(_ id: TokenID) -> Bool { (template == .harmony || template == .s1) && id == turnStart }
+    public func closesHeader(_ id: TokenID) -> Bool {
+        switch template {
+        case .harmony: id == controls["<|message|>"]
+        case .s1: tokenizer.decodeBytes([id]).contains(0x0A)
+        default: true
+        }
     }
 
     /// Whether `prompt` leaves the model inside open thinking: its last turn holds the thinking opener
@@ -230,7 +257,7 @@ public struct ChatFormat: Sendable {
     /// a model that would not open thinking by itself starts inside it).
     public func openingThinking(_ prompt: [TokenID]) -> [TokenID] {
         guard let opener = thinkingOpener, !promptOpensThinking(prompt) else { return prompt }
-        return prompt + opener + (template == .harmony ? [] : tokenizer.encodeUserText("\n"))
+        return prompt + opener + (template == .harmony || template == .s1 ? [] : tokenizer.encodeUserText("\n"))
     }
 
     /// The think delimiters, when the vocabulary has both.

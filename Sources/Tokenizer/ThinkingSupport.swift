@@ -26,9 +26,15 @@ public struct ThinkingSupport: Sendable, Equatable {
     public var supportsThinking: Bool { mode != .unsupported }
 
     public init(vocabulary: Vocabulary, template kind: ChatFormat.Template = .chatML) {
-        // harmony: thinking is the analysis message, from its <|message|> to its <|end|>.
-        thinkStart = vocabulary.id(forText: kind == .harmony ? "<|message|>" : "<think>")
-        thinkEnd = vocabulary.id(forText: kind == .harmony ? "<|end|>" : "</think>")
+        // harmony: thinking is the analysis message, from its <|message|> to its <|end|>; s1: from
+        // <|im_start|>think to the next <|im_start|>.
+        let delimiters: (String, String) = switch kind {
+        case .harmony: ("<|message|>", "<|end|>")
+        case .s1: ("<|im_start|>", "<|im_start|>")
+        default: ("<think>", "</think>")
+        }
+        thinkStart = vocabulary.id(forText: delimiters.0)
+        thinkEnd = vocabulary.id(forText: delimiters.1)
         let template = vocabulary.chatTemplate
         hasChatTemplate = template != nil
         templateMentionsThink = template?.contains("<think>") ?? false
@@ -38,7 +44,7 @@ public struct ThinkingSupport: Sendable, Equatable {
 
     static func decide(hasTokens: Bool, template: String?, kind: ChatFormat.Template = .chatML) -> Mode {
         guard hasTokens else { return .unsupported }
-        if kind == .harmony { return .alwaysOn }  // the generation prompt opens the analysis channel
+        if kind == .harmony || kind == .s1 { return .alwaysOn }  // the generation prompt opens thinking
         if kind == .deepSeekR1 {
             // The updated R1 templates open `<think>\n` themselves; older ones leave it to the model.
             return template?.contains(#"<｜Assistant｜><think>\n"#) == true ? .alwaysOn : .hybrid

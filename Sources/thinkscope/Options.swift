@@ -16,12 +16,14 @@ struct ModelOptions: ParsableArguments {
     var kvType: KVCacheType = .f16
     @Option(help: "gpt-oss reasoning effort: low, medium or high (the harmony system message's Reasoning line).")
     var reasoningEffort: ChatFormat.ReasoningEffort?
+    @Option(help: "Chat format: chatml, deepseek-r1, smollm3, harmony or s1 (default: detected from the file; s1 models need s1).")
+    var chatFormat: ChatFormat.Template?
 
     func load() throws -> LoadedModel {
         guard let path = model ?? EmbeddedModel.path else {
             throw CLIError("no --model given, and this build has no embedded model")
         }
-        var loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+        var loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType, chatFormat: chatFormat)
         if let effort = reasoningEffort {
             guard loaded.chat.template == .harmony else {
                 throw CLIError("--reasoning-effort applies to gpt-oss (harmony) models; \(path) uses the "
@@ -36,6 +38,7 @@ struct ModelOptions: ParsableArguments {
 
 extension KVCacheType: ExpressibleByArgument {}
 extension ChatFormat.ReasoningEffort: ExpressibleByArgument {}
+extension ChatFormat.Template: ExpressibleByArgument {}
 
 /// A model file opened for generation: engine, tokenizer and chat format.
 struct LoadedModel {
@@ -49,10 +52,11 @@ struct LoadedModel {
     /// "context capped at N tokens by available memory (model trained for M)", when that happened.
     let contextNotice: String?
 
-    init(path: String, context: Int?, threads: Int?, kvType: KVCacheType = .f16) throws {
+    init(path: String, context: Int?, threads: Int?, kvType: KVCacheType = .f16,
+         chatFormat: ChatFormat.Template? = nil) throws {
         file = try GGUFFile(path: path)
         model = try Model(file: file)
-        chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file))
+        chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file), template: chatFormat)
         self.threads = threads
         self.kvType = kvType
         if let n = context {

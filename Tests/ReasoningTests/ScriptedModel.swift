@@ -23,7 +23,7 @@ func testChat(thinkTokens: Bool = true) throws -> ChatFormat {
 /// A byte-level test chat format in each family's conventions: ChatML as `testChat()`; DeepSeek-R1
 /// (its own turn tokens and BOS, the template opening `<think>\n`); SmolLM3 (ChatML after a metadata
 /// system block, the model opening `<think>` itself); harmony (the analysis channel opened by the prompt,
-/// `<|end|>` ending it).
+/// `<|end|>` ending it); s1 (`<|im_start|>think`, ended by the next `<|im_start|>`).
 func testChat(_ template: ChatFormat.Template) throws -> ChatFormat {
     switch template {
     case .chatML:
@@ -41,6 +41,8 @@ func testChat(_ template: ChatFormat.Template) throws -> ChatFormat {
         let types = [TokenType](repeating: .normal, count: 256) + [TokenType](repeating: .control, count: 7)
         return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
             tokens: tokens, types: types, merges: [], preTokenizer: "gpt-4o", eosID: 261)))
+    case .s1:
+        return try ChatFormat(tokenizer: BPETokenizer(vocabulary: testVocabulary(thinkTokens: false)), template: .s1)
     case .smolLM3:
         let v = try testVocabulary()
         return try ChatFormat(tokenizer: BPETokenizer(vocabulary: Vocabulary(
@@ -112,24 +114,48 @@ final class ScriptedModel: LanguageModel {
     }
 
     private func next() -> (Int, Int?) {
-        // The reply's turn: from the prompt's last turn start (harmony's answer header starts another).
         let promptEnd = min(replyStart ?? fed.count, fed.count)
-        let turn = (fed[..<promptEnd].lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
-        let tail = fed[turn...]
+        let prompt = fed[..<promptEnd]
+        let generated = fed[promptEnd...]
         let imEnd = Int(chat.turnEnd)
-        if let end = chat.thinkEnd.map(Int.init), let i = tail.lastIndex(of: end) {
-            // The answer counts from the end of thinking, or from a header's <|message|> after it.
-            let from = chat.thinkStart.flatMap { s in tail[i...].lastIndex(of: Int(s)) } ?? i
-            let n = fed.count - from - 1
-            return (n < answer.count ? answer[n] : imEnd, nil)
+        let end = chat.thinkEnd.map(Int.init)
+        // A prompt whose last turn already closed thinking (the empty think block, harmony's empty
+        // analysis and open final channel, s1's `<|im_start|>answer`) is answered at once.
+        let lastTurn = (prompt.lastIndex(of: Int(chat.turnStart)) ?? -1) + 1
+        var closedAt: Int? = nil
+        switch chat.template {
+        case .s1:
+            if fed[lastTurn..<promptEnd].starts(with: Array("answer".utf8).map(Int.init)) { closedAt = promptEnd - 1 }
+        case .harmony:
+            if prompt.map(TokenID.init).reversed().starts(with: chat.answerOpener.reversed()) { closedAt = promptEnd - 1 }
+        default:
+            closedAt = end.flatMap { fed[lastTurn..<promptEnd].lastIndex(of: $0) }
         }
-        if let start = chat.thinkStart.map(Int.init), let i = tail.lastIndex(of: start) {
+        if let i = end.flatMap({ generated.lastIndex(of: $0) }) ?? closedAt {
+            // The answer counts from the end of thinking, past a header or forced opener after it
+            // (harmony's `<|start|>assistant<|channel|>final<|message|>`, s1's `answer\nFinal Answer:`);
+            // an s1 model writes `answer` itself after a natural end.
+            var from = i, script = answer
+            if chat.template == .harmony, let m = chat.thinkStart.flatMap({ s in fed[i...].lastIndex(of: Int(s)) }) {
+                from = m
+            } else if chat.template == .s1, fed[(i + 1)...].starts(with: chat.answerOpener.map(Int.init)) {
+                from = i + chat.answerOpener.count
+            } else if chat.template == .s1, i >= promptEnd {
+                script = Array("answer\n".utf8).map(Int.init) + answer
+            }
+            let n = fed.count - from - 1
+            return (n < script.count ? script[n] : imEnd, nil)
+        }
+        // Thinking: opened by the prompt, or by the model's own think token.
+        var thinkingFrom: Int? = chat.promptOpensThinking(prompt.map(TokenID.init)) ? promptEnd - 1 : nil
+        if let start = chat.thinkStart.map(Int.init), let i = generated.lastIndex(of: start) { thinkingFrom = i }
+        if let i = thinkingFrom {
             let n = fed.count - i - 1
             let keepThinking = thought[n % thought.count]
-            return n >= thinkLength ? (Int(chat.thinkEnd!), keepThinking) : (keepThinking, nil)
+            return n >= thinkLength ? (end!, keepThinking) : (keepThinking, nil)
         }
         if opensThinking, let start = chat.thinkStart { return (Int(start), nil) }
-        let n = fed.count - (replyStart ?? fed.count) + 2  // the answer script starts with "\n\n"
+        let n = fed.count - promptEnd + 2  // the answer script starts with "\n\n"
         return (n < answer.count ? answer[n] : imEnd, nil)
     }
 }

@@ -110,6 +110,22 @@ import Testing
                "<|im_start|>system\nOnly this.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n")
     }
 
+    /// s1 (chosen explicitly: its file carries Qwen2.5's template): ChatML, thinking opened by
+    /// `<|im_start|>think`, ended by the next `<|im_start|>`.
+    @Test func s1OpensThinkWithImStart() throws {
+        let chat = try ChatFormat(tokenizer: Fixtures.qwen3(), template: .s1)
+        #expect(chat.template == .s1 && chat.thinking.mode == .alwaysOn)
+        #expect(chat.thinkStart == 151_644 && chat.thinkEnd == 151_644 && chat.turnEnd == 151_645)
+        expect(chat, [.system("sys"), .user("Hi"), .assistant("<|im_start|>think\nhm<|im_start|>answer\nHello"), .user("2+2?")],
+               "<|im_start|>system\nsys<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n\nHello<|im_end|>\n"
+               + "<|im_start|>user\n2+2?<|im_end|>\n<|im_start|>assistant\n<|im_start|>think")
+        expect(chat, [.user("Hi")], enableThinking: false,
+               "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<|im_start|>answer\n")
+        #expect(chat.promptOpensThinking(chat.render([.user("Hi")])))
+        #expect(!chat.promptOpensThinking(chat.render([.user("Hi")], enableThinking: false)))
+        #expect(chat.tokenizer.decode(chat.answerOpener) == "answer\nFinal Answer:")
+    }
+
     @Test func missingTokensNameTheTemplate() throws {
         let v = try tinyVocabulary(merges: [], extra: [("<｜User｜>", .control), ("<｜Assistant｜>", .control)])
         #expect(throws: ChatFormatError(source: "<arrays>", missingToken: "<｜end▁of▁sentence｜>", template: .deepSeekR1)) {
