@@ -133,6 +133,9 @@ public struct BranchTree: Sendable, Equatable {
         finish(0, tokens: tokens, reason: reason, stats: stats, rule: rule)
     }
 
+    /// Appends a token of the run as it is generated.
+    public mutating func appendToRun(_ t: TokenEvent) { nodes[0].tokens.append(t) }
+
     /// Adds a node forked from `parent` after `at` of its path's tokens; returns its id.
     @discardableResult
     public mutating func add(parent: Int, at: Int, intervention: Intervention, group: Int? = nil) -> Int {

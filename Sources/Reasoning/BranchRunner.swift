@@ -35,10 +35,11 @@ public struct BranchRunner {
 
     /// Runs one branch per intervention, all forked from `source` after `at` tokens of `path`.
     /// `source` holds the prompt then at least `at` tokens of `path` (it is only forked). `control`
-    /// stops every branch; `onFinished` hears each branch (its index in `interventions`) as it ends.
+    /// stops every branch; `onFinished` hears each branch (its index in `interventions`) as it ends,
+    /// with its model, which then holds the prompt and the branch's whole path (to branch again).
     public func run(from source: LanguageModel, path: [TokenEvent], at: Int, interventions: [Intervention],
                     control: ReasoningControl = ReasoningControl(),
-                    onFinished: (Int, Outcome) -> Void = { _, _ in }) throws -> [Outcome] {
+                    onFinished: (Int, Outcome, LanguageModel) -> Void = { _, _, _ in }) throws -> [Outcome] {
         guard at >= 0, at <= path.count else { throw BranchError.forkBeyondRun(at: at, tokens: path.count) }
         let position = prompt.count + at
         guard source.position >= position else { throw BranchError.modelPosition(expected: position, found: source.position) }
@@ -63,7 +64,7 @@ public struct BranchRunner {
         func report() {
             for (i, r) in runs.enumerated() where r.finished != nil && !reported.contains(i) {
                 reported.insert(i)
-                onFinished(i, Outcome(tokens: collectors[i].tokens, reason: r.finished!, stats: r.stats))
+                onFinished(i, Outcome(tokens: collectors[i].tokens, reason: r.finished!, stats: r.stats), r.model)
             }
         }
         report()

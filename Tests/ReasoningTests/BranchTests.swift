@@ -159,7 +159,10 @@ func forcedRun(_ model: LanguageModel, _ chat: ChatFormat, _ settings: Generatio
         #expect(group == BranchRunner.resamples(base: 5, count: 4))
         #expect(Set(group.map(\.label)).count == 4)
         var heard: [Int] = []
-        let a = try runner.run(from: m, path: tokens, at: at, interventions: group) { i, _ in heard.append(i) }
+        let a = try runner.run(from: m, path: tokens, at: at, interventions: group) { i, outcome, model in
+            heard.append(i)
+            #expect(model.position == prompt.count + at + outcome.tokens.count, "the model holds the whole path")
+        }
         let b = try runner.run(from: m, path: tokens, at: at, interventions: group)
         #expect(a.map(\.tokens) == b.map(\.tokens) && a.map(\.reason) == b.map(\.reason))
         #expect(Set(heard) == [0, 1, 2, 3] && heard.count == 4)

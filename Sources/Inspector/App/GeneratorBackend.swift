@@ -46,8 +46,22 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     /// Token ids the model has evaluated, for prefix reuse.
     private var cached: [Int] = []
     private var runs: UInt64 = 0
-    /// The latest run, while the model still holds it (for the pivot search).
-    private var lastRun: (tokens: [TokenEvent], probes: [Probe], endStyle: EndStyle, position: Int)?
+    /// The latest run, while the model still holds it (for the pivot search and branches).
+    private var lastRun: LastRun?
+    /// Finished branches of the latest run's tree, by node: each model holds its node's path, so
+    /// a branch of a branch forks from it.
+    private var branchModels: [Int: LanguageModel] = [:]
+    private var branchTree = -1
+
+    struct LastRun {
+        var tokens: [TokenEvent]
+        var probes: [Probe]
+        var settings: GenerationSettings
+        /// The whole rendered prompt (the model holds it, then the tokens).
+        var prompt: [Int]
+        var position: Int
+        var endStyle: EndStyle { settings.endStyle }
+    }
 
     public init(model: LanguageModel, chat: ChatFormat, options: Options, queue: EventQueue) {
         self.model = model
@@ -82,6 +96,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .stop, .quit: control.withLock { $0?.stop() }
         case .resetConversation: break  // the next prompt shares no prefix with the old one
         case .findPivot: findPivot()
+        case .runBranches(let request): runBranches(request)
         }
     }
 
@@ -148,6 +163,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             fed += prompt[reuse...]
             var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:]
             lastRun = nil
+            branchModels = [:]
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
                 switch event {
                 case .token(let t):
@@ -159,7 +175,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 self.queue.push(event)
             }
             cached = fed
-            lastRun = (tokens, probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings.endStyle, model.position)
+            lastRun = LastRun(tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
+                              prompt: prompt, position: model.position)
         }
     }
 
@@ -183,6 +200,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             cached = []
             lastRun = nil
+            branchModels = [:]
             BudgetSweep.run(Generator(model: model, chat: chat, settings: settings), prompt: prompt,
                             budgets: request.budgets, control: c) { outcome in
                 queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, chat: chat)))
@@ -209,6 +227,38 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(action: .pivotFound(pivot, token: pivot.map { last.tokens[$0.tokenIndex].text } ?? ""))
             } catch {
                 queue.push(action: .pivotFailed("\(error)"))
+            }
+        }
+    }
+
+    /// Runs branches of the latest run from the state the model (or a finished branch's model)
+    /// holds, reporting each as it ends. `.stop` stops them.
+    func runBranches(_ request: BranchRequest) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        work.async { [self] in
+            let fail = { (why: String) in self.queue.push(action: .branchFailed(tree: request.tree, nodes: request.nodes, why)) }
+            guard let model, let chat, let last = lastRun, model.position == last.position else {
+                return fail("the model no longer holds that run; run the prompt again")
+            }
+            if request.tree != branchTree {
+                branchModels = [:]
+                branchTree = request.tree
+            }
+            guard let source = request.parent == 0 ? model : branchModels[request.parent] else {
+                return fail("branch #\(request.parent) is not held any more")
+            }
+            let runner = BranchRunner(chat: chat, settings: last.settings, prompt: last.prompt)
+            do {
+                try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
+                               control: c) { i, outcome, branchModel in
+                    let node = request.nodes[i]
+                    branchModels[node] = branchModel
+                    queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
+                                                       reason: outcome.reason, stats: outcome.stats))
+                }
+            } catch {
+                fail("\(error)")
             }
         }
     }

@@ -24,6 +24,10 @@ public enum Action: Sendable {
     case pivotFound(Pivot?, token: String)
     /// The pivot could not be searched (no model, no final answer …).
     case pivotFailed(String)
+    /// A branch of tree `tree` ended (`stats`: the counts of its whole path).
+    case branchFinished(tree: Int, node: Int, tokens: [TokenEvent], reason: FinishReason, stats: GenerationStats)
+    /// Branches of tree `tree` could not run.
+    case branchFailed(tree: Int, nodes: [Int], String)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -64,6 +68,8 @@ public enum Effect: Sendable, Equatable {
     case resetConversation
     /// Search the latest run for the token where P(final answer | stop here) rises most.
     case findPivot
+    /// Run branches of the latest run (`.stop` stops them).
+    case runBranches(BranchRequest)
     case quit
 }
 

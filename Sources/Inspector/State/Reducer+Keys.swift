@@ -2,7 +2,9 @@ extension InspectorState {
     /// The key scopes in force, most specific first.
     public var activeScopes: [KeyScope] {
         if showHelp { return [.help, .global] }
+        if branches.menu != nil { return [.branchMenu, .global] }
         if compare != nil { return [.compare, .global] }
+        if branches.open { return [.branches, .global] }
         if cursor != nil { return [.cursor, .view, .global] }
         switch focus {
         case .prompt: return [.prompt, .global]
@@ -17,6 +19,10 @@ extension InspectorState {
             perform(.help, &effects)
             return
         }
+        if !showHelp, case .edit = branches.menu?.stage {
+            editBranchText(key, &effects)
+            return
+        }
         if let command = keyMap.command(for: key, in: activeScopes) {
             perform(command, &effects)
         } else if case .alt(let c) = key, !(focus == .prompt && "bf\u{7F}".contains(c)) {
@@ -28,23 +34,7 @@ extension InspectorState {
         }
     }
 
-    mutating func edit(_ key: Key) {
-        switch key {
-        case .char(let c): editor.insert(String(c))
-        case .left, .ctrl("b"): editor.left()
-        case .right, .ctrl("f"): editor.right()
-        case .home, .ctrl("a"): editor.home()
-        case .end, .ctrl("e"): editor.end()
-        case .ctrlLeft, .alt("b"): editor.wordLeft()
-        case .ctrlRight, .alt("f"): editor.wordRight()
-        case .backspace, .ctrl("h"): editor.deleteBackward()
-        case .delete: editor.deleteForward()
-        case .ctrl("w"), .alt("\u{7F}"): editor.deleteWordBackward()
-        case .ctrl("u"): editor.deleteToStart()
-        case .ctrl("k"): editor.deleteToEnd()
-        default: break
-        }
-    }
+    mutating func edit(_ key: Key) { editor.apply(key) }
 
     mutating func perform(_ command: Command, _ effects: inout [Effect]) {
         if showHelp {
@@ -56,7 +46,11 @@ extension InspectorState {
             case .pageDown: helpScroll = min(helpScroll + page, HelpOverlay.lines(keyMap).count); return
             default: break
             }
+        } else if branches.menu != nil {
+            if performInBranchMenu(command, &effects) { return }
         } else if compare != nil && performInCompare(command, &effects) {
+            return
+        } else if branches.open && performInBranchTree(command, &effects) {
             return
         }
         switch command {
@@ -175,6 +169,10 @@ extension InspectorState {
             say("searching for the pivot…", seconds: 30)
         case .probePrevious, .probeNext:
             moveToProbe(command == .probeNext ? 1 : -1)
+        case .branch: openBranchMenu()
+        case .toggleBranches: toggleBranchTree()
+        case .branchAlternative, .branchResample, .branchEdit, .branchParent, .branchChild, .openBranch, .branchDiff:
+            break  // handled by the menu and the tree
         }
     }
 

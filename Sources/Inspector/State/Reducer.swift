@@ -9,6 +9,11 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
     case .key(let key):
         state.handle(key, &effects)
     case .paste(let text):
+        if case .edit(var e) = state.branches.menu?.stage {
+            e.insert(text)
+            state.branches.menu?.stage = .edit(e)
+            break
+        }
         guard state.isLive else { break }
         state.focus = .prompt
         state.editor.insert(text)
@@ -37,6 +42,8 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.applyCompare(action)
     case .pivotFound, .pivotFailed:
         state.applyPivot(action)
+    case .branchFinished, .branchFailed:
+        state.applyBranch(action)
     }
     state.syncLayout()
     return effects

@@ -21,6 +21,9 @@ enum PaneWidget {
         let inner = bordered ? r.inset(1) : r
         let count = id == .thinking ? s.live.thinking : s.live.answer
         var title = (id == .thinking ? "Thinking" : "Answer") + " · \(Format.count(count)) tok"
+        if s.branches.shown != 0 {
+            title += " · branch #\(s.branches.shown)" + (s.branches.tree[s.branches.shown].intervention.offPolicy ? " (off-policy)" : "")
+        }
         let hiddenBelow = pane.text.lineCount - (pane.scroll + inner.height)
         if !pane.follow && hiddenBelow > 0 { title += " · ↓\(hiddenBelow) more" }
         if s.cursor != nil && focused { title += " · cursor" }

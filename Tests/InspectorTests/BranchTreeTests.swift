@@ -1,0 +1,149 @@
+@testable import Inspector
+@testable import Reasoning
+import Testing
+
+/// The branch menu, the tree pane and showing a branch, driven through the reducer.
+@Suite struct BranchTreeTests {
+    /// The finished scenario run with the token cursor on a sampled thinking token (" many").
+    static func atCursor(_ w: Int = 100, _ h: Int = 30) -> InspectorState {
+        var s = Scenario.doneState(w, h)
+        _ = reduce(&s, .key(.char("1")))
+        _ = reduce(&s, .key(.char("c")))
+        _ = reduce(&s, .key(.home))
+        for _ in 0..<6 { _ = reduce(&s, .key(.right)) }
+        return s
+    }
+
+    /// A branch's own tokens: the run's from `at`, the first word replaced, the answer's number
+    /// replaced by `answer`.
+    static func branchTokens(_ s: InspectorState, at: Int, word: String, answer: String) -> [TokenEvent] {
+        var own = Array(s.branches.tree.root.tokens[at...])
+        own[0].text = word
+        own[0].id = 9000
+        for i in own.indices where own[i].phase == .answer && own[i].text.contains("3") {
+            own[i].text = own[i].text.replacingOccurrences(of: "3", with: answer)
+        }
+        return own
+    }
+
+    static func finish(_ s: inout InspectorState, _ request: BranchRequest, answers: [String]) {
+        for (node, answer) in zip(request.nodes, answers) {
+            var st = GenerationStats()
+            st.thinkingTokens = 40
+            st.answerTokens = 12
+            _ = reduce(&s, .branchFinished(tree: request.tree, node: node,
+                                           tokens: branchTokens(s, at: request.at, word: " few", answer: answer),
+                                           reason: .endOfTurn, stats: st))
+        }
+    }
+
+    static func request(_ effects: [Effect]) -> BranchRequest? {
+        for case .runBranches(let r) in effects { return r }
+        return nil
+    }
+
+    /// A tree with one resample group (answers 3, 2, 3, 3) and one alternative (answer 7).
+    static func withTree(_ w: Int = 100, _ h: Int = 30) throws -> InspectorState {
+        var s = atCursor(w, h)
+        _ = reduce(&s, .key(.char("b")))
+        let resample = try #require(request(reduce(&s, .key(.char("r")))))
+        #expect(resample.interventions.count == 4 && resample.nodes == [1, 2, 3, 4])
+        finish(&s, resample, answers: ["3", "2", "3", "3"])
+        _ = reduce(&s, .key(.char("T")))  // close, put the cursor back, branch with an alternative
+        _ = reduce(&s, .key(.char("c")))
+        _ = reduce(&s, .key(.home))
+        for _ in 0..<9 { _ = reduce(&s, .key(.right)) }
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("a")))
+        let alt = try #require(request(reduce(&s, .key(.enter))))
+        guard case .alternative = alt.interventions[0] else { Issue.record("not an alternative"); return s }
+        finish(&s, alt, answers: ["7"])
+        return s
+    }
+
+    @Test func theMenuStartsAResampleGroupFromTheCursorToken() throws {
+        var s = Self.atCursor()
+        let cursor = try #require(s.cursor)
+        _ = reduce(&s, .key(.char("b")))
+        #expect(render(s).text.contains("Branch at token #\(cursor)"))
+        let effects = reduce(&s, .key(.char("r")))
+        let r = try #require(Self.request(effects))
+        #expect(r.at == cursor - s.runBaseline!.tokenCount)
+        #expect(r.parent == 0 && r.path == s.branches.tree.root.tokens)
+        #expect(s.branches.open && s.branches.running == [1, 2, 3, 4] && s.branches.menu == nil)
+        #expect(render(s).text.contains("running…"))
+    }
+
+    @Test func aReplayOrARunningRunCannotBranch() {
+        var s = Self.atCursor()
+        s.mode = .replay(path: "t.jsonl")
+        _ = reduce(&s, .key(.char("b")))
+        #expect(s.branches.menu == nil)
+        var t = Scenario.thinkingState(100, 30)
+        _ = reduce(&t, .key(.char("1")))
+        _ = reduce(&t, .key(.char("c")))
+        #expect(reduce(&t, .key(.char("b"))).isEmpty && t.branches.menu == nil)
+    }
+
+    @Test func theTreeShowsHistogramsAndWalksAndOpensABranch() throws {
+        var s = try Self.withTree()
+        let text = render(s).text
+        #expect(text.contains("resample ×4"))
+        #expect(text.contains("3 个。🍓 ██████ 3  2 个。🍓 ██ 1"), "the group's histogram, most frequent first")
+        #expect(text.contains("├─") && text.contains("└─"))
+        #expect(text.contains("think 40 · answer 12"))
+        // Walk: run → group samples 1…4 → the alternative.
+        #expect(s.branches.selected == 5)
+        _ = reduce(&s, .key(.up))
+        #expect(s.branches.selected == 4)
+        _ = reduce(&s, .key(.left))
+        #expect(s.branches.selected == 0)
+        _ = reduce(&s, .key(.right))
+        #expect(s.branches.selected == 1)
+        _ = reduce(&s, .key(.down))
+        _ = reduce(&s, .key(.char("d")))
+        #expect(render(s).text.contains("thinking departs at thinking token"))
+        _ = reduce(&s, .key(.enter))
+        #expect(!s.branches.open && s.branches.shown == 2)
+        #expect(s.conversation.last?.thinking.contains(" few") == true)
+        #expect(s.conversation.last?.answer.contains("2") == true)
+        #expect(s.live.thinking == 40)
+        // And back to the run.
+        _ = reduce(&s, .key(.char("T")))
+        for _ in 0..<9 { _ = reduce(&s, .key(.up)) }
+        _ = reduce(&s, .key(.enter))
+        #expect(s.branches.shown == 0)
+        #expect(s.conversation.last?.thinking == Scenario.doneState(100, 30).conversation.last?.thinking)
+    }
+
+    @Test func anEditIsTypedAndMarkedOffPolicy() throws {
+        var s = Self.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("e")))
+        for ch in "Hmm" { _ = reduce(&s, .key(.char(ch))) }
+        _ = reduce(&s, .paste(", wait"))
+        #expect(render(s).text.contains("off-policy"))
+        let r = try #require(Self.request(reduce(&s, .key(.enter))))
+        #expect(r.interventions == [.edit(text: "Hmm, wait")])
+        #expect(s.branches.tree[1].intervention.offPolicy)
+    }
+
+    @Test func newsOfAnOlderTreeIsDropped() throws {
+        var s = Self.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        let r = try #require(Self.request(reduce(&s, .key(.char("r")))))
+        let tokens = Self.branchTokens(s, at: r.at, word: " few", answer: "9")
+        _ = reduce(&s, .engine(.phase(.prompt)))  // a new run starts
+        _ = reduce(&s, .branchFinished(tree: r.tree, node: 1, tokens: tokens, reason: .endOfTurn, stats: GenerationStats()))
+        #expect(s.branches.tree.count == 1 && s.branches.running.isEmpty)
+    }
+
+    @Test(arguments: [(100, 30), (80, 24), (30, 8)])
+    func treePaneSnapshot(size: (Int, Int)) throws {
+        var s = try Self.withTree(size.0, size.1)
+        _ = reduce(&s, .tick(200))  // the messages have gone
+        try Snapshot.check(render(s), "branches-\(size.0)x\(size.1)")
+        _ = reduce(&s, .key(.char("d")))
+        try Snapshot.check(render(s), "branches-diff-\(size.0)x\(size.1)")
+    }
+}
