@@ -1,5 +1,6 @@
 @testable import Inspector
 @testable import Reasoning
+import Foundation
 import Testing
 
 /// The branch menu, the tree pane and showing a branch, driven through the reducer.
@@ -145,5 +146,45 @@ import Testing
         try Snapshot.check(render(s), "branches-\(size.0)x\(size.1)")
         _ = reduce(&s, .key(.char("d")))
         try Snapshot.check(render(s), "branches-diff-\(size.0)x\(size.1)")
+    }
+}
+
+/// A trace that records a tree replays it without a model.
+@Suite struct BranchReplayTests {
+    @Test func aReplayedTraceShowsItsTree() throws {
+        // The finished scenario run, with a tree of three branches, written as a trace.
+        let s = try BranchTreeTests.withTree()
+        let header = TraceHeader(model: .init(file: "m.gguf", size: 1, headerHash: "x", architecture: "qwen3moe", layers: 48, experts: 128),
+                                 settings: TraceSettings(thinking: true, settings: GenerationSettings()),
+                                 messages: [TraceMessage(role: "user", content: "How many r's?")], promptTokens: [1], created: "now")
+        var events: [ReasoningEvent] = [.phase(.prompt), .phase(.thinking)]
+        events += s.branches.tree.root.tokens.map { .token($0) }
+        events.append(.finished(.endOfTurn, s.stats))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("replay-tree-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TraceWriter.save(path: path, header: header, events: events, branches: Array(s.branches.tree.nodes.dropFirst()))
+
+        let trace = try Trace(path: path)
+        #expect(trace.branches.count == 5)
+        let queue = EventQueue()
+        let backend = ReplayBackend(events: trace.events, queue: queue, branches: trace.branches)
+        defer { backend.shutdown() }
+        var r = InspectorState.replay(trace, path: path, width: 100, height: 30, theme: .builtinDark, colorDepth: .c256)
+        for a in queue.drain() { _ = reduce(&r, a) }
+        #expect(r.branches.tree.nodes.dropFirst() == s.branches.tree.nodes.dropFirst())
+        #expect(r.message?.contains("5 branches") == true)
+        _ = reduce(&r, .key(.char("T")))
+        let text = render(r).text
+        #expect(text.contains("resample ×4") && text.contains("└─ @10"))
+        // Walk and open a branch, without a model.
+        _ = reduce(&r, .key(.down))
+        _ = reduce(&r, .key(.down))
+        _ = reduce(&r, .key(.enter))
+        #expect(r.branches.shown == 2)
+        #expect(r.conversation.last?.answer.contains("2 个") == true)
+        // Branching needs the model.
+        _ = reduce(&r, .key(.char("c")))
+        _ = reduce(&r, .key(.char("b")))
+        #expect(r.branches.menu == nil && r.message?.contains("no model") == true)
     }
 }

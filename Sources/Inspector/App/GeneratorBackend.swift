@@ -21,23 +21,33 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         public var prefillThink = false
         /// Answer probes while thinking (nil = none).
         public var probe: ProbeSettings?
+        /// Every run is written as a trace into this directory (and written again as its
+        /// branches finish).
+        public var traceDirectory: String?
         public init() {}
     }
+
+    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on.
+    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool) -> TraceHeader
 
     /// What a background load produces.
     public struct Loaded {
         public var model: LanguageModel
         public var chat: ChatFormat
         public var summary: ModelSummary
-        public init(model: LanguageModel, chat: ChatFormat, summary: ModelSummary) {
+        /// How the model's traces are headed (nil: runs cannot be saved as traces).
+        public var traceHeader: TraceHeaderMaker?
+        public init(model: LanguageModel, chat: ChatFormat, summary: ModelSummary, traceHeader: TraceHeaderMaker? = nil) {
             self.model = model
             self.chat = chat
             self.summary = summary
+            self.traceHeader = traceHeader
         }
     }
 
     private var model: LanguageModel?
     private var chat: ChatFormat?
+    private var traceHeader: TraceHeaderMaker?
     private var loadError: String?
     let options: Options
     let queue: EventQueue
@@ -54,6 +64,12 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     private var branchTree = -1
 
     struct LastRun {
+        var messages: [ChatMessage]
+        var thinking: Bool
+        /// Everything the run reported, in order (its trace's event lines).
+        var events: [ReasoningEvent]
+        /// Where `--trace-dir` wrote it.
+        var savedPath: String?
         var tokens: [TokenEvent]
         var probes: [Probe]
         var settings: GenerationSettings
@@ -79,6 +95,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 let loaded = try load()
                 model = loaded.model
                 chat = loaded.chat
+                traceHeader = loaded.traceHeader
                 queue.push(action: .modelLoaded(loaded.summary))
             } catch {
                 loadError = "\(error)"
@@ -97,6 +114,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .resetConversation: break  // the next prompt shares no prefix with the old one
         case .findPivot: findPivot()
         case .runBranches(let request): runBranches(request)
+        case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
         }
     }
 
@@ -161,7 +179,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             let generator = Generator(model: model, chat: chat, settings: settings)
             var fed = Array(prompt[..<reuse])
             fed += prompt[reuse...]
-            var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:]
+            var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:], events: [ReasoningEvent] = []
             lastRun = nil
             branchModels = [:]
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
@@ -172,11 +190,13 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 case .probe(let p): probes[p.tokenIndex] = p
                 default: break
                 }
+                events.append(event)
                 self.queue.push(event)
             }
             cached = fed
-            lastRun = LastRun(tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
+            lastRun = LastRun(messages: request.messages, thinking: request.thinking, events: events, savedPath: nil, tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
                               prompt: prompt, position: model.position)
+            if options.traceDirectory != nil { writeTrace(branches: [], automatic: true) }
         }
     }
 
@@ -261,6 +281,40 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 fail("\(error)")
             }
         }
+    }
+
+    func saveTrace(branches: [Branch], automatic: Bool) {
+        guard !automatic || options.traceDirectory != nil else { return }
+        work.async { [self] in writeTrace(branches: branches, automatic: automatic) }
+    }
+
+    /// Writes the latest run and `branches` (on the work queue): by `--trace-dir` into its
+    /// directory, under one name per run; by hand there too, else in the current directory.
+    private func writeTrace(branches: [Branch], automatic: Bool) {
+        guard let last = lastRun else {
+            return queue.push(action: .traceSaveFailed("the model no longer holds the latest run; run the prompt again"))
+        }
+        guard let traceHeader else { return queue.push(action: .traceSaveFailed("this model cannot head a trace")) }
+        let path = automatic ? (last.savedPath ?? newTracePath()) : newTracePath()
+        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking)
+        do {
+            try TraceWriter.save(path: path, header: header, events: last.events, branches: branches)
+            if automatic { lastRun?.savedPath = path }
+            queue.push(action: .traceSaved(path: path, automatic: automatic))
+        } catch {
+            queue.push(action: .traceSaveFailed("\(error)"))
+        }
+    }
+
+    private var savedTraces = 0
+
+    private func newTracePath() -> String {
+        savedTraces += 1
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let name = "thinkscope-\(f.string(from: Date()))-\(getpid())-\(savedTraces).jsonl"
+        return URL(fileURLWithPath: options.traceDirectory ?? FileManager.default.currentDirectoryPath).appendingPathComponent(name).path
     }
 
     public func shutdown() {

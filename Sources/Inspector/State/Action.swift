@@ -28,6 +28,11 @@ public enum Action: Sendable {
     case branchFinished(tree: Int, node: Int, tokens: [TokenEvent], reason: FinishReason, stats: GenerationStats)
     /// Branches of tree `tree` could not run.
     case branchFailed(tree: Int, nodes: [Int], String)
+    /// A replayed trace's branches (the nodes after the root).
+    case branchesLoaded([Branch])
+    /// The latest run was written as a trace (`automatic`: by `--trace-dir`).
+    case traceSaved(path: String, automatic: Bool)
+    case traceSaveFailed(String)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -70,6 +75,9 @@ public enum Effect: Sendable, Equatable {
     case findPivot
     /// Run branches of the latest run (`.stop` stops them).
     case runBranches(BranchRequest)
+    /// Write the latest run and its branches as a trace (`automatic`: only where `--trace-dir`
+    /// asks for every run).
+    case saveTrace(branches: [Branch], automatic: Bool)
     case quit
 }
 

@@ -10,6 +10,7 @@ public enum Command: String, CaseIterable, Sendable {
     case newConversation
     case compare
     case toggleProbes, findPivot, probePrevious, probeNext
+    case saveTrace
     case branch, branchAlternative, branchResample, branchEdit, toggleBranches, branchParent, branchChild, openBranch, branchDiff
 }
 
@@ -106,6 +107,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.enter], .openBranch, .branches, "show the node in the thinking and answer panes"),
         KeyBinding([.char("d")], .branchDiff, .branches, "diff: where the node's thinking departs from its parent's"),
         KeyBinding([.char("T"), .escape, .char("q")], .toggleBranches, .branches, "close the tree"),
+        KeyBinding([.char("w")], .saveTrace, .branches, "write the run and its branches as a trace"),
         KeyBinding([.char("?")], .help, .branches, "help"),
 
         // Budget comparison
@@ -167,6 +169,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char(",")], .probePrevious, .view, "token cursor to the previous probe point"),
         KeyBinding([.char(".")], .probeNext, .view, "token cursor to the next probe point"),
         KeyBinding([.char("T")], .toggleBranches, .view, "branch tree of the latest run"),
+        KeyBinding([.char("w")], .saveTrace, .view, "write the latest run and its branches as a trace"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

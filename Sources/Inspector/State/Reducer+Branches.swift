@@ -120,6 +120,15 @@ extension InspectorState {
         say("branching at token #\(menu.at): \(DisplayText.sanitize(what)) …", seconds: 6)
     }
 
+    /// `w`: writes the latest run and its branches as a trace.
+    mutating func saveTrace(_ effects: inout [Effect]) {
+        guard isLive else { return say("replay: this trace is already on disk (\(modeMessage))") }
+        if isRunning { return say("the run is still going: save it once it has answered") }
+        guard !branches.tree.root.tokens.isEmpty else { return say("no run to save yet") }
+        effects.append(.saveTrace(branches: Array(branches.tree.nodes.dropFirst()), automatic: false))
+        say(branches.running.isEmpty ? "saving…" : "saving (\(branches.running.count) branches still running are saved unfinished)…")
+    }
+
     mutating func toggleBranchTree() {
         if branches.open {
             branches.open = false
@@ -201,13 +210,24 @@ extension InspectorState {
     }
 
     /// Folds the backend's news about branches in (news of an older tree is dropped).
-    mutating func applyBranch(_ action: Action) {
+    mutating func applyBranch(_ action: Action, _ effects: inout [Effect]) {
         switch action {
         case .branchFinished(let tree, let node, let tokens, let reason, let stats):
             guard tree == branches.serial, branches.tree.contains(node) else { return }
             branches.tree.finish(node, tokens: tokens, reason: reason, stats: stats)
             branches.running.remove(node)
-            if branches.running.isEmpty { say("branches done", seconds: 3) }
+            if branches.running.isEmpty {
+                say("branches done", seconds: 3)
+                effects.append(.saveTrace(branches: Array(branches.tree.nodes.dropFirst()), automatic: true))
+            }
+        case .branchesLoaded(let nodes):
+            switch BranchTree.restore([branches.tree.root] + nodes) {
+            case .success(let t):
+                branches.tree = t
+                if branches.hasBranches { say("this trace has \(t.count - 1) branches: T shows the tree", seconds: 8) }
+            case .failure(let e):
+                say("the trace's branches were not loaded: \(e)", seconds: 10)
+            }
         case .branchFailed(let tree, let nodes, let why):
             guard tree == branches.serial else { return }
             for n in nodes where branches.tree.contains(n) {

@@ -169,6 +169,7 @@ extension InspectorState {
             say("searching for the pivot…", seconds: 30)
         case .probePrevious, .probeNext:
             moveToProbe(command == .probeNext ? 1 : -1)
+        case .saveTrace: saveTrace(&effects)
         case .branch: openBranchMenu()
         case .toggleBranches: toggleBranchTree()
         case .branchAlternative, .branchResample, .branchEdit, .branchParent, .branchChild, .openBranch, .branchDiff:

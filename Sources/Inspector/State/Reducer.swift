@@ -42,8 +42,12 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.applyCompare(action)
     case .pivotFound, .pivotFailed:
         state.applyPivot(action)
-    case .branchFinished, .branchFailed:
-        state.applyBranch(action)
+    case .branchFinished, .branchFailed, .branchesLoaded:
+        state.applyBranch(action, &effects)
+    case .traceSaved(let path, let automatic):
+        if !automatic { state.say("saved the run and its branches: " + DisplayText.sanitize(path), seconds: 8) }
+    case .traceSaveFailed(let why):
+        state.say("the trace could not be written: " + DisplayText.sanitize(why), seconds: 10)
     }
     state.syncLayout()
     return effects
