@@ -45,7 +45,7 @@ public struct BranchRunner {
         guard source.position >= position else { throw BranchError.modelPosition(expected: position, found: source.position) }
         let generator = Generator(model: source, chat: chat, settings: settings)
         let prefix = Array(path[..<at])
-        let collectors = interventions.map { _ in Collector() }
+        let collectors = interventions.map { _ in TokenCollector() }
         var runs: [GenerationRun] = []
         for (intervention, collector) in zip(interventions, collectors) {
             let seed: UInt64
@@ -79,10 +79,5 @@ public struct BranchRunner {
             onStep()
         }
         return runs.map { $0.finished! }
-    }
-
-    final class Collector {
-        var tokens: [TokenEvent] = []
-        func take(_ e: ReasoningEvent) { if case .token(let t) = e { tokens.append(t) } }
     }
 }

@@ -68,6 +68,12 @@ extension GenerationRun {
     }
 }
 
+/// Keeps the tokens a run reports (a branch's, a resample's).
+final class TokenCollector {
+    var tokens: [TokenEvent] = []
+    func take(_ e: ReasoningEvent) { if case .token(let t) = e { tokens.append(t) } }
+}
+
 public enum BranchError: Error, Equatable, CustomStringConvertible {
     case modelPosition(expected: Int, found: Int)
     case forkBeyondRun(at: Int, tokens: Int)
