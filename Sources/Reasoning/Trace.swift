@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Engine
 import Foundation
 
 /// The first line of a trace: what produced it.
@@ -83,6 +84,24 @@ public struct TraceSettings: Codable, Sendable, Equatable {
         minP = s.sampling.minP
         seed = s.sampling.seed
         probeEvery = s.probe?.every
+    }
+}
+
+extension TraceSettings {
+    /// The settings the run was recorded with, as far as the trace keeps them (penalties and the
+    /// "Wait" text are not recorded: the defaults stand in).
+    public var generationSettings: GenerationSettings {
+        var s = GenerationSettings()
+        switch policy {
+        case "Cap": s.policy = budget.map { Cap($0) } ?? Unlimited()
+        case "Minimum": s.policy = Minimum(minimum ?? 0, cap: budget)
+        default: s.policy = Unlimited()
+        }
+        s.endStyle = EndStyle(rawValue: endStyle) ?? .qwen
+        s.grace = max(0, grace)
+        s.maxTokens = max(1, maxTokens)
+        s.sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
+        return s
     }
 }
 
