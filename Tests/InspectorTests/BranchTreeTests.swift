@@ -188,3 +188,46 @@ import Testing
         #expect(r.branches.menu == nil && r.message?.contains("no model") == true)
     }
 }
+
+/// Thought anchors in the inspector: the request, progress, the gutter and the list.
+@Suite struct AnchorsViewTests {
+    @Test func anchorsRunInTheBackgroundThenFillTheGutterAndTheList() throws {
+        var s = Scenario.doneState(100, 30)
+        _ = reduce(&s, .key(.char("1")))
+        let effects = reduce(&s, .key(.char("A")))
+        #expect(effects == [.findAnchors(tree: s.branches.serial, samples: 4)])
+        _ = reduce(&s, .anchorsProgress(tree: s.branches.serial, done: 8, total: 36))
+        #expect(render(s).text.contains("anchors 8/36"))
+        // Two sentences of the scenario's thinking: the second matters more.
+        let sentences = ThinkingSentence.split(s.branches.tree.root.tokens)
+        #expect(sentences.count >= 2)
+        let results = sentences.enumerated().map { i, sentence in
+            SentenceImportance(sentence: sentence, resampled: i == 1 ? ["2": 4] : ["3": 4], kept: ["3": 4], reference: "3")
+        }
+        #expect(results[1].kl > 0 && results[0].kl == 0)
+        _ = reduce(&s, .anchorsFound(tree: s.branches.serial, results))
+        #expect(s.message?.contains("#1") == true)
+        // The gutter: the full bar on the second sentence's first line, a dot on the first's.
+        _ = reduce(&s, .key(.char("g")))  // the top of the thinking
+        let rows = render(s).rows
+        let base = s.runBaseline!.tokenCount
+        let line = s.thinkingPane.text.lineIndex(ofGlyph: s.tokens[base + sentences[1].firstToken].glyphStart)
+        let y = s.layout.thinkingText.y + line - s.thinkingPane.scroll
+        #expect(Array(rows[y])[s.layout.thinking.x] == "█")
+        let y0 = s.layout.thinkingText.y + s.thinkingPane.text.lineIndex(ofGlyph: s.tokens[base + sentences[0].firstToken].glyphStart) - s.thinkingPane.scroll
+        #expect(Array(rows[y0])[s.layout.thinking.x] == "·")
+        // The list, most important first; Enter puts the cursor on that sentence.
+        _ = reduce(&s, .key(.char("A")))
+        let text = render(s).text
+        #expect(text.contains("Thought anchors") && text.contains("#1  ████████"))
+        _ = reduce(&s, .key(.enter))
+        #expect(s.anchors?.open == false && s.cursor == base + sentences[1].firstToken)
+    }
+
+    @Test func aReplayCannotComputeAnchors() {
+        var s = Scenario.doneState(100, 30)
+        s.mode = .replay(path: "t.jsonl")
+        #expect(reduce(&s, .key(.char("A"))).isEmpty)
+        #expect(s.anchors == nil && s.message?.contains("thinkscope anchors") == true)
+    }
+}

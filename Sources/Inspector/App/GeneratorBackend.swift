@@ -115,6 +115,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .findPivot: findPivot()
         case .runBranches(let request): runBranches(request)
         case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
+        case .findAnchors(let tree, let samples): findAnchors(tree: tree, samples: samples)
         }
     }
 
@@ -279,6 +280,32 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 }
             } catch {
                 fail("\(error)")
+            }
+        }
+    }
+
+    /// Thought anchors of the latest run, from the state the model holds; progress at most every
+    /// tenth of a second.
+    func findAnchors(tree: Int, samples: Int) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        work.async { [self] in
+            guard let model, let chat, let last = lastRun, model.position == last.position else {
+                return queue.push(action: .anchorsFailed(tree: tree, "the model no longer holds that run; run the prompt again"))
+            }
+            let finder = AnchorFinder(chat: chat, settings: last.settings, prompt: last.prompt, samples: samples,
+                                      seed: last.settings.sampling.seed &+ 0xA1C4)
+            var reported = 0.0
+            do {
+                let results = try finder.analyse(model: model, tokens: last.tokens, control: c) { done, total in
+                    let now = monotonicSeconds()
+                    guard done == total || now - reported >= 0.1 else { return }
+                    reported = now
+                    queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                }
+                queue.push(action: .anchorsFound(tree: tree, results))
+            } catch {
+                queue.push(action: .anchorsFailed(tree: tree, "\(error)"))
             }
         }
     }

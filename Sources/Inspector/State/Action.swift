@@ -28,6 +28,10 @@ public enum Action: Sendable {
     case branchFinished(tree: Int, node: Int, tokens: [TokenEvent], reason: FinishReason, stats: GenerationStats)
     /// Branches of tree `tree` could not run.
     case branchFailed(tree: Int, nodes: [Int], String)
+    /// Thought anchors of tree `tree`: progress, the results, or why they could not be computed.
+    case anchorsProgress(tree: Int, done: Int, total: Int)
+    case anchorsFound(tree: Int, [SentenceImportance])
+    case anchorsFailed(tree: Int, String)
     /// A replayed trace's branches (the nodes after the root).
     case branchesLoaded([Branch])
     /// The latest run was written as a trace (`automatic`: by `--trace-dir`).
@@ -75,6 +79,8 @@ public enum Effect: Sendable, Equatable {
     case findPivot
     /// Run branches of the latest run (`.stop` stops them).
     case runBranches(BranchRequest)
+    /// Sentence importance of the latest run, K resamples per sentence (`.stop` stops it).
+    case findAnchors(tree: Int, samples: Int)
     /// Write the latest run and its branches as a trace (`automatic`: only where `--trace-dir`
     /// asks for every run).
     case saveTrace(branches: [Branch], automatic: Bool)

@@ -155,6 +155,8 @@ public struct InspectorState: Sendable {
     }
     /// The latest run's branch tree, the branch menu and the tree view.
     public var branches = BranchesState()
+    /// Thought anchors of the latest run (`A`).
+    public var anchors: AnchorsState?
     /// The panes before the latest run (a branch is shown in the run's place).
     var runBaseline: RunBaseline?
     /// The latest run's probes, while a branch is shown in its place.

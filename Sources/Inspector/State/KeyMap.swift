@@ -10,7 +10,7 @@ public enum Command: String, CaseIterable, Sendable {
     case newConversation
     case compare
     case toggleProbes, findPivot, probePrevious, probeNext
-    case saveTrace
+    case saveTrace, anchors
     case branch, branchAlternative, branchResample, branchEdit, toggleBranches, branchParent, branchChild, openBranch, branchDiff
 }
 
@@ -22,6 +22,8 @@ public enum KeyScope: String, Sendable, CaseIterable {
     case branchMenu
     /// The branch tree is open.
     case branches
+    /// The thought-anchor list is open.
+    case anchors
     /// The budget comparison is open.
     case compare
     /// Token cursor active.
@@ -42,6 +44,7 @@ public enum KeyScope: String, Sendable, CaseIterable {
         case .help: return "Help"
         case .branchMenu: return "Branch menu (b on the token cursor)"
         case .branches: return "Branch tree (T)"
+        case .anchors: return "Thought anchors (A)"
         case .compare: return "Budget comparison (b)"
         case .cursor: return "Token cursor (c)"
         case .prompt: return "Prompt line"
@@ -110,6 +113,13 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("w")], .saveTrace, .branches, "write the run and its branches as a trace"),
         KeyBinding([.char("?")], .help, .branches, "help"),
 
+        // Thought anchors
+        KeyBinding([.up, .char("k")], .scrollUp, .anchors, "previous sentence"),
+        KeyBinding([.down, .char("j")], .scrollDown, .anchors, "next sentence"),
+        KeyBinding([.enter], .openBranch, .anchors, "token cursor to the sentence"),
+        KeyBinding([.char("A"), .escape, .char("q")], .anchors, .anchors, "close the list"),
+        KeyBinding([.char("?")], .help, .anchors, "help"),
+
         // Budget comparison
         KeyBinding([.char("b"), .escape, .char("q")], .compare, .compare, "close the comparison (stops it while it runs)"),
         KeyBinding([.up, .char("k")], .scrollUp, .compare, "scroll the answers up"),
@@ -170,6 +180,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char(".")], .probeNext, .view, "token cursor to the next probe point"),
         KeyBinding([.char("T")], .toggleBranches, .view, "branch tree of the latest run"),
         KeyBinding([.char("w")], .saveTrace, .view, "write the latest run and its branches as a trace"),
+        KeyBinding([.char("A")], .anchors, .view, "thought anchors: which sentences the answer depends on (K=4 resamples each)"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

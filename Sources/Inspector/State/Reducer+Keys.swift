@@ -5,6 +5,7 @@ extension InspectorState {
         if branches.menu != nil { return [.branchMenu, .global] }
         if compare != nil { return [.compare, .global] }
         if branches.open { return [.branches, .global] }
+        if anchors?.open == true { return [.anchors, .global] }
         if cursor != nil { return [.cursor, .view, .global] }
         switch focus {
         case .prompt: return [.prompt, .global]
@@ -51,6 +52,8 @@ extension InspectorState {
         } else if compare != nil && performInCompare(command, &effects) {
             return
         } else if branches.open && performInBranchTree(command, &effects) {
+            return
+        } else if anchors?.open == true && performInAnchors(command, &effects) {
             return
         }
         switch command {
@@ -170,6 +173,7 @@ extension InspectorState {
         case .probePrevious, .probeNext:
             moveToProbe(command == .probeNext ? 1 : -1)
         case .saveTrace: saveTrace(&effects)
+        case .anchors: anchorsKey(&effects)
         case .branch: openBranchMenu()
         case .toggleBranches: toggleBranchTree()
         case .branchAlternative, .branchResample, .branchEdit, .branchParent, .branchChild, .openBranch, .branchDiff:

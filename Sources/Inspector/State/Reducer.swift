@@ -44,6 +44,8 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.applyPivot(action)
     case .branchFinished, .branchFailed, .branchesLoaded:
         state.applyBranch(action, &effects)
+    case .anchorsProgress, .anchorsFound, .anchorsFailed:
+        state.applyAnchors(action)
     case .traceSaved(let path, let automatic):
         if !automatic { state.say("saved the run and its branches: " + DisplayText.sanitize(path), seconds: 8) }
     case .traceSaveFailed(let why):

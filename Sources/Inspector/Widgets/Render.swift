@@ -24,6 +24,10 @@ public func render(_ s: InspectorState) -> ScreenBuffer {
         b.cursor = nil
         BranchTreeWidget.draw(s, into: &b)
     }
+    if s.anchors?.open == true {
+        b.cursor = nil
+        AnchorsWidget.draw(s, into: &b)
+    }
     if s.compare != nil {
         b.cursor = nil
         CompareWidget.draw(s, into: &b)
