@@ -21,6 +21,8 @@ public final class Session {
         }
     }
 
+    /// Experts dropped from or forced into this session's routing (nil: the router's choice).
+    public var expertMask: ExpertMask?
     private(set) var tapRouting = false
     private(set) var tapLogits = false
     let kv: KVCache
@@ -345,11 +347,7 @@ public final class Session {
                 let p = probs + i * e
                 ck_softmax(p, Int32(e))
                 let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
-                topK(p, count: e, k: k, into: sel)
-                var sum = 0.0  // in double, as ggml_sum_rows
-                for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-                let denom = max(Float(sum), 6.103515625e-5)
-                for j in 0..<k { wts[j] /= denom }
+                ExpertRouting.select(p, count: e, k: k, layer: l, mask: q.session.expertMask, selected: sel, weights: wts)
                 tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
                                         probabilities: UnsafeBufferPointer(start: p, count: e),
                                         experts: UnsafeBufferPointer(start: sel, count: k),
@@ -401,22 +399,6 @@ public final class Session {
     /// gate = silu(gate) * up, row by row (the vector/libm split of ck_swiglu is per row, as in ggml).
     private func swiglu(rows: Int, _ ff: Int) {
         for i in 0..<rows { ck_swiglu(s.gate.pointer + i * ff, s.up.pointer + i * ff, s.gate.pointer + i * ff, Int32(ff)) }
-    }
-
-    /// Indices of the k largest values, largest first (ties: lower index first).
-    private func topK(_ p: UnsafePointer<Float>, count: Int, k: Int, into out: UnsafeMutablePointer<Int32>) {
-        var filled = 0
-        for i in 0..<count {
-            let v = p[i]
-            if filled == k && v <= p[Int(out[k - 1])] { continue }
-            var j = min(filled, k - 1)
-            while j > 0 && p[Int(out[j - 1])] < v {
-                out[j] = out[j - 1]
-                j -= 1
-            }
-            out[j] = Int32(i)
-            if filled < k { filled += 1 }
-        }
     }
 }
 
