@@ -1,6 +1,6 @@
 /// An intervention on Mixture-of-Experts routing: experts dropped from the selection, or forced
 /// into it, in every layer or in chosen layers. With an empty mask routing is unchanged.
-public struct ExpertMask: Sendable, Hashable {
+public struct ExpertMask: Sendable, Hashable, Codable {
     /// Experts never selected, in every layer.
     public var dropped: Set<Int> = []
     /// Experts never selected, per layer.
@@ -16,6 +16,15 @@ public struct ExpertMask: Sendable, Hashable {
         self.droppedInLayer = droppedInLayer
         self.forced = forced
         self.forcedInLayer = forcedInLayer
+    }
+
+    /// The mask as `parse` reads it (layers and experts in order).
+    public var text: String {
+        var items: [String] = dropped.sorted().map { "*:\($0)" }
+        for l in droppedInLayer.keys.sorted() { items += droppedInLayer[l]!.sorted().map { "\(l):\($0)" } }
+        items += forced.sorted().map { "+*:\($0)" }
+        for l in forcedInLayer.keys.sorted() { items += forcedInLayer[l]!.sorted().map { "+\(l):\($0)" } }
+        return items.joined(separator: ",")
     }
 
     public var isEmpty: Bool { dropped.isEmpty && droppedInLayer.isEmpty && forced.isEmpty && forcedInLayer.isEmpty }

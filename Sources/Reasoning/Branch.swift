@@ -1,3 +1,5 @@
+import Engine
+
 /// What a branch changes at its fork point.
 public enum Intervention: Sendable, Equatable {
     /// The run as it was generated (the root of a tree).
@@ -9,6 +11,9 @@ public enum Intervention: Sendable, Equatable {
     /// The text from the fork point on is replaced by `text`, then the model continues. Off-policy:
     /// the model did not write it, and edited chains of thought give unreliable effects.
     case edit(text: String)
+    /// From the fork point on, the model routes with `mask` (MoE experts dropped or forced); the
+    /// tokens are sampled anew (the run's seed).
+    case mask(ExpertMask)
 
     /// The model would not have produced the branch's start itself.
     public var offPolicy: Bool {
@@ -23,13 +28,14 @@ public enum Intervention: Sendable, Equatable {
         case .alternative(_, let text): return "→ \(text.debugDescription)"
         case .resample(let seed): return "resample #\(seed)"
         case .edit(let text): return "✎ \(text.debugDescription) (off-policy)"
+        case .mask(let m): return "⊘ " + m.text
         }
     }
 }
 
 extension Intervention: Codable {
-    enum Keys: String, CodingKey { case kind, token, text, seed }
-    enum Kind: String, Codable { case none, alternative, resample, edit }
+    enum Keys: String, CodingKey { case kind, token, text, seed, mask }
+    enum Kind: String, Codable { case none, alternative, resample, edit, mask }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -38,6 +44,7 @@ extension Intervention: Codable {
         case .alternative: self = .alternative(token: try c.decode(Int.self, forKey: .token), text: try c.decode(String.self, forKey: .text))
         case .resample: self = .resample(seed: try c.decode(UInt64.self, forKey: .seed))
         case .edit: self = .edit(text: try c.decode(String.self, forKey: .text))
+        case .mask: self = .mask(try c.decode(ExpertMask.self, forKey: .mask))
         }
     }
 
@@ -55,6 +62,9 @@ extension Intervention: Codable {
         case .edit(let text):
             try c.encode(Kind.edit, forKey: .kind)
             try c.encode(text, forKey: .text)
+        case .mask(let m):
+            try c.encode(Kind.mask, forKey: .kind)
+            try c.encode(m, forKey: .mask)
         }
     }
 }

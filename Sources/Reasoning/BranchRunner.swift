@@ -50,12 +50,21 @@ public struct BranchRunner {
         for (intervention, collector) in zip(interventions, collectors) {
             let seed: UInt64
             if case .resample(let s) = intervention { seed = s } else { seed = settings.sampling.seed }
-            let run = try GenerationRun.resuming(generator, model: source.fork(at: position), prompt: prompt, prefix: prefix,
+            let model = source.fork(at: position)
+            if case .mask(let m) = intervention {
+                guard let engine = model as? EngineModel, engine.session.config.isMoE else { throw BranchError.noExperts }
+                let c = engine.session.config
+                if let why = m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) {
+                    throw BranchError.badMask(why)
+                }
+                engine.session.expertMask = m
+            }
+            let run = try GenerationRun.resuming(generator, model: model, prompt: prompt, prefix: prefix,
                                                  seed: seed, control: control) { collector.take($0) }
             switch intervention {
             case .alternative(let token, _): run.force([token])
             case .edit(let text): run.force(chat.tokenizer.encodeUserText(text).map(Int.init))
-            case .none, .resample: break
+            case .none, .resample, .mask: break
             }
             runs.append(run)
         }

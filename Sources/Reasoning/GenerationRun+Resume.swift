@@ -77,11 +77,15 @@ final class TokenCollector {
 public enum BranchError: Error, Equatable, CustomStringConvertible {
     case modelPosition(expected: Int, found: Int)
     case forkBeyondRun(at: Int, tokens: Int)
+    case noExperts
+    case badMask(String)
 
     public var description: String {
         switch self {
         case .modelPosition(let e, let f): return "the model holds \(f) tokens; the branch needs \(e)"
         case .forkBeyondRun(let at, let n): return "fork position \(at) is beyond the run's \(n) tokens"
+        case .noExperts: return "the model has no experts to mask"
+        case .badMask(let why): return "the expert mask does not fit the model: \(why)"
         }
     }
 }

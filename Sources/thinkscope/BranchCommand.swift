@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Reasoning
 import Tokenizer
 
@@ -21,6 +22,8 @@ struct BranchCommand: ParsableCommand {
     @Option(help: "Force this token id at --at.") var alternative: Int?
     @Option(help: "Replace the text from --at with this text (off-policy).") var edit: String?
     @Option(help: "Seed of the resamples.") var seed: UInt64 = 1
+    @Option(help: "Expert mask for the branches (LAYER:EXPERT,…, as --mask of run): the prefix is read unmasked.")
+    var mask: String?
     @Flag(help: "Also run each branch alone, and print the batch's wall time against one continuation's (their mean).") var timing = false
     @Option(name: .customShort("t"), help: "Threads (default: all cores).") var threads: Int?
     @Flag(help: "One JSON object per branch (a `branch` trace line), then a summary.") var json = false
@@ -47,6 +50,12 @@ struct BranchCommand: ParsableCommand {
         }
         let lm = loaded.languageModel()
         try lm.evaluate(prompt + tokens[..<at].map(\.id))
+        if let mask {
+            guard case .success(let m) = ExpertMask.parse(mask) else { throw CLIError("--mask: '\(mask)' is not LAYER:EXPERT,…") }
+            let c = loaded.model.config
+            if let why = m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) { throw CLIError("--mask: \(why)") }
+            lm.session.expertMask = m  // every branch forks from here and keeps it
+        }
         let interventions: [Intervention]
         if let a = alternative {
             guard a >= 0 && a < lm.vocabularySize else { throw CLIError("--alternative \(a) is not a token id of this model") }

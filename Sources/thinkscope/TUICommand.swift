@@ -69,6 +69,7 @@ struct TUICommand: ParsableCommand {
         guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
         let name = modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
         let (context, threads, kvType) = (modelOptions.context, modelOptions.threads, modelOptions.kvType)
+        let mask = try modelOptions.expertMask()
         var options = GeneratorBackend.Options()
         options.thinkingSampling = sampling.parameters(thinking: true)
         options.answerSampling = sampling.parameters(thinking: false)
@@ -79,7 +80,9 @@ struct TUICommand: ParsableCommand {
         let markers = shippedThinkingMarkers()
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
-            let loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+            var opened = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+            try opened.apply(mask: mask)
+            let loaded = opened
             let c = loaded.model.config
             let summary = ModelSummary(name: name, architecture: c.architecture, layers: c.layerCount,
                                        experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking)

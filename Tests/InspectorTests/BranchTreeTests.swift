@@ -1,3 +1,4 @@
+import Engine
 @testable import Inspector
 @testable import Reasoning
 import Foundation
@@ -229,5 +230,35 @@ import Testing
         s.mode = .replay(path: "t.jsonl")
         #expect(reduce(&s, .key(.char("A"))).isEmpty)
         #expect(s.anchors == nil && s.message?.contains("thinkscope anchors") == true)
+    }
+}
+
+@Suite struct MaskMenuTests {
+    @Test func theMaskEntryStartsFromTheTokensTopExpertsAndRunsAMaskBranch() throws {
+        var s = BranchTreeTests.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("x")))
+        guard case .mask(let editor) = s.branches.menu?.stage else { Issue.record("no mask stage"); return }
+        let at = try #require(s.cursorInPath)
+        let routing = s.branches.tree.root.tokens[at].routing
+        #expect(editor.text == routing.enumerated().map { "\($0):\($1.experts[0])" }.joined(separator: ","))
+        #expect(render(s).text.contains("Mask experts from"))
+        for _ in 0..<editor.text.count { _ = reduce(&s, .key(.backspace)) }
+        for ch in "9:999" { _ = reduce(&s, .key(.char(ch))) }
+        #expect(reduce(&s, .key(.enter)).isEmpty && s.message?.contains("expert 999") == true)
+        for _ in 0..<5 { _ = reduce(&s, .key(.backspace)) }
+        _ = reduce(&s, .paste("*:5,2:7"))
+        let r = try #require(BranchTreeTests.request(reduce(&s, .key(.enter))))
+        #expect(r.interventions == [.mask(ExpertMask(dropped: [5], droppedInLayer: [2: [7]]))])
+        #expect(render(s).text.contains("⊘ *:5,2:7"))
+    }
+
+    @Test func aDenseModelHasNoMaskEntry() {
+        var s = Scenario.doneState(100, 30, model: dense)
+        _ = reduce(&s, .key(.char("1")))
+        _ = reduce(&s, .key(.char("c")))
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("x")))
+        #expect(s.branches.menu?.stage == .choose && s.message?.contains("no experts") == true)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import EmbeddedModel
 import Engine
 import GGUF
@@ -168,5 +169,39 @@ func forcedRun(_ model: LanguageModel, _ chat: ChatFormat, _ settings: Generatio
         #expect(Set(heard) == [0, 1, 2, 3] && heard.count == 4)
         #expect(a.allSatisfy { $0.reason == .endOfTurn && $0.tokens.last?.phase == .answer })
         #expect(a.allSatisfy { $0.tokens.first?.index == at })
+    }
+}
+
+/// Branches with an expert mask.
+@Suite(.serialized) struct MaskBranchTests {
+    @Test func aMaskBranchNeverRoutesToADroppedExpertAndRoundTripsInATrace() throws {
+        let (_, chat, s, prompt, m, tokens) = try EmbeddedModelBranchTests().mainRun()
+        let at = try #require(tokens.indices.first { $0 >= 10 && tokens[$0].phase == .thinking })
+        let mask = ExpertMask(dropped: [Int(tokens[at].routing[0].experts[0])], droppedInLayer: [1: [2]])
+        let out = try BranchRunner(chat: chat, settings: s, prompt: prompt).run(from: m, path: tokens, at: at, interventions: [.mask(mask)])
+        #expect(out[0].tokens.count > 3)
+        for t in out[0].tokens {
+            for (l, r) in t.routing.enumerated() {
+                #expect(r.experts.allSatisfy { !mask.drops($0, layer: l) })
+                #expect(abs(r.weights.reduce(0, +) - 1) < 1e-4)
+            }
+        }
+        // The source model is untouched by the branch's mask.
+        #expect(m.session.expertMask == nil)
+        let b = Branch(id: 1, parent: 0, at: at, intervention: .mask(mask), tokens: out[0].tokens, reason: out[0].reason)
+        let data = try JSONEncoder().encode(b)
+        #expect(try JSONDecoder().decode(Branch.self, from: data) == b)
+        #expect(Intervention.mask(mask).label == "⊘ " + mask.text && mask.text.hasPrefix("*:"))
+    }
+
+    @Test func aMaskOnADenseOrScriptedModelIsAnError() throws {
+        let chat = try testChat()
+        let model = ScriptedModel(chat: chat, thinkLength: 4)
+        let prompt = chat.render([.user("x")], enableThinking: true).map(Int.init)
+        let r = Run(model, chat, settings(Unlimited()), prompt: prompt.map { TokenID($0) })
+        #expect(throws: BranchError.noExperts) {
+            try BranchRunner(chat: chat, settings: settings(Unlimited()), prompt: prompt)
+                .run(from: model, path: r.tokens, at: 2, interventions: [.mask(ExpertMask(dropped: [0]))])
+        }
     }
 }

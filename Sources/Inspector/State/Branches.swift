@@ -35,6 +35,16 @@ public struct BranchMenu: Sendable, Equatable {
         case choose
         case alternative
         case edit(LineEditor)
+        /// An expert mask, as `LAYER:EXPERT,…` (prefilled with the token's top expert per layer).
+        case mask(LineEditor)
+    }
+
+    /// Text is being typed (an edit or a mask).
+    public var isTyping: Bool {
+        switch stage {
+        case .edit, .mask: return true
+        default: return false
+        }
     }
 
     /// The menu's entries (key, what it does).
@@ -42,6 +52,7 @@ public struct BranchMenu: Sendable, Equatable {
         ("a", "alternative: force another of the listed tokens here"),
         ("r", "resample ×\(BranchesState.resampleCount) from here (on-policy, seeded)"),
         ("e", "edit: replace the text from here (off-policy)"),
+        ("x", "mask experts: continue from here without some experts (MoE)"),
     ]
 }
 

@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 
 extension InspectorState {
@@ -54,18 +55,25 @@ extension InspectorState {
         case .branchEdit:
             menu.stage = .edit(LineEditor())
             branches.menu = menu
+        case .branchMask:
+            guard model.isMoE else {
+                say("a dense model has no experts to mask")
+                return true
+            }
+            menu.stage = .mask(LineEditor(topExpertsMask(menu)))
+            branches.menu = menu
         case .openBranch:
             switch menu.stage {
             case .choose:
                 let key = BranchMenu.entries[min(menu.selection, BranchMenu.entries.count - 1)].key
-                let next: Command = key == "a" ? .branchAlternative : key == "r" ? .branchResample : .branchEdit
+                let next: Command = key == "a" ? .branchAlternative : key == "r" ? .branchResample : key == "x" ? .branchMask : .branchEdit
                 return performInBranchMenu(next, &effects)
             case .alternative:
                 let alts = branchAlternatives(menu)
                 guard alts.indices.contains(menu.selection) else { return true }
                 let a = alts[menu.selection]
                 startBranches([.alternative(token: a.id, text: a.text)], &effects)
-            case .edit:
+            case .edit, .mask:
                 break
             }
         case .help, .interrupt, .quit, .redraw:
@@ -85,21 +93,45 @@ extension InspectorState {
         branches.menu?.selection = 0
     }
 
-    /// Typing the text of an edit: Enter runs it, Esc goes back to the menu.
+    /// The cursor token's best expert in each layer, as a mask's text ("" when it has no routing).
+    func topExpertsMask(_ menu: BranchMenu) -> String {
+        let path = branches.tree.path(menu.node)
+        guard path.indices.contains(menu.at) else { return "" }
+        return path[menu.at].routing.enumerated().compactMap { l, r in r.experts.first.map { "\(l):\($0)" } }.joined(separator: ",")
+    }
+
+    /// Typing the text of an edit or a mask: Enter runs it, Esc goes back to the menu.
     mutating func editBranchText(_ key: Key, _ effects: inout [Effect]) {
-        guard let menu = branches.menu, case .edit(var editor) = menu.stage else { return }
+        guard let menu = branches.menu else { return }
+        let isMask: Bool
+        var editor: LineEditor
+        switch menu.stage {
+        case .edit(let e): (isMask, editor) = (false, e)
+        case .mask(let e): (isMask, editor) = (true, e)
+        default: return
+        }
         switch key {
         case .escape:
             branches.menu?.stage = .choose
         case .enter:
             let text = editor.text
+            guard !isMask else { return startMask(text, &effects) }
             guard !text.isEmpty else { return say("type the text that replaces the thinking from here, then Enter") }
             startBranches([.edit(text: text)], &effects)
         case .ctrl("c"):
             branches.menu = nil
         default:
             editor.apply(key)
-            branches.menu?.stage = .edit(editor)
+            branches.menu?.stage = isMask ? .mask(editor) : .edit(editor)
+        }
+    }
+
+    mutating func startMask(_ text: String, _ effects: inout [Effect]) {
+        switch ExpertMask.parse(text) {
+        case .failure(let e): say(DisplayText.sanitize(e.description), seconds: 8)
+        case .success(let m):
+            if let why = m.problem(layers: model.layers, experts: model.experts ?? 0, used: 1) { return say(why, seconds: 8) }
+            startBranches([.mask(m)], &effects)
         }
     }
 

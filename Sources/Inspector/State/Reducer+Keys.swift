@@ -20,7 +20,7 @@ extension InspectorState {
             perform(.help, &effects)
             return
         }
-        if !showHelp, case .edit = branches.menu?.stage {
+        if !showHelp, branches.menu?.isTyping == true {
             editBranchText(key, &effects)
             return
         }
@@ -176,7 +176,7 @@ extension InspectorState {
         case .anchors: anchorsKey(&effects)
         case .branch: openBranchMenu()
         case .toggleBranches: toggleBranchTree()
-        case .branchAlternative, .branchResample, .branchEdit, .branchParent, .branchChild, .openBranch, .branchDiff:
+        case .branchAlternative, .branchResample, .branchEdit, .branchMask, .branchParent, .branchChild, .openBranch, .branchDiff:
             break  // handled by the menu and the tree
         }
     }

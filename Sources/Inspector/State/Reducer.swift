@@ -14,6 +14,11 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
             state.branches.menu?.stage = .edit(e)
             break
         }
+        if case .mask(var e) = state.branches.menu?.stage {
+            e.insert(text)
+            state.branches.menu?.stage = .mask(e)
+            break
+        }
         guard state.isLive else { break }
         state.focus = .prompt
         state.editor.insert(text)

@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 
 /// The branch menu (`b` on the token cursor): what to change at the token, then which
@@ -17,6 +18,9 @@ enum BranchMenuWidget {
         case .edit(let editor):
             return [("the model did not write this text: effects of edits are off-policy", .role(.warning, bg: .surface), false),
                     ("› " + DisplayText.sanitize(editor.text) + "▏", .role(.userText, bg: .surface, [.bold]), false)]
+        case .mask(let editor):
+            return [("LAYER:EXPERT,… dropped from here on (*:E every layer, +L:E forces)", .role(.statusText, bg: .surface), false),
+                    ("› " + DisplayText.sanitize(editor.text) + "▏", .role(.userText, bg: .surface, [.bold]), false)]
         }
     }
 
@@ -28,6 +32,7 @@ enum BranchMenuWidget {
         case .choose: return "Branch at token #\(menu.at)\(node) \(token)"
         case .alternative: return "Replace \(token) by (↑↓ Enter)"
         case .edit: return "Edit from \(token) (Enter runs, Esc back)"
+        case .mask: return "Mask experts from \(token) (Enter runs, Esc back)"
         }
     }
 
