@@ -234,15 +234,15 @@ import Testing
 }
 
 @Suite struct MaskMenuTests {
-    @Test func theMaskEntryStartsFromTheTokensTopExpertsAndRunsAMaskBranch() throws {
+    @Test func theMaskEntryStartsFromTheFindersExpertsAndRunsAMaskBranch() throws {
         var s = BranchTreeTests.atCursor()
         _ = reduce(&s, .key(.char("b")))
         _ = reduce(&s, .key(.char("x")))
         guard case .mask(let editor) = s.branches.menu?.stage else { Issue.record("no mask stage"); return }
-        let at = try #require(s.cursorInPath)
-        let routing = s.branches.tree.root.tokens[at].routing
-        #expect(editor.text == routing.enumerated().map { "\($0):\($1.experts[0])" }.joined(separator: ","))
-        #expect(render(s).text.contains("Mask experts from"))
+        let found = try #require(s.counts).thinkingExperts(top: 2)
+        #expect(found.count == 2)
+        #expect(editor.text == found.map { "\($0.layer):\($0.expert)" }.joined(separator: ","))
+        #expect(render(s).text.contains("Mask experts from") && render(s).text.contains("finder: L\(found[0].layer) e\(found[0].expert)"))
         for _ in 0..<editor.text.count { _ = reduce(&s, .key(.backspace)) }
         for ch in "9:999" { _ = reduce(&s, .key(.char(ch))) }
         #expect(reduce(&s, .key(.enter)).isEmpty && s.message?.contains("expert 999") == true)
@@ -251,6 +251,21 @@ import Testing
         let r = try #require(BranchTreeTests.request(reduce(&s, .key(.enter))))
         #expect(r.interventions == [.mask(ExpertMask(dropped: [5], droppedInLayer: [2: [7]]))])
         #expect(render(s).text.contains("⊘ *:5,2:7"))
+    }
+
+    @Test func theFinderRanksExpertsByHowMuchMoreTheyFireInThinking() throws {
+        var c = ExpertCounts(layers: 2, experts: 4)
+        func r(_ l0: [Int], _ l1: [Int]) -> CompactRouting {
+            CompactRouting([LayerRouting(experts: l0, weights: [0.5, 0.5]), LayerRouting(experts: l1, weights: [0.5, 0.5])])!
+        }
+        for _ in 0..<4 { c.add(r([0, 1], [2, 3]), phase: .thinking) }   // L0 e0/e1, L1 e2/e3 while thinking
+        c.add(r([0, 2], [3, 1]), phase: .answer)
+        c.add(r([0, 2], [1, 0]), phase: .answer)
+        // Risk differences: L0 e1 1 − 0 = 1, L1 e2 1 − 0 = 1, L1 e3 1 − .5 = .5, L0 e0 1 − 1 = 0.
+        let found = c.thinkingExperts(top: 3)
+        #expect(found.map { "\($0.layer):\($0.expert)" } == ["0:1", "1:2", "1:3"])
+        #expect(found.map(\.riskDifference) == [1, 1, 0.5])
+        #expect(ExpertCounts(layers: 2, experts: 4).thinkingExperts(top: 2).isEmpty)
     }
 
     @Test func aDenseModelHasNoMaskEntry() {

@@ -35,7 +35,8 @@ public struct BranchMenu: Sendable, Equatable {
         case choose
         case alternative
         case edit(LineEditor)
-        /// An expert mask, as `LAYER:EXPERT,…` (prefilled with the token's top expert per layer).
+        /// An expert mask, as `LAYER:EXPERT,…` (prefilled with the finder's top experts, else the
+        /// token's top expert per layer).
         case mask(LineEditor)
     }
 
@@ -52,7 +53,7 @@ public struct BranchMenu: Sendable, Equatable {
         ("a", "alternative: force another of the listed tokens here"),
         ("r", "resample ×\(BranchesState.resampleCount) from here (on-policy, seeded)"),
         ("e", "edit: replace the text from here (off-policy)"),
-        ("x", "mask experts: continue from here without some experts (MoE)"),
+        ("x", "mask experts: continue from here without the finder's thinking experts (MoE)"),
     ]
 }
 

@@ -97,7 +97,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("a")], .branchAlternative, .branchMenu, "alternative: force another listed token here"),
         KeyBinding([.char("r")], .branchResample, .branchMenu, "resample ×4 from here (on-policy)"),
         KeyBinding([.char("e")], .branchEdit, .branchMenu, "edit: replace the text from here (off-policy)"),
-        KeyBinding([.char("x")], .branchMask, .branchMenu, "mask experts from here (LAYER:EXPERT,…; the token's top experts to start)"),
+        KeyBinding([.char("x")], .branchMask, .branchMenu, "mask experts from here (LAYER:EXPERT,…; the finder's thinking experts to start)"),
         KeyBinding([.up, .char("k")], .scrollUp, .branchMenu, "previous entry"),
         KeyBinding([.down, .char("j")], .scrollDown, .branchMenu, "next entry"),
         KeyBinding([.enter], .openBranch, .branchMenu, "run the highlighted entry"),

@@ -60,7 +60,8 @@ extension InspectorState {
                 say("a dense model has no experts to mask")
                 return true
             }
-            menu.stage = .mask(LineEditor(topExpertsMask(menu)))
+            let found = counts?.thinkingExperts(top: 2) ?? []
+            menu.stage = .mask(LineEditor(found.isEmpty ? topExpertsMask(menu) : found.map { "\($0.layer):\($0.expert)" }.joined(separator: ",")))
             branches.menu = menu
         case .openBranch:
             switch menu.stage {
