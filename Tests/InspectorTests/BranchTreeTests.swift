@@ -277,3 +277,17 @@ import Testing
         #expect(s.branches.menu?.stage == .choose && s.message?.contains("no experts") == true)
     }
 }
+
+@Suite struct BranchBackgroundTests {
+    @Test func aNewPromptStopsBranchesStillRunning() throws {
+        var s = BranchTreeTests.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("r")))
+        _ = reduce(&s, .key(.char("T")))  // close the tree
+        _ = reduce(&s, .key(.char("i")))
+        for ch in "next" { _ = reduce(&s, .key(.char(ch))) }
+        let effects = reduce(&s, .key(.enter))
+        #expect(effects.first == .stop)
+        guard case .startRun = effects.last else { Issue.record("no run started: \(effects)"); return }
+    }
+}

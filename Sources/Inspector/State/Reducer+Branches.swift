@@ -22,7 +22,10 @@ extension InspectorState {
 
     /// `b` on the token cursor.
     mutating func openBranchMenu() {
-        guard isLive else { return say(mode == .live ? "" : "a replay has no model to branch with (the recorded tree is under T)") }
+        guard isLive else {
+            if case .replay = mode { return say("a replay has no model to branch with (the recorded tree is under T)") }
+            return say(modeMessage)
+        }
         if isRunning { return say("branches fork a finished run: wait for the answer (Esc stops it)") }
         guard let at = cursorInPath else { return say("branches fork the latest run: put the cursor on one of its tokens") }
         guard branches.tree[branches.shown].finished else { return say("this branch is still running") }
@@ -135,6 +138,9 @@ extension InspectorState {
             startBranches([.mask(m)], &effects)
         }
     }
+
+    /// Background work on the latest run (branches, anchors) is in progress.
+    var backgroundWork: Bool { !branches.running.isEmpty || anchors?.running == true }
 
     /// Adds the nodes and asks the backend to run them.
     mutating func startBranches(_ interventions: [Intervention], _ effects: inout [Effect]) {

@@ -94,6 +94,8 @@ extension InspectorState {
         let thinkingOn = model.thinks && ThinkSwitch.resolve(users, default: slider.thinking)
         let limitStep = slider.thinking ? slider.step : BudgetSlider.steps[slider.lastThinkingIndex]
         let messages = history(conversation) + [.user(text)]
+        // Branches and anchors of the previous run would hold the new run back: they stop.
+        if backgroundWork { effects.append(.stop) }
         effects.append(.startRun(RunRequest(messages: messages, thinking: thinkingOn, limit: limitStep.limit,
                                             mode: slider.mode, endStyle: slider.endStyle)))
 
@@ -157,7 +159,7 @@ extension InspectorState {
     }
 
     mutating func startNewConversation(_ effects: inout [Effect]) {
-        if isRunning { effects.append(.stop) }
+        if isRunning || backgroundWork { effects.append(.stop) }
         closeCompare(&effects)
         effects.append(.resetConversation)
         conversation = []
