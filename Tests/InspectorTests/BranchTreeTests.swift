@@ -291,3 +291,32 @@ import Testing
         guard case .startRun = effects.last else { Issue.record("no run started: \(effects)"); return }
     }
 }
+
+@Suite struct BranchProbeCurveTests {
+    @Test func aShownBranchGetsItsOwnProbeCurveWhenTheRunHadOne() throws {
+        var s = BranchTreeTests.atCursor()
+        s.probeEvery = 8
+        let p = Probe(thinkingTokens: 8, tokenIndex: 9, text: "3", answer: "3", meanLogProbability: -0.1, answerTokens: 1)
+        _ = reduce(&s, .engine(.probe(p)))
+        _ = reduce(&s, .key(.char("b")))
+        let r = try #require(BranchTreeTests.request(reduce(&s, .key(.char("r")))))
+        BranchTreeTests.finish(&s, r, answers: ["3", "2", "3", "3"])
+        _ = reduce(&s, .key(.down))  // sample #2
+        let effects = reduce(&s, .key(.enter))
+        guard case .probeBranch(let tree, let node, let path, let every)? = effects.first else { Issue.record("\(effects)"); return }
+        #expect(tree == s.branches.serial && node == 2 && every == 8 && path == s.branches.tree.path(2))
+        #expect(s.probes.isEmpty)
+        let q = Probe(thinkingTokens: 8, tokenIndex: 9, text: "2", answer: "2", meanLogProbability: -0.2, answerTokens: 1)
+        _ = reduce(&s, .branchProbes(tree: tree, node: 2, [q]))
+        #expect(s.probes == [q])
+        // Back to the run: its own probes; to the branch again: no second request.
+        _ = reduce(&s, .key(.char("T")))
+        _ = reduce(&s, .key(.left))
+        _ = reduce(&s, .key(.enter))
+        #expect(s.probes == [p])
+        _ = reduce(&s, .key(.char("T")))
+        _ = reduce(&s, .key(.right))
+        _ = reduce(&s, .key(.down))
+        #expect(reduce(&s, .key(.enter)).isEmpty && s.probes == [q])
+    }
+}

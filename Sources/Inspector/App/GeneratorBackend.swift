@@ -116,6 +116,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .runBranches(let request): runBranches(request)
         case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
         case .findAnchors(let tree, let samples): findAnchors(tree: tree, samples: samples)
+        case .probeBranch(let tree, let node, let path, let every): probeBranch(tree: tree, node: node, path: path, every: every)
         }
     }
 
@@ -281,6 +282,18 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             } catch {
                 fail("\(error)")
             }
+        }
+    }
+
+    /// The answer probes along a finished branch, from the model that holds its path.
+    func probeBranch(tree: Int, node: Int, path: [TokenEvent], every: Int) {
+        work.async { [self] in
+            guard let chat, let last = lastRun, tree == branchTree, let m = branchModels[node],
+                  m.position == last.prompt.count + path.count,
+                  let prober = try? TraceProber(model: m, chat: chat, prompt: [], tokens: path, endStyle: last.endStyle,
+                                                rule: options.probe?.rule, alreadyRead: true) else { return }
+            let found = prober.probe(prober.points(every: every), maxAnswerTokens: options.probe?.maxAnswerTokens ?? 48)
+            queue.push(action: .branchProbes(tree: tree, node: node, found))
         }
     }
 

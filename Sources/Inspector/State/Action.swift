@@ -32,6 +32,8 @@ public enum Action: Sendable {
     case anchorsProgress(tree: Int, done: Int, total: Int)
     case anchorsFound(tree: Int, [SentenceImportance])
     case anchorsFailed(tree: Int, String)
+    /// The answer probes of node `node`'s path (its probe curve).
+    case branchProbes(tree: Int, node: Int, [Probe])
     /// A replayed trace's branches (the nodes after the root).
     case branchesLoaded([Branch])
     /// The latest run was written as a trace (`automatic`: by `--trace-dir`).
@@ -79,6 +81,8 @@ public enum Effect: Sendable, Equatable {
     case findPivot
     /// Run branches of the latest run (`.stop` stops them).
     case runBranches(BranchRequest)
+    /// Answer probes along a finished branch's path (every `every` thinking tokens), for its curve.
+    case probeBranch(tree: Int, node: Int, path: [TokenEvent], every: Int)
     /// Sentence importance of the latest run, K resamples per sentence (`.stop` stops it).
     case findAnchors(tree: Int, samples: Int)
     /// Write the latest run and its branches as a trace (`automatic`: only where `--trace-dir`

@@ -80,6 +80,9 @@ public struct BranchesState: Sendable, Equatable {
     public var scroll = 0
     /// Resample groups started so far (their seeds differ).
     public var groups = 0
+    /// Answer probes of branches' paths, by node (asked for when a branch is first shown, if the
+    /// run had probes).
+    public var probes: [Int: [Probe]] = [:]
 
     public init() {}
 

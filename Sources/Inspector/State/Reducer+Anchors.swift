@@ -51,7 +51,7 @@ extension InspectorState {
         case .openBranch:
             let ranked = a.ranked
             guard ranked.indices.contains(a.selected), let base = runBaseline else { return true }
-            if branches.shown != 0 { showBranch(0) }
+            if branches.shown != 0 { showBranch(0, &effects) }
             let i = base.tokenCount + ranked[a.selected].sentence.firstToken
             guard tokens.indices.contains(i) else { return true }
             anchors?.open = false

@@ -201,7 +201,7 @@ extension InspectorState {
                 say("node #\(id) is still running")
                 return true
             }
-            showBranch(id)
+            showBranch(id, &effects)
             branches.open = false
         case .stop, .interrupt where !branches.running.isEmpty:
             effects.append(.stop)
@@ -211,8 +211,9 @@ extension InspectorState {
         return true
     }
 
-    /// Shows node `id` of the tree in the thinking and answer panes, in the latest run's place.
-    mutating func showBranch(_ id: Int) {
+    /// Shows node `id` of the tree in the thinking and answer panes, in the latest run's place;
+    /// when the run had probes, the branch's own curve is asked for (once).
+    mutating func showBranch(_ id: Int, _ effects: inout [Effect]) {
         guard let base = runBaseline, branches.tree.contains(id), base.tokenCount <= tokens.count else { return }
         if branches.shown == 0 { runProbes = probes }
         thinkingPane = base.thinkingPane
@@ -239,8 +240,12 @@ extension InspectorState {
         live.thinking = node.thinkingTokens
         live.answer = node.answerTokens
         live.injected = stats.injectedTokens
-        probes = id == 0 ? runProbes : []
+        probes = id == 0 ? runProbes : branches.probes[id] ?? []
         branches.shown = id
+        if id != 0, isLive, let every = probeEvery, !runProbes.isEmpty, branches.probes[id] == nil {
+            branches.probes[id] = []
+            effects.append(.probeBranch(tree: branches.serial, node: id, path: path, every: every))
+        }
         thinkingPane.follow = true
         answerPane.follow = true
         if let turn = conversation.indices.last { conversation[turn].finished = node.reason == .endOfTurn }
@@ -259,6 +264,10 @@ extension InspectorState {
                 say("branches done", seconds: 3)
                 effects.append(.saveTrace(branches: Array(branches.tree.nodes.dropFirst()), automatic: true))
             }
+        case .branchProbes(let tree, let node, let found):
+            guard tree == branches.serial else { return }
+            branches.probes[node] = found
+            if branches.shown == node { probes = found }
         case .branchesLoaded(let nodes):
             switch BranchTree.restore([branches.tree.root] + nodes) {
             case .success(let t):

@@ -47,7 +47,7 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.applyCompare(action)
     case .pivotFound, .pivotFailed:
         state.applyPivot(action)
-    case .branchFinished, .branchFailed, .branchesLoaded:
+    case .branchFinished, .branchFailed, .branchesLoaded, .branchProbes:
         state.applyBranch(action, &effects)
     case .anchorsProgress, .anchorsFound, .anchorsFailed:
         state.applyAnchors(action)
