@@ -84,13 +84,27 @@ public struct ExpertMaskError: Error, Equatable, Sendable, CustomStringConvertib
 /// The Qwen3-MoE router's choice for one token, with an optional mask.
 public enum ExpertRouting {
     /// Chooses `k` of `e` experts from the softmaxed router probabilities `p`, best first, and
-    /// their weights renormalised over the chosen (summed in double, as `ggml_sum_rows`). The mask
-    /// drops experts of `layer` (never chosen) and forces experts (chosen first, by expert order),
-    /// the rest filled by the router's best; weights renormalise over whatever is chosen. A layer
-    /// left with fewer than `k` experts fills the remaining slots with weight 0 (their outputs
-    /// count for nothing). Without a mask the result is the router's, bit for bit.
+    /// their weights renormalised over the chosen (summed in double, as `ggml_sum_rows`): the
+    /// Qwen3-MoE router (softmax, then top-k). Slots `topK` could not fill get weight 0 (their
+    /// outputs count for nothing). Without a mask the result is the router's, bit for bit.
     public static func select(_ p: UnsafePointer<Float>, count e: Int, k: Int, layer: Int, mask: ExpertMask?,
                               selected sel: UnsafeMutablePointer<Int32>, weights wts: UnsafeMutablePointer<Float>) {
+        let filled = topK(p, count: e, k: k, layer: layer, mask: mask, into: sel)
+        var sum = 0.0  // in double, as ggml_sum_rows
+        for j in 0..<filled { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
+        let denom = max(Float(sum), 6.103515625e-5)
+        for j in 0..<filled { wts[j] /= denom }
+        for j in filled..<k { wts[j] = 0 }
+    }
+
+    /// The indices of the `k` largest of `p` (ties: the lower index first), best first, with the
+    /// mask of `layer` applied: dropped experts are skipped, forced ones take the first slots (by
+    /// expert order), the rest are the best of the others. Returns how many were chosen; when the
+    /// mask leaves fewer than `k`, the remaining slots hold distinct unchosen experts (give them
+    /// weight 0). Without a mask it is the router's plain top-k.
+    @discardableResult
+    public static func topK(_ p: UnsafePointer<Float>, count e: Int, k: Int, layer: Int, mask: ExpertMask?,
+                            into sel: UnsafeMutablePointer<Int32>) -> Int {
         let mask = mask?.isEmpty == false ? mask : nil
         var filled = 0
         if let mask {
@@ -100,7 +114,7 @@ public enum ExpertRouting {
             }
         }
         let fixed = filled
-        // Top-k of the rest, best first (ties: the lower index), by insertion.
+        // The best of the rest, by insertion.
         for i in 0..<e where fixed < k {
             if let mask, mask.drops(i, layer: layer) || (0..<fixed).contains(where: { sel[$0] == Int32(i) }) { continue }
             let v = p[i]
@@ -113,18 +127,14 @@ public enum ExpertRouting {
             sel[j] = Int32(i)
             if filled < k { filled += 1 }
         }
-        var sum = 0.0  // in double, as ggml_sum_rows
-        for j in 0..<filled { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-        let denom = max(Float(sum), 6.103515625e-5)
-        for j in 0..<filled { wts[j] /= denom }
-        // Too few experts left: the remaining slots get an unused expert with weight 0.
+        let chosen = filled
         var spare = 0
         while filled < k {
             while (0..<filled).contains(where: { sel[$0] == Int32(spare) }) { spare += 1 }
             sel[filled] = Int32(min(spare, e - 1))
-            wts[filled] = 0
             filled += 1
         }
+        return chosen
     }
 }
 

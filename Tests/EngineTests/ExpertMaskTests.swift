@@ -93,6 +93,18 @@ import Testing
         #expect(many.0 == [5, 7])
     }
 
+    /// The masked top-k alone, as a router that takes the top-k before its softmax would use it.
+    @Test func theMaskedTopKReportsHowManyItChose() {
+        let p = Self.probabilities(8, seed: 2)
+        var sel = [Int32](repeating: -1, count: 3)
+        let all = p.withUnsafeBufferPointer { ExpertRouting.topK($0.baseAddress!, count: 8, k: 3, layer: 0, mask: nil, into: &sel) }
+        #expect(all == 3 && sel == Self.reference(p, k: 3).0)
+        let few = p.withUnsafeBufferPointer {
+            ExpertRouting.topK($0.baseAddress!, count: 8, k: 3, layer: 0, mask: ExpertMask(dropped: [0, 1, 2, 3, 4, 5, 6]), into: &sel)
+        }
+        #expect(few == 1 && sel[0] == 7 && Set(sel).count == 3)
+    }
+
     @Test func aLayerLeftWithTooFewExpertsGivesTheEmptySlotsNoWeight() {
         let p = Self.probabilities(8, seed: 1)
         let (sel, w) = Self.select(p, k: 4, mask: ExpertMask(dropped: [0, 1, 2, 3, 4, 5]))
