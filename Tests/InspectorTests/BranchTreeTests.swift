@@ -320,3 +320,19 @@ import Testing
         #expect(reduce(&s, .key(.enter)).isEmpty && s.probes == [q])
     }
 }
+
+@Suite struct StopBackgroundWorkTests {
+    @Test func sStopsRunningBranchesAndAnchorsFromTheirViews() throws {
+        var s = BranchTreeTests.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("r")))
+        #expect(s.branches.open && reduce(&s, .key(.char("S"))) == [.stop])
+        var a = Scenario.doneState(100, 30)
+        _ = reduce(&a, .key(.char("1")))
+        _ = reduce(&a, .key(.char("A")))
+        _ = reduce(&a, .key(.char("A")))  // the list, while it runs
+        #expect(a.anchors?.open == true && reduce(&a, .key(.char("S"))) == [.stop])
+        _ = reduce(&a, .anchorsFound(tree: a.branches.serial, []))
+        #expect(reduce(&a, .key(.char("S"))).isEmpty, "nothing to stop once it is done")
+    }
+}

@@ -112,6 +112,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("d")], .branchDiff, .branches, "diff: where the node's thinking departs from its parent's"),
         KeyBinding([.char("T"), .escape, .char("q")], .toggleBranches, .branches, "close the tree"),
         KeyBinding([.char("w")], .saveTrace, .branches, "write the run and its branches as a trace"),
+        KeyBinding([.char("S")], .stop, .branches, "stop the branches still running"),
         KeyBinding([.char("?")], .help, .branches, "help"),
 
         // Thought anchors
@@ -119,6 +120,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.down, .char("j")], .scrollDown, .anchors, "next sentence"),
         KeyBinding([.enter], .openBranch, .anchors, "token cursor to the sentence"),
         KeyBinding([.char("A"), .escape, .char("q")], .anchors, .anchors, "close the list"),
+        KeyBinding([.char("S")], .stop, .anchors, "stop computing them"),
         KeyBinding([.char("?")], .help, .anchors, "help"),
 
         // Budget comparison

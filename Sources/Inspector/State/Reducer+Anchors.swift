@@ -58,7 +58,7 @@ extension InspectorState {
             focus = .thinking
             cursor = i
             revealCursor()
-        case .stop, .interrupt where a.running:
+        case .stop where a.running, .interrupt where a.running:
             effects.append(.stop)
             say("stopping the thought anchors…")
         default: return false

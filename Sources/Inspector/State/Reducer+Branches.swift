@@ -203,7 +203,7 @@ extension InspectorState {
             }
             showBranch(id, &effects)
             branches.open = false
-        case .stop, .interrupt where !branches.running.isEmpty:
+        case .stop where !branches.running.isEmpty, .interrupt where !branches.running.isEmpty:
             effects.append(.stop)
             say("stopping the branches…")
         default: return false

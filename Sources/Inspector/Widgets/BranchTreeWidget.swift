@@ -161,7 +161,9 @@ enum BranchTreeWidget {
             return
         }
         var fx = footer.x + 1
-        for (k, what) in [("↑↓", "walk"), ("←→", "parent/child"), ("Enter", "show in panes"), ("d", "diff"), ("T/Esc", "close")] {
+        let keys = [("↑↓", "walk"), ("←→", "parent/child"), ("Enter", "show in panes"), ("d", "diff"), ("T/Esc", "close")]
+            + (s.branches.running.isEmpty ? [] : [("S", "stop")])
+        for (k, what) in keys {
             let w = DisplayWidth.of(k) + DisplayWidth.of(what) + 3
             if fx + w > footer.maxX { break }
             fx += b.write(k, x: fx, y: footer.y, style: .role(.keyHint, [.bold]))
