@@ -203,18 +203,16 @@ public struct ForwardPass {
             for i in q.first..<(q.first + q.count) {
                 let p = probs + i * e
                 let sel = s.selected.pointer + i * k, wts = s.selectedWeights.pointer + i * k
+                let mask = q.session.expertMask
                 switch x.gating {
                 case .softmaxThenTopK:
                     ck_softmax(p, Int32(e))
-                    topK(p, count: e, k: k, into: sel)
-                    var sum = 0.0  // in double, as ggml_sum_rows
-                    for j in 0..<k { wts[j] = p[Int(sel[j])]; sum += Double(wts[j]) }
-                    let denom = max(Float(sum), 6.103515625e-5)
-                    for j in 0..<k { wts[j] /= denom }
+                    ExpertRouting.select(p, count: e, k: k, layer: l, mask: mask, selected: sel, weights: wts)
                 case .topKThenSoftmax:
-                    topK(p, count: e, k: k, into: sel)
-                    for j in 0..<k { wts[j] = p[Int(sel[j])] }
-                    ck_softmax(wts, Int32(k))
+                    // Slots a mask leaves unfilled get weight 0, outside the softmax.
+                    let chosen = ExpertRouting.topK(p, count: e, k: k, layer: l, mask: mask, into: sel)
+                    for j in 0..<k { wts[j] = j < chosen ? p[Int(sel[j])] : 0 }
+                    ck_softmax(wts, Int32(chosen))
                     ck_softmax(p, Int32(e))  // the probabilities the routing tap reports
                 }
                 tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
@@ -307,22 +305,6 @@ public struct ForwardPass {
             case .swiglu: ck_swiglu(g, u, g, Int32(ff))
             case .swigluOAI(let alpha, let limit): ck_swiglu_oai(g, u, g, Int32(ff), alpha, limit)
             }
-        }
-    }
-
-    /// Indices of the k largest values, largest first (ties: lower index first).
-    private func topK(_ p: UnsafePointer<Float>, count: Int, k: Int, into out: UnsafeMutablePointer<Int32>) {
-        var filled = 0
-        for i in 0..<count {
-            let v = p[i]
-            if filled == k && v <= p[Int(out[k - 1])] { continue }
-            var j = min(filled, k - 1)
-            while j > 0 && p[Int(out[j - 1])] < v {
-                out[j] = out[j - 1]
-                j -= 1
-            }
-            out[j] = Int32(i)
-            if filled < k { filled += 1 }
         }
     }
 }

@@ -21,6 +21,8 @@ public final class Session {
         }
     }
 
+    /// Experts dropped from or forced into this session's routing (nil: the router's choice).
+    public var expertMask: ExpertMask?
     private(set) var tapRouting = false
     private(set) var tapLogits = false
     let kv: KVCache

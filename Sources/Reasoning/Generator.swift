@@ -60,8 +60,8 @@ public final class GenerationRun {
     let control: ReasoningControl
     var emit: (ReasoningEvent) -> Void
     public private(set) var policy: any BudgetPolicy
-    public private(set) var stats = GenerationStats()
-    public private(set) var phase = Phase.prompt
+    public internal(set) var stats = GenerationStats()
+    public internal(set) var phase = Phase.prompt
     public private(set) var finished: FinishReason?
     var thinking = ThinkingState()
     var decoder: StreamingDecoder
@@ -283,7 +283,7 @@ public final class GenerationRun {
     private func isEndOfTurn(_ token: Int) -> Bool { g.chat.endOfGeneration.contains(TokenID(token)) }
 
     /// Updates phase and counts for a token the model has just read, and emits its event.
-    private func record(_ token: Int, origin: TokenOrigin, routing: [LayerRouting]) {
+    func record(_ token: Int, origin: TokenOrigin, routing: [LayerRouting]) {
         sampler?.accept(token)
         generated += 1
         let id = TokenID(token)
@@ -340,7 +340,7 @@ public final class GenerationRun {
         emit(.stats(stats))
     }
 
-    private func finish(_ reason: FinishReason) -> FinishReason {
+    func finish(_ reason: FinishReason) -> FinishReason {
         stats.elapsed = monotonicSeconds() - start
         finished = reason
         phase = .done

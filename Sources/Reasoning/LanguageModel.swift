@@ -116,8 +116,13 @@ public final class EngineModel: LanguageModel {
     public var expertShape: (layers: Int, experts: Int)? {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
     }
-    public func fork() -> LanguageModel { EngineModel(session: session.fork()) }
-    public func fork(at position: Int) -> LanguageModel { EngineModel(session: session.fork(at: position)) }
+    public func fork() -> LanguageModel { fork(at: session.position) }
+    /// The fork keeps this model's expert mask.
+    public func fork(at position: Int) -> LanguageModel {
+        let s = session.fork(at: position)
+        s.expertMask = session.expertMask
+        return EngineModel(session: s)
+    }
 
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
         let from = max(1, from)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Engine
 import Foundation
 
 /// The first line of a trace: what produced it.
@@ -86,6 +87,24 @@ public struct TraceSettings: Codable, Sendable, Equatable {
     }
 }
 
+extension TraceSettings {
+    /// The settings the run was recorded with, as far as the trace keeps them (penalties and the
+    /// "Wait" text are not recorded: the defaults stand in).
+    public var generationSettings: GenerationSettings {
+        var s = GenerationSettings()
+        switch policy {
+        case "Cap": s.policy = budget.map { Cap($0) } ?? Unlimited()
+        case "Minimum": s.policy = Minimum(minimum ?? 0, cap: budget)
+        default: s.policy = Unlimited()
+        }
+        s.endStyle = EndStyle(rawValue: endStyle) ?? .qwen
+        s.grace = max(0, grace)
+        s.maxTokens = max(1, maxTokens)
+        s.sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, minP: minP, seed: seed)
+        return s
+    }
+}
+
 /// The last line: how the run ended.
 public struct TraceFooter: Codable, Sendable, Equatable {
     public var reason: FinishReason
@@ -112,9 +131,10 @@ enum TraceLine: Codable {
     case stats(GenerationStats)
     case error(String)
     case probe(Probe)
+    case branch(Branch)
     case footer(TraceFooter)
 
-    enum Kind: String, Codable { case header, phase, token, stats, error, probe, footer }
+    enum Kind: String, Codable { case header, phase, token, stats, error, probe, branch, footer }
     enum Keys: String, CodingKey { case type, phase, message }
 
     init(from decoder: Decoder) throws {
@@ -126,9 +146,13 @@ enum TraceLine: Codable {
         case .stats: self = .stats(try GenerationStats(from: decoder))
         case .error: self = .error(try c.decode(String.self, forKey: .message))
         case .probe: self = .probe(try Probe(from: decoder))
+        case .branch: self = .branch(try Branch(from: decoder))
         case .footer: self = .footer(try TraceFooter(from: decoder))
         }
     }
+
+    /// Just the `type` of a line (to tell a bad branch line, which is dropped, from other bad lines).
+    struct KindOnly: Decodable { var type: Kind }
 
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
@@ -139,6 +163,7 @@ enum TraceLine: Codable {
         case .stats(let s): try c.encode(Kind.stats, forKey: .type); try s.encode(to: encoder)
         case .error(let m): try c.encode(Kind.error, forKey: .type); try c.encode(m, forKey: .message)
         case .probe(let p): try c.encode(Kind.probe, forKey: .type); try p.encode(to: encoder)
+        case .branch(let b): try c.encode(Kind.branch, forKey: .type); try b.encode(to: encoder)
         case .footer(let f): try c.encode(Kind.footer, forKey: .type); try f.encode(to: encoder)
         }
     }
@@ -206,6 +231,27 @@ public final class TraceWriter {
         try writeLine(event.jsonLine)
     }
 
+    /// A branch of the run (after the run's footer).
+    public func record(branch: Branch) throws {
+        try writeLine(TraceLine.branch(branch).jsonLine())
+    }
+
+    /// Writes a whole trace — header, events, branches — to `path` through a temporary file that
+    /// is renamed into place, so a reader never sees half of it.
+    public static func save(path: String, header: TraceHeader, events: [ReasoningEvent], branches: [Branch]) throws {
+        let temporary = path + ".part"
+        do {
+            let w = try TraceWriter(path: temporary, header: header)
+            for e in events { try w.record(e) }
+            for b in branches { try w.record(branch: b) }
+        }
+        guard rename(temporary, path) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporary)
+            throw TraceError(path: path, line: nil, message: "cannot write: \(why)")
+        }
+    }
+
     private func writeLine(_ line: String) throws {
         var bytes = Array(line.utf8)
         bytes.append(0x0A)
@@ -228,6 +274,12 @@ public struct Trace: Sendable {
     public var events: [ReasoningEvent]
     public var footer: TraceFooter?
     public var truncatedLastLine: Bool
+    /// The run's branches (the tree's nodes after the root), checked: a parent comes first and
+    /// a fork lies within its parent's path.
+    public var branches: [Branch]
+    /// Lines that were dropped without failing the whole trace (bad branch lines), each naming
+    /// its line and field.
+    public var problems: [TraceError]
 
     /// Reads a trace. A malformed line is an error naming its line number, except a torn last
     /// line, which is dropped (and reported in `truncatedLastLine`).
@@ -249,6 +301,8 @@ public struct Trace: Sendable {
         var events: [ReasoningEvent] = []
         var footer: TraceFooter?
         var torn = false
+        var branches: [(line: Int, branch: Branch)] = []
+        var problems: [TraceError] = []
         for (i, raw) in lines.enumerated() {
             let lineNumber = i + 1
             let isLast = i == lines.count - 1
@@ -259,6 +313,10 @@ public struct Trace: Sendable {
                 if isLast && !endsWithNewline && lineNumber > 1 {
                     torn = true
                     break
+                }
+                if header != nil, (try? TraceLine.decoder.decode(TraceLine.KindOnly.self, from: Data(raw)))?.type == .branch {
+                    problems.append(TraceError(path: path, line: lineNumber, message: "branch dropped: \(Self.describe(error))"))
+                    continue
                 }
                 throw TraceError(path: path, line: lineNumber, message: "not a trace record: \(Self.describe(error))")
             }
@@ -282,6 +340,7 @@ public struct Trace: Sendable {
             case .stats(let s): events.append(.stats(s))
             case .error(let m): events.append(.error(m))
             case .probe(let p): events.append(.probe(p))
+            case .branch(let b): branches.append((lineNumber, b))
             }
         }
         guard let header else { throw TraceError(path: path, line: 1, message: "the first line is not a trace header") }
@@ -289,6 +348,15 @@ public struct Trace: Sendable {
         self.events = events
         self.footer = footer
         truncatedLastLine = torn
+        // The tree must hold together; from the first node that does not, the rest is dropped.
+        let root = Branch(id: 0, parent: nil, at: 0, intervention: .none,
+                          tokens: events.compactMap { if case .token(let t) = $0 { t } else { nil } }, reason: footer?.reason)
+        if case .failure(let e) = BranchTree.restore([root] + branches.map(\.branch)), let bad = branches.first(where: { $0.branch.id == e.node }) ?? branches.first {
+            problems.append(TraceError(path: path, line: bad.line, message: "branch dropped with the rest after it: \(e.message)"))
+            branches = Array(branches.prefix { $0.line < bad.line })
+        }
+        self.branches = branches.map(\.branch)
+        self.problems = problems
     }
 
     static func describe(_ error: Error) -> String {

@@ -18,6 +18,18 @@ struct ModelOptions: ParsableArguments {
     var reasoningEffort: ChatFormat.ReasoningEffort?
     @Option(help: "Chat format: chatml, deepseek-r1, smollm3, harmony or s1 (default: detected from the file; s1 models need s1).")
     var chatFormat: ChatFormat.Template?
+    @Option(help: "Expert mask (MoE): LAYER:EXPERT,… drops experts from routing (* for every layer; +LAYER:EXPERT forces one); the rest of the top-k renormalises.")
+    var mask: String?
+
+    func validate() throws { _ = try expertMask() }
+
+    func expertMask() throws -> ExpertMask? {
+        guard let mask else { return nil }
+        switch ExpertMask.parse(mask) {
+        case .success(let m): return m
+        case .failure(let e): throw ValidationError("--mask: \(e)")
+        }
+    }
 
     func load() throws -> LoadedModel {
         guard let path = model ?? EmbeddedModel.path else {
@@ -32,6 +44,7 @@ struct ModelOptions: ParsableArguments {
             loaded.chat.reasoningEffort = effort
         }
         if let notice = loaded.contextNotice { err("\(notice)\n") }
+        try loaded.apply(mask: expertMask())
         return loaded
     }
 }
@@ -69,8 +82,24 @@ struct LoadedModel {
         }
     }
 
+    /// Routing of every session this model makes (nil: the router's own).
+    private(set) var expertMask: ExpertMask?
+
+    /// Checks `mask` against the model and installs it for every session.
+    mutating func apply(mask: ExpertMask?) throws {
+        guard let mask else { return }
+        let c = model.config
+        guard c.isMoE else { throw CLIError("--mask: \(file.path) is a dense model (no experts)") }
+        if let why = mask.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) {
+            throw CLIError("--mask: \(why)")
+        }
+        expertMask = mask
+    }
+
     func languageModel() -> EngineModel {
-        EngineModel(session: Session(model: model, context: contextLength, threads: threads, kvType: kvType))
+        let session = Session(model: model, context: contextLength, threads: threads, kvType: kvType)
+        session.expertMask = expertMask
+        return EngineModel(session: session)
     }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {

@@ -59,7 +59,8 @@ struct ReplayCommand: ParsableCommand {
             }
             prober = p
         }
-        let backend = ReplayBackend(events: events, queue: queue, tokensPerSecond: speed, prober: prober)
+        let backend = ReplayBackend(events: events, queue: queue, tokensPerSecond: speed, prober: prober,
+                                    branches: recorded.branches)
         try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in
             var s = InspectorState.replay(recorded, path: trace, width: w, height: h, theme: theme, colorDepth: depth)
             s.markers = shippedThinkingMarkers()

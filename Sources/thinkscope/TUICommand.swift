@@ -4,6 +4,7 @@ import CursesTerminal
 import Foundation
 import Inspector
 import Reasoning
+import Tokenizer
 
 struct TUICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,8 @@ struct TUICommand: ParsableCommand {
     @Option(help: "Generated tokens per reply at most.") var maxTokens: Int = 4096
     @Flag(help: "Start each reply inside a think block (prefill <think>), for models that skip thinking.")
     var prefillThink = false
+    @Option(help: "Write every run as a trace (JSON Lines) into this directory, again as its branches finish; w writes one by hand.")
+    var traceDir: String?
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var probes: ProbeOptions
 
@@ -35,6 +38,13 @@ struct TUICommand: ParsableCommand {
             throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
         }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        if let d = traceDir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory), isDirectory.boolValue,
+                  FileManager.default.isWritableFile(atPath: d) else {
+                throw ValidationError("--trace-dir \(d): not a writable directory")
+            }
+        }
     }
 
     func run() throws {
@@ -59,20 +69,26 @@ struct TUICommand: ParsableCommand {
         guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
         let name = modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
         let (context, threads, kvType) = (modelOptions.context, modelOptions.threads, modelOptions.kvType)
+        let mask = try modelOptions.expertMask()
         var options = GeneratorBackend.Options()
         options.thinkingSampling = sampling.parameters(thinking: true)
         options.answerSampling = sampling.parameters(thinking: false)
         options.maxTokens = maxTokens
         options.prefillThink = prefillThink
         options.probe = probes.settings(defaultEvery: 32)
+        options.traceDirectory = traceDir
         let markers = shippedThinkingMarkers()
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
-            let loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+            var opened = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
+            try opened.apply(mask: mask)
+            let loaded = opened
             let c = loaded.model.config
             let summary = ModelSummary(name: name, architecture: c.architecture, layers: c.layerCount,
                                        experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking)
-            return GeneratorBackend.Loaded(model: loaded.languageModel(), chat: loaded.chat, summary: summary)
+            return GeneratorBackend.Loaded(model: loaded.languageModel(), chat: loaded.chat, summary: summary) { messages, prompt, settings, thinking in
+                loaded.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
+            }
         }
         try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in
             let placeholder = ModelSummary(name: name, architecture: "", layers: 0, experts: nil)

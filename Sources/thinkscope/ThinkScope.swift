@@ -7,7 +7,7 @@ struct ThinkScope: ParsableCommand {
         abstract: "Look inside reasoning models: thinking and answer streams, budgets, expert routing.",
         subcommands: [TUICommand.self, RunCommand.self, InfoCommand.self, TokenizeCommand.self, LogitsCommand.self, BenchCommand.self,
                       SweepCommand.self, RandomModelCommand.self, ReplayCommand.self, ProbeCommand.self,
-                      UIBenchCommand.self],
+                      AnchorsCommand.self, BranchCommand.self, UIBenchCommand.self],
         defaultSubcommand: TUICommand.self
     )
 }

@@ -123,10 +123,46 @@ struct CLI {
         #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
     }
 
+    /// `branch` and `anchors` on a recorded demo run; `--mask` checked against the model.
+    @Test func branchesAndAnchorsOfARecordedRun() throws {
+        let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
+        let trace = CLI.temp("run.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let run = try CLI.run(["run", "--model", demo, "--prompt", "What is 12 + 7?", "--seed", "3", "--trace", trace])
+        #expect(run.status == 0, "\(run.stderr)")
+
+        let b = try CLI.run(["branch", trace, "--model", demo, "--at", "6", "--resample", "2", "--json"])
+        #expect(b.status == 0, "\(b.stderr)")
+        let records = b.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 3)
+        #expect(records.prefix(2).allSatisfy { ($0["intervention"] as? [String: Any])?["kind"] as? String == "resample" && $0["at"] as? Int == 6 })
+        #expect(records.prefix(2).allSatisfy { $0["group"] as? Int == 1 && $0["reason"] as? String == "endOfTurn" })
+        #expect(records.last?["type"] as? String == "summary")
+        let again = try CLI.run(["branch", trace, "--model", demo, "--at", "6", "--resample", "2", "--json"])
+        #expect(again.stdout.split(separator: "\n").prefix(2).map { String($0).replacingOccurrences(of: #""elapsed":[0-9.e-]+"#, with: "", options: .regularExpression) }
+                == b.stdout.split(separator: "\n").prefix(2).map { String($0).replacingOccurrences(of: #""elapsed":[0-9.e-]+"#, with: "", options: .regularExpression) },
+                "the same seed gives the same branches")
+
+        let masked = try CLI.run(["branch", trace, "--model", demo, "--at", "6", "--resample", "1", "--mask", "*:0"])
+        #expect(masked.status == 0 && masked.stdout.contains("#1 resample"), "\(masked.stderr)")
+        let badMask = try CLI.run(["run", "--model", demo, "--prompt", "x", "--mask", "0:99"])
+        #expect(badMask.status != 0 && badMask.stderr.contains("expert 99"), "\(badMask.stderr)")
+        let beyond = try CLI.run(["branch", trace, "--model", demo, "--at", "99999"])
+        #expect(beyond.status != 0 && beyond.stderr.contains("beyond"), "\(beyond.stderr)")
+
+        let a = try CLI.run(["anchors", trace, "--model", demo, "--samples", "1", "--json"])
+        #expect(a.status == 0, "\(a.stderr)")
+        let sentences = a.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let summary = try #require(sentences.last)
+        #expect(summary["type"] as? String == "summary" && summary["samples"] as? Int == 1)
+        #expect(sentences.count == (summary["sentences"] as? Int ?? -1) + 1 && sentences.count > 2)
+        #expect(sentences.dropLast().allSatisfy { $0["kl"] is Double && $0["sentence"] is [String: Any] })
+    }
+
     @Test func helpListsEveryCommand() throws {
         let r = try CLI.run(["--help"])
         #expect(r.status == 0)
-        for cmd in ["run", "info", "tokenize", "logits", "bench", "random-model", "probe"] {
+        for cmd in ["run", "info", "tokenize", "logits", "bench", "random-model", "probe", "branch", "anchors"] {
             #expect(r.stdout.contains("\n  \(cmd) "), "\(cmd) missing from --help")
         }
     }

@@ -247,3 +247,48 @@ import Testing
         try r.wait("the replay's pivot answer") { $0.contains("replay TRACE --model FILE") }
     }
 }
+
+/// The branch menu and tree on the shipped demo model, through the real binary in tmux.
+@Suite(.serialized) struct BranchEndToEndTests {
+    @Test(.enabled(if: EndToEndTests.tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func branchAtTheCursorWalkTheTreeAndOpenABranch() throws {
+        let s = try EndToEndTests.Session()
+        try s.start("tui --seed 3 --probe-every 0", width: 110, height: 36)
+        try s.wait("the idle screen") { $0.contains("Type a prompt") && $0.contains("demo model") }
+        try s.keys("What is 4821 + 3956?", literal: true)
+        try s.keys("Enter")
+        try s.wait(seconds: 60, "the run to finish") { $0.contains("✓ done") }
+        try s.keys("c")
+        try s.wait("the token cursor") { $0.contains("Token #") }
+        for _ in 0..<5 { try s.keys("k") }
+        try s.keys("b")
+        try s.wait("the branch menu") { $0.contains("Branch at token #") && $0.contains("resample ×4") }
+        try s.keys("r")
+        let tree = try s.wait(seconds: 60, "four resamples to finish") { screen in
+            screen.contains("Branches · 4 branches") && screen.contains("resample ×4") && !screen.contains("running")
+                && !screen.contains("done…")
+        }
+        #expect(tree.contains("├─") && tree.contains("└─"))
+        #expect(tree.contains("● run"))
+        #expect(tree.components(separatedBy: "think ").count - 1 == 5, "the run and four samples, each with its counts")
+        // The first sample is selected: walk to the third and open it.
+        try s.keys("j", "j")
+        try s.keys("Enter")
+        let shown = try s.wait("the branch in the panes") { $0.contains("showing branch #3") }
+        #expect(shown.contains("Thinking ·"))
+        // Branch again from the branch, with an alternative token.
+        try s.keys("c")
+        try s.wait("the token cursor") { $0.contains("Token #") }
+        try s.keys("k", "k", "b")
+        try s.wait("the branch menu on the branch") { $0.contains("of #3") }
+        try s.keys("a")
+        try s.wait("the alternatives") { $0.contains("Replace") }
+        try s.keys("Enter")
+        let nested = try s.wait(seconds: 60, "the alternative branch") { $0.contains("Branches · 5 branches") && !$0.contains("running") }
+        #expect(nested.contains("→ "))
+        try s.keys("q")  // closes the tree
+        try s.wait("the tree to close") { !$0.contains("Branches ·") }
+        try s.keys("q")
+        try s.wait("the program to exit") { $0.contains("EXITCODE=0") }
+    }
+}

@@ -1,4 +1,5 @@
 @testable import Inspector
+@testable import Reasoning
 import Testing
 
 /// Every screen size renders, down to nothing, in every state, without crashing.
@@ -25,7 +26,40 @@ import Testing
         _ = reduce(&compareFailed, .compareFailed(id: compareFailed.compareSerial, "this model cannot rewind"))
         return [Scenario.idle(w, h), Scenario.thinkingState(w, h), Scenario.answeringState(w, h), help, cursor, heat,
                 noColor, Scenario.doneState(w, h, model: dense), Scenario.compareState(w, h), compareHelp, compareScrolled,
-                compareFailed]
+                compareFailed] + whatIfStates(w, h)
+    }
+
+    /// The branch tree (with its diff), each stage of the branch menu, and the thought anchors (list
+    /// and gutter), built at 100×30 and resized.
+    static let whatIfBase: [InspectorState] = {
+        guard var tree = try? BranchTreeTests.withTree() else { return [] }
+        var diff = tree
+        _ = reduce(&diff, .key(.char("d")))
+        var menus: [InspectorState] = []
+        for keys in [["b"], ["b", "a"], ["b", "e", "W", "a", "i", "t"], ["b", "x"]] as [[Character]] {
+            var m = BranchTreeTests.atCursor()
+            for k in keys { _ = reduce(&m, .key(.char(k))) }
+            menus.append(m)
+        }
+        var anchors = Scenario.doneState(100, 30)
+        let sentences = ThinkingSentence.split(anchors.branches.tree.root.tokens)
+        _ = reduce(&anchors, .key(.char("A")))
+        _ = reduce(&anchors, .anchorsFound(tree: anchors.branches.serial, sentences.enumerated().map { i, x in
+            SentenceImportance(sentence: x, resampled: [String(i % 3): 2], kept: ["3": 2], reference: "3")
+        }))
+        var list = anchors
+        _ = reduce(&list, .key(.char("A")))
+        _ = reduce(&tree, .tick(500))
+        return [tree, diff, anchors, list] + menus
+    }()
+
+    static func whatIfStates(_ w: Int, _ h: Int) -> [InspectorState] {
+        whatIfBase.map { Scenario.resized($0, w, h) }
+    }
+
+    @Test func theWhatIfViewsAreAmongTheStates() {
+        #expect(Self.whatIfBase.count == 8)
+        #expect(Self.whatIfBase.filter { $0.branches.open }.count == 2 && Self.whatIfBase.filter { $0.branches.menu != nil }.count == 4)
     }
 
     @Test(arguments: sizes)

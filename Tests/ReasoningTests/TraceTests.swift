@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Reasoning
+import Tokenizer
 
 @Suite struct TraceTests {
     func header() -> TraceHeader {
@@ -108,5 +109,86 @@ import Testing
         var future = lines
         future[0] = future[0].replacingOccurrences(of: "\"version\":1", with: "\"version\":99")
         #expect(throws: TraceError.self) { try Trace(data: Data(future.joined(separator: "\n").utf8), path: "f") }
+    }
+}
+
+/// Traces that record a branch tree.
+@Suite struct BranchTraceTests {
+    /// A run of the scripted model, a resample group and an edit of the first sample, saved whole.
+    static func savedTree() throws -> (path: String, events: [ReasoningEvent], branches: [Branch]) {
+        let chat = try testChat()
+        let model = ScriptedModel(chat: chat, thinkLength: 10)
+        let s = settings(Unlimited())
+        let prompt = chat.render([.user("q")], enableThinking: true).map(Int.init)
+        var events: [ReasoningEvent] = []
+        Generator(model: model, chat: chat, settings: s).run(prompt: prompt.map { TokenID($0) }) { events.append($0) }
+        let tokens = events.compactMap { if case .token(let t) = $0 { t } else { nil } }
+        var tree = BranchTree(run: tokens, reason: .endOfTurn)
+        let runner = BranchRunner(chat: chat, settings: s, prompt: prompt)
+        let group = BranchRunner.resamples(base: 1, count: 2)
+        let ids = tree.addGroup(parent: 0, at: 3, interventions: group)
+        var firstModel: LanguageModel?
+        for (i, o) in try runner.run(from: model, path: tokens, at: 3, interventions: group, onFinished: { i, _, m in
+            if i == 0 { firstModel = m }
+        }).enumerated() {
+            tree.finish(ids[i], tokens: o.tokens, reason: o.reason, stats: o.stats)
+        }
+        let edit = tree.add(parent: ids[0], at: 6, intervention: .edit(text: "no"))
+        let out = try runner.run(from: try #require(firstModel), path: tree.path(ids[0]), at: 6, interventions: [.edit(text: "no")])
+        tree.finish(edit, tokens: out[0].tokens, reason: out[0].reason, stats: out[0].stats)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tree-\(UUID()).jsonl").path
+        try TraceWriter.save(path: path, header: TraceTests().header(), events: events, branches: Array(tree.nodes.dropFirst()))
+        return (path, events, Array(tree.nodes.dropFirst()))
+    }
+
+    @Test func aTreeRoundTrips() throws {
+        let (path, events, branches) = try Self.savedTree()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trace = try Trace(path: path)
+        #expect(trace.events == events)
+        #expect(trace.branches == branches && branches.count == 3)
+        #expect(trace.problems.isEmpty)
+        #expect(branches[2].intervention == .edit(text: "no") && branches[2].parent == 1)
+        #expect(!FileManager.default.fileExists(atPath: path + ".part"))
+    }
+
+    @Test func badBranchLinesAreDroppedNamingTheLineAndField() throws {
+        let (path, events, branches) = try Self.savedTree()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let first = try #require(lines.firstIndex { $0.contains("\"type\":\"branch\"") })
+        // The second sample loses its fork position; the edit's parent is fine, so it stays.
+        lines[first + 1] = lines[first + 1].replacingOccurrences(of: "\"at\":3,", with: "")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let trace = try Trace(path: path)
+        #expect(trace.events == events, "the run itself still loads")
+        #expect(trace.problems.count >= 1)
+        let p = try #require(trace.problems.first)
+        #expect(p.line == first + 2 && p.description.contains("'at'"), "\(p)")
+        // Dropping node 2 breaks the ids after it: the tree keeps what holds together.
+        #expect(trace.branches == [branches[0]])
+        #expect(trace.problems.count == 2)
+    }
+
+    @Test func aBranchForkedBeyondItsParentIsDropped() throws {
+        let (path, _, branches) = try Self.savedTree()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let last = lines.count - 1
+        lines[last] = lines[last].replacingOccurrences(of: "\"at\":6", with: "\"at\":6000")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let trace = try Trace(path: path)
+        #expect(trace.branches == Array(branches.prefix(2)))
+        #expect(trace.problems.first?.line == last + 1)
+        #expect(trace.problems.first?.description.contains("fork position 6000") == true)
+    }
+
+    @Test func aMalformedNonBranchLineStillFailsTheTrace() throws {
+        let (path, _, _) = try Self.savedTree()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[2] = "{\"type\":\"token\",\"index\":\"x\"}"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: TraceError.self) { try Trace(path: path) }
     }
 }

@@ -21,23 +21,33 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         public var prefillThink = false
         /// Answer probes while thinking (nil = none).
         public var probe: ProbeSettings?
+        /// Every run is written as a trace into this directory (and written again as its
+        /// branches finish).
+        public var traceDirectory: String?
         public init() {}
     }
+
+    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on.
+    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool) -> TraceHeader
 
     /// What a background load produces.
     public struct Loaded {
         public var model: LanguageModel
         public var chat: ChatFormat
         public var summary: ModelSummary
-        public init(model: LanguageModel, chat: ChatFormat, summary: ModelSummary) {
+        /// How the model's traces are headed (nil: runs cannot be saved as traces).
+        public var traceHeader: TraceHeaderMaker?
+        public init(model: LanguageModel, chat: ChatFormat, summary: ModelSummary, traceHeader: TraceHeaderMaker? = nil) {
             self.model = model
             self.chat = chat
             self.summary = summary
+            self.traceHeader = traceHeader
         }
     }
 
     private var model: LanguageModel?
     private var chat: ChatFormat?
+    private var traceHeader: TraceHeaderMaker?
     private var loadError: String?
     let options: Options
     let queue: EventQueue
@@ -46,8 +56,28 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     /// Token ids the model has evaluated, for prefix reuse.
     private var cached: [Int] = []
     private var runs: UInt64 = 0
-    /// The latest run, while the model still holds it (for the pivot search).
-    private var lastRun: (tokens: [TokenEvent], probes: [Probe], endStyle: EndStyle, position: Int)?
+    /// The latest run, while the model still holds it (for the pivot search and branches).
+    private var lastRun: LastRun?
+    /// Finished branches of the latest run's tree, by node: each model holds its node's path, so
+    /// a branch of a branch forks from it.
+    private var branchModels: [Int: LanguageModel] = [:]
+    private var branchTree = -1
+
+    struct LastRun {
+        var messages: [ChatMessage]
+        var thinking: Bool
+        /// Everything the run reported, in order (its trace's event lines).
+        var events: [ReasoningEvent]
+        /// Where `--trace-dir` wrote it.
+        var savedPath: String?
+        var tokens: [TokenEvent]
+        var probes: [Probe]
+        var settings: GenerationSettings
+        /// The whole rendered prompt (the model holds it, then the tokens).
+        var prompt: [Int]
+        var position: Int
+        var endStyle: EndStyle { settings.endStyle }
+    }
 
     public init(model: LanguageModel, chat: ChatFormat, options: Options, queue: EventQueue) {
         self.model = model
@@ -65,6 +95,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 let loaded = try load()
                 model = loaded.model
                 chat = loaded.chat
+                traceHeader = loaded.traceHeader
                 queue.push(action: .modelLoaded(loaded.summary))
             } catch {
                 loadError = "\(error)"
@@ -82,6 +113,10 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .stop, .quit: control.withLock { $0?.stop() }
         case .resetConversation: break  // the next prompt shares no prefix with the old one
         case .findPivot: findPivot()
+        case .runBranches(let request): runBranches(request)
+        case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
+        case .findAnchors(let tree, let samples): findAnchors(tree: tree, samples: samples)
+        case .probeBranch(let tree, let node, let path, let every): probeBranch(tree: tree, node: node, path: path, every: every)
         }
     }
 
@@ -141,8 +176,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             let generator = Generator(model: model, chat: chat, settings: settings)
             var fed = Array(prompt[..<reuse])
             fed += prompt[reuse...]
-            var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:]
+            var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:], events: [ReasoningEvent] = []
             lastRun = nil
+            branchModels = [:]
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
                 switch event {
                 case .token(let t):
@@ -151,10 +187,13 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 case .probe(let p): probes[p.tokenIndex] = p
                 default: break
                 }
+                events.append(event)
                 self.queue.push(event)
             }
             cached = fed
-            lastRun = (tokens, probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings.endStyle, model.position)
+            lastRun = LastRun(messages: request.messages, thinking: request.thinking, events: events, savedPath: nil, tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
+                              prompt: prompt, position: model.position)
+            if options.traceDirectory != nil { writeTrace(branches: [], automatic: true) }
         }
     }
 
@@ -178,6 +217,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             cached = []
             lastRun = nil
+            branchModels = [:]
             BudgetSweep.run(Generator(model: model, chat: chat, settings: settings), prompt: prompt,
                             budgets: request.budgets, control: c) { outcome in
                 queue.push(action: .compareOutcome(id: id, CompareOutcome(outcome, chat: chat)))
@@ -206,6 +246,110 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(action: .pivotFailed("\(error)"))
             }
         }
+    }
+
+    /// Runs branches of the latest run from the state the model (or a finished branch's model)
+    /// holds, reporting each as it ends. `.stop` stops them.
+    func runBranches(_ request: BranchRequest) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        work.async { [self] in
+            let fail = { (why: String) in self.queue.push(action: .branchFailed(tree: request.tree, nodes: request.nodes, why)) }
+            guard let model, let chat, let last = lastRun, model.position == last.position else {
+                return fail("the model no longer holds that run; run the prompt again")
+            }
+            if request.tree != branchTree {
+                branchModels = [:]
+                branchTree = request.tree
+            }
+            guard let source = request.parent == 0 ? model : branchModels[request.parent] else {
+                return fail("branch #\(request.parent) is not held any more")
+            }
+            let runner = BranchRunner(chat: chat, settings: last.settings, prompt: last.prompt)
+            do {
+                try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
+                               control: c) { i, outcome, branchModel in
+                    let node = request.nodes[i]
+                    branchModels[node] = branchModel
+                    queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
+                                                       reason: outcome.reason, stats: outcome.stats))
+                }
+            } catch {
+                fail("\(error)")
+            }
+        }
+    }
+
+    /// The answer probes along a finished branch, from the model that holds its path.
+    func probeBranch(tree: Int, node: Int, path: [TokenEvent], every: Int) {
+        work.async { [self] in
+            guard let chat, let last = lastRun, tree == branchTree, let m = branchModels[node],
+                  m.position == last.prompt.count + path.count,
+                  let prober = try? TraceProber(model: m, chat: chat, prompt: [], tokens: path, endStyle: last.endStyle,
+                                                rule: options.probe?.rule, alreadyRead: true) else { return }
+            let found = prober.probe(prober.points(every: every), maxAnswerTokens: options.probe?.maxAnswerTokens ?? 48)
+            queue.push(action: .branchProbes(tree: tree, node: node, found))
+        }
+    }
+
+    /// Thought anchors of the latest run, from the state the model holds; progress at most every
+    /// tenth of a second.
+    func findAnchors(tree: Int, samples: Int) {
+        let c = ReasoningControl()
+        control.withLock { $0 = c }
+        work.async { [self] in
+            guard let model, let chat, let last = lastRun, model.position == last.position else {
+                return queue.push(action: .anchorsFailed(tree: tree, "the model no longer holds that run; run the prompt again"))
+            }
+            let finder = AnchorFinder(chat: chat, settings: last.settings, prompt: last.prompt, samples: samples,
+                                      seed: last.settings.sampling.seed &+ 0xA1C4)
+            var reported = 0.0
+            do {
+                let results = try finder.analyse(model: model, tokens: last.tokens, control: c) { done, total in
+                    let now = monotonicSeconds()
+                    guard done == total || now - reported >= 0.1 else { return }
+                    reported = now
+                    queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                }
+                queue.push(action: .anchorsFound(tree: tree, results))
+            } catch {
+                queue.push(action: .anchorsFailed(tree: tree, "\(error)"))
+            }
+        }
+    }
+
+    func saveTrace(branches: [Branch], automatic: Bool) {
+        guard !automatic || options.traceDirectory != nil else { return }
+        work.async { [self] in writeTrace(branches: branches, automatic: automatic) }
+    }
+
+    /// Writes the latest run and `branches` (on the work queue): by `--trace-dir` into its
+    /// directory, under one name per run; by hand there too, else in the current directory.
+    private func writeTrace(branches: [Branch], automatic: Bool) {
+        guard let last = lastRun else {
+            return queue.push(action: .traceSaveFailed("the model no longer holds the latest run; run the prompt again"))
+        }
+        guard let traceHeader else { return queue.push(action: .traceSaveFailed("this model cannot head a trace")) }
+        let path = automatic ? (last.savedPath ?? newTracePath()) : newTracePath()
+        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking)
+        do {
+            try TraceWriter.save(path: path, header: header, events: last.events, branches: branches)
+            if automatic { lastRun?.savedPath = path }
+            queue.push(action: .traceSaved(path: path, automatic: automatic))
+        } catch {
+            queue.push(action: .traceSaveFailed("\(error)"))
+        }
+    }
+
+    private var savedTraces = 0
+
+    private func newTracePath() -> String {
+        savedTraces += 1
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let name = "thinkscope-\(f.string(from: Date()))-\(getpid())-\(savedTraces).jsonl"
+        return URL(fileURLWithPath: options.traceDirectory ?? FileManager.default.currentDirectoryPath).appendingPathComponent(name).path
     }
 
     public func shutdown() {

@@ -21,6 +21,9 @@ extension InspectorState {
         s.phase = .prompt
         s.runStartedAt = 0
         if trace.truncatedLastLine { s.say("the trace's last line was cut off (the run was interrupted)", seconds: 8) }
+        if let p = trace.problems.first {
+            s.say(DisplayText.sanitize(p.description) + (trace.problems.count > 1 ? " (and \(trace.problems.count - 1) more)" : ""), seconds: 12)
+        }
         s.syncLayout()
         return s
     }

@@ -24,12 +24,15 @@ public final class ReplayBackend: InspectorBackend, @unchecked Sendable {
     /// - Parameters:
     ///   - tokensPerSecond: 0 shows the whole trace at once.
     ///   - prober: the run as its model has read it, when the replay has a model.
-    public init(events: [ReasoningEvent], queue: EventQueue, tokensPerSecond: Double = 0, prober: TraceProber? = nil) {
+    ///   - branches: the trace's branch tree (its nodes after the run), shown once the run is.
+    public init(events: [ReasoningEvent], queue: EventQueue, tokensPerSecond: Double = 0, prober: TraceProber? = nil,
+                branches: [Branch] = []) {
         self.queue = queue
         self.prober = prober
         probes = events.latestProbes
         guard tokensPerSecond > 0 else {
             for e in events { queue.push(e) }
+            if !branches.isEmpty { queue.push(action: .branchesLoaded(branches)) }
             return
         }
         let delay = 1 / tokensPerSecond
@@ -39,6 +42,7 @@ public final class ReplayBackend: InspectorBackend, @unchecked Sendable {
                 if case .token = e { Thread.sleepSeconds(delay) }
                 queue.push(e)
             }
+            if !branches.isEmpty { queue.push(action: .branchesLoaded(branches)) }
         }
     }
 

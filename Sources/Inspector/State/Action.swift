@@ -24,6 +24,21 @@ public enum Action: Sendable {
     case pivotFound(Pivot?, token: String)
     /// The pivot could not be searched (no model, no final answer …).
     case pivotFailed(String)
+    /// A branch of tree `tree` ended (`stats`: the counts of its whole path).
+    case branchFinished(tree: Int, node: Int, tokens: [TokenEvent], reason: FinishReason, stats: GenerationStats)
+    /// Branches of tree `tree` could not run.
+    case branchFailed(tree: Int, nodes: [Int], String)
+    /// Thought anchors of tree `tree`: progress, the results, or why they could not be computed.
+    case anchorsProgress(tree: Int, done: Int, total: Int)
+    case anchorsFound(tree: Int, [SentenceImportance])
+    case anchorsFailed(tree: Int, String)
+    /// The answer probes of node `node`'s path (its probe curve).
+    case branchProbes(tree: Int, node: Int, [Probe])
+    /// A replayed trace's branches (the nodes after the root).
+    case branchesLoaded([Branch])
+    /// The latest run was written as a trace (`automatic`: by `--trace-dir`).
+    case traceSaved(path: String, automatic: Bool)
+    case traceSaveFailed(String)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -64,6 +79,15 @@ public enum Effect: Sendable, Equatable {
     case resetConversation
     /// Search the latest run for the token where P(final answer | stop here) rises most.
     case findPivot
+    /// Run branches of the latest run (`.stop` stops them).
+    case runBranches(BranchRequest)
+    /// Answer probes along a finished branch's path (every `every` thinking tokens), for its curve.
+    case probeBranch(tree: Int, node: Int, path: [TokenEvent], every: Int)
+    /// Sentence importance of the latest run, K resamples per sentence (`.stop` stops it).
+    case findAnchors(tree: Int, samples: Int)
+    /// Write the latest run and its branches as a trace (`automatic`: only where `--trace-dir`
+    /// asks for every run).
+    case saveTrace(branches: [Branch], automatic: Bool)
     case quit
 }
 

@@ -153,6 +153,14 @@ public struct InspectorState: Sendable {
         public var countedLength = -1
         public var countedAt = -Double.infinity
     }
+    /// The latest run's branch tree, the branch menu and the tree view.
+    public var branches = BranchesState()
+    /// Thought anchors of the latest run (`A`).
+    public var anchors: AnchorsState?
+    /// The panes before the latest run (a branch is shown in the run's place).
+    var runBaseline: RunBaseline?
+    /// The latest run's probes, while a branch is shown in its place.
+    var runProbes: [Probe] = []
     /// The "compare budgets" view, while it is open.
     public var compare: CompareState?
     /// The id of the latest comparison (news of older ones is ignored).

@@ -10,12 +10,20 @@ public enum Command: String, CaseIterable, Sendable {
     case newConversation
     case compare
     case toggleProbes, findPivot, probePrevious, probeNext
+    case saveTrace, anchors
+    case branch, branchAlternative, branchResample, branchEdit, branchMask, toggleBranches, branchParent, branchChild, openBranch, branchDiff
 }
 
 /// Where a binding applies. The reducer tries the scopes in the order of `InspectorState.activeScopes`.
 public enum KeyScope: String, Sendable, CaseIterable {
     /// Help overlay open.
     case help
+    /// The branch menu is open.
+    case branchMenu
+    /// The branch tree is open.
+    case branches
+    /// The thought-anchor list is open.
+    case anchors
     /// The budget comparison is open.
     case compare
     /// Token cursor active.
@@ -34,6 +42,9 @@ public enum KeyScope: String, Sendable, CaseIterable {
     var title: String {
         switch self {
         case .help: return "Help"
+        case .branchMenu: return "Branch menu (b on the token cursor)"
+        case .branches: return "Branch tree (T)"
+        case .anchors: return "Thought anchors (A)"
         case .compare: return "Budget comparison (b)"
         case .cursor: return "Token cursor (c)"
         case .prompt: return "Prompt line"
@@ -82,6 +93,36 @@ public struct KeyMap: Sendable {
         KeyBinding([.pageUp], .pageUp, .help, "page up"),
         KeyBinding([.pageDown, .char(" ")], .pageDown, .help, "page down"),
 
+        // Branch menu
+        KeyBinding([.char("a")], .branchAlternative, .branchMenu, "alternative: force another listed token here"),
+        KeyBinding([.char("r")], .branchResample, .branchMenu, "resample ×4 from here (on-policy)"),
+        KeyBinding([.char("e")], .branchEdit, .branchMenu, "edit: replace the text from here (off-policy)"),
+        KeyBinding([.char("x")], .branchMask, .branchMenu, "mask experts from here (LAYER:EXPERT,…; the finder's thinking experts to start)"),
+        KeyBinding([.up, .char("k")], .scrollUp, .branchMenu, "previous entry"),
+        KeyBinding([.down, .char("j")], .scrollDown, .branchMenu, "next entry"),
+        KeyBinding([.enter], .openBranch, .branchMenu, "run the highlighted entry"),
+        KeyBinding([.escape, .char("q")], .escape, .branchMenu, "close the menu"),
+
+        // Branch tree
+        KeyBinding([.up, .char("k")], .scrollUp, .branches, "previous node"),
+        KeyBinding([.down, .char("j")], .scrollDown, .branches, "next node"),
+        KeyBinding([.left, .char("h")], .branchParent, .branches, "parent node"),
+        KeyBinding([.right, .char("l")], .branchChild, .branches, "first child node"),
+        KeyBinding([.enter], .openBranch, .branches, "show the node in the thinking and answer panes"),
+        KeyBinding([.char("d")], .branchDiff, .branches, "diff: where the node's thinking departs from its parent's"),
+        KeyBinding([.char("T"), .escape, .char("q")], .toggleBranches, .branches, "close the tree"),
+        KeyBinding([.char("w")], .saveTrace, .branches, "write the run and its branches as a trace"),
+        KeyBinding([.char("S")], .stop, .branches, "stop the branches still running"),
+        KeyBinding([.char("?")], .help, .branches, "help"),
+
+        // Thought anchors
+        KeyBinding([.up, .char("k")], .scrollUp, .anchors, "previous sentence"),
+        KeyBinding([.down, .char("j")], .scrollDown, .anchors, "next sentence"),
+        KeyBinding([.enter], .openBranch, .anchors, "token cursor to the sentence"),
+        KeyBinding([.char("A"), .escape, .char("q")], .anchors, .anchors, "close the list"),
+        KeyBinding([.char("S")], .stop, .anchors, "stop computing them"),
+        KeyBinding([.char("?")], .help, .anchors, "help"),
+
         // Budget comparison
         KeyBinding([.char("b"), .escape, .char("q")], .compare, .compare, "close the comparison (stops it while it runs)"),
         KeyBinding([.up, .char("k")], .scrollUp, .compare, "scroll the answers up"),
@@ -101,6 +142,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.home, .char("g")], .cursorFirst, .cursor, "first token of the pane"),
         KeyBinding([.end, .char("G")], .cursorLast, .cursor, "last token of the pane"),
         KeyBinding([.char("c"), .escape], .tokenCursor, .cursor, "leave the token cursor"),
+        KeyBinding([.char("b"), .enter], .branch, .cursor, "branch here: alternative token, resample, edit"),
 
         // Prompt line
         KeyBinding([.enter], .run, .prompt, "run the prompt (or the highlighted example)"),
@@ -139,6 +181,9 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("P")], .findPivot, .view, "jump to the pivot: where P(final answer) rises most"),
         KeyBinding([.char(",")], .probePrevious, .view, "token cursor to the previous probe point"),
         KeyBinding([.char(".")], .probeNext, .view, "token cursor to the next probe point"),
+        KeyBinding([.char("T")], .toggleBranches, .view, "branch tree of the latest run"),
+        KeyBinding([.char("w")], .saveTrace, .view, "write the latest run and its branches as a trace"),
+        KeyBinding([.char("A")], .anchors, .view, "thought anchors: which sentences the answer depends on (K=4 resamples each)"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

@@ -12,6 +12,7 @@ extension InspectorState {
                 probes = []
                 probesBase = tokens.count
                 pivot = nil
+                startTree()
             }
             phase = p
             if run != .running && isLive == false {
@@ -20,6 +21,7 @@ extension InspectorState {
             }
         case .token(let t):
             addToken(t)
+            branches.tree.appendToRun(t)
         case .stats(let s):
             stats = s
             live.thinking = s.thinkingTokens
@@ -32,6 +34,7 @@ extension InspectorState {
             live.injected = s.injectedTokens
             run = .finished(reason)
             phase = .done
+            branches.tree.updateRun(branches.tree.root.tokens, reason: reason, stats: s)
             recountMarkers(force: true)
             runEndedAt = clock
             if let i = conversation.indices.last {

@@ -2,7 +2,10 @@ extension InspectorState {
     /// The key scopes in force, most specific first.
     public var activeScopes: [KeyScope] {
         if showHelp { return [.help, .global] }
+        if branches.menu != nil { return [.branchMenu, .global] }
         if compare != nil { return [.compare, .global] }
+        if branches.open { return [.branches, .global] }
+        if anchors?.open == true { return [.anchors, .global] }
         if cursor != nil { return [.cursor, .view, .global] }
         switch focus {
         case .prompt: return [.prompt, .global]
@@ -17,6 +20,10 @@ extension InspectorState {
             perform(.help, &effects)
             return
         }
+        if !showHelp, branches.menu?.isTyping == true {
+            editBranchText(key, &effects)
+            return
+        }
         if let command = keyMap.command(for: key, in: activeScopes) {
             perform(command, &effects)
         } else if case .alt(let c) = key, !(focus == .prompt && "bf\u{7F}".contains(c)) {
@@ -28,23 +35,7 @@ extension InspectorState {
         }
     }
 
-    mutating func edit(_ key: Key) {
-        switch key {
-        case .char(let c): editor.insert(String(c))
-        case .left, .ctrl("b"): editor.left()
-        case .right, .ctrl("f"): editor.right()
-        case .home, .ctrl("a"): editor.home()
-        case .end, .ctrl("e"): editor.end()
-        case .ctrlLeft, .alt("b"): editor.wordLeft()
-        case .ctrlRight, .alt("f"): editor.wordRight()
-        case .backspace, .ctrl("h"): editor.deleteBackward()
-        case .delete: editor.deleteForward()
-        case .ctrl("w"), .alt("\u{7F}"): editor.deleteWordBackward()
-        case .ctrl("u"): editor.deleteToStart()
-        case .ctrl("k"): editor.deleteToEnd()
-        default: break
-        }
-    }
+    mutating func edit(_ key: Key) { editor.apply(key) }
 
     mutating func perform(_ command: Command, _ effects: inout [Effect]) {
         if showHelp {
@@ -56,7 +47,13 @@ extension InspectorState {
             case .pageDown: helpScroll = min(helpScroll + page, HelpOverlay.lines(keyMap).count); return
             default: break
             }
+        } else if branches.menu != nil {
+            if performInBranchMenu(command, &effects) { return }
         } else if compare != nil && performInCompare(command, &effects) {
+            return
+        } else if branches.open && performInBranchTree(command, &effects) {
+            return
+        } else if anchors?.open == true && performInAnchors(command, &effects) {
             return
         }
         switch command {
@@ -175,6 +172,12 @@ extension InspectorState {
             say("searching for the pivot…", seconds: 30)
         case .probePrevious, .probeNext:
             moveToProbe(command == .probeNext ? 1 : -1)
+        case .saveTrace: saveTrace(&effects)
+        case .anchors: anchorsKey(&effects)
+        case .branch: openBranchMenu()
+        case .toggleBranches: toggleBranchTree()
+        case .branchAlternative, .branchResample, .branchEdit, .branchMask, .branchParent, .branchChild, .openBranch, .branchDiff:
+            break  // handled by the menu and the tree
         }
     }
 

@@ -9,6 +9,16 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
     case .key(let key):
         state.handle(key, &effects)
     case .paste(let text):
+        if case .edit(var e) = state.branches.menu?.stage {
+            e.insert(text)
+            state.branches.menu?.stage = .edit(e)
+            break
+        }
+        if case .mask(var e) = state.branches.menu?.stage {
+            e.insert(text)
+            state.branches.menu?.stage = .mask(e)
+            break
+        }
         guard state.isLive else { break }
         state.focus = .prompt
         state.editor.insert(text)
@@ -37,6 +47,14 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         state.applyCompare(action)
     case .pivotFound, .pivotFailed:
         state.applyPivot(action)
+    case .branchFinished, .branchFailed, .branchesLoaded, .branchProbes:
+        state.applyBranch(action, &effects)
+    case .anchorsProgress, .anchorsFound, .anchorsFailed:
+        state.applyAnchors(action)
+    case .traceSaved(let path, let automatic):
+        if !automatic { state.say("saved the run and its branches: " + DisplayText.sanitize(path), seconds: 8) }
+    case .traceSaveFailed(let why):
+        state.say("the trace could not be written: " + DisplayText.sanitize(why), seconds: 10)
     }
     state.syncLayout()
     return effects
@@ -76,6 +94,8 @@ extension InspectorState {
         let thinkingOn = model.thinks && ThinkSwitch.resolve(users, default: slider.thinking)
         let limitStep = slider.thinking ? slider.step : BudgetSlider.steps[slider.lastThinkingIndex]
         let messages = history(conversation) + [.user(text)]
+        // Branches and anchors of the previous run would hold the new run back: they stop.
+        if backgroundWork { effects.append(.stop) }
         effects.append(.startRun(RunRequest(messages: messages, thinking: thinkingOn, limit: limitStep.limit,
                                             mode: slider.mode, endStyle: slider.endStyle)))
 
@@ -139,7 +159,7 @@ extension InspectorState {
     }
 
     mutating func startNewConversation(_ effects: inout [Effect]) {
-        if isRunning { effects.append(.stop) }
+        if isRunning || backgroundWork { effects.append(.stop) }
         closeCompare(&effects)
         effects.append(.resetConversation)
         conversation = []

@@ -98,3 +98,24 @@ public struct LineEditor: Sendable, Equatable {
         return (out, widthToCursor)
     }
 }
+
+extension LineEditor {
+    /// The line-editing keys (the prompt line's, and any other text field's).
+    mutating func apply(_ key: Key) {
+        switch key {
+        case .char(let c): insert(String(c))
+        case .left, .ctrl("b"): left()
+        case .right, .ctrl("f"): right()
+        case .home, .ctrl("a"): home()
+        case .end, .ctrl("e"): end()
+        case .ctrlLeft, .alt("b"): wordLeft()
+        case .ctrlRight, .alt("f"): wordRight()
+        case .backspace, .ctrl("h"): deleteBackward()
+        case .delete: deleteForward()
+        case .ctrl("w"), .alt("\u{7F}"): deleteWordBackward()
+        case .ctrl("u"): deleteToStart()
+        case .ctrl("k"): deleteToEnd()
+        default: break
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 /// Number and time formats of the status line.
 enum Format {
     static func rate(_ v: Double) -> String {
@@ -22,6 +23,9 @@ enum Format {
         let hundredths = Int((r * 100).rounded())
         return "." + (hundredths < 10 ? "0" : "") + "\(hundredths)"
     }
+
+    /// A KL divergence in nats, two decimals.
+    static func kl(_ v: Double) -> String { String(format: "%.2f", v) }
 
     static func logProb(_ v: Float) -> String {
         guard v.isFinite else { return "-inf" }

@@ -2,7 +2,7 @@
 enum HelpOverlay {
     static func lines(_ keyMap: KeyMap) -> [(String, String, Bool)] {
         var out: [(String, String, Bool)] = []
-        let order: [KeyScope] = [.global, .prompt, .view, .panes, .heatmap, .cursor, .compare, .help]
+        let order: [KeyScope] = [.global, .prompt, .view, .panes, .heatmap, .cursor, .branchMenu, .branches, .anchors, .compare, .help]
         for scope in order {
             out.append((scope.title, "", true))
             var seen = Set<Command>()

@@ -21,9 +21,15 @@ enum PaneWidget {
         let inner = bordered ? r.inset(1) : r
         let count = id == .thinking ? s.live.thinking : s.live.answer
         var title = (id == .thinking ? "Thinking" : "Answer") + " · \(Format.count(count)) tok"
+        if s.branches.shown != 0 {
+            title += " · branch #\(s.branches.shown)" + (s.branches.tree[s.branches.shown].intervention.offPolicy ? " (off-policy)" : "")
+        }
         let hiddenBelow = pane.text.lineCount - (pane.scroll + inner.height)
         if !pane.follow && hiddenBelow > 0 { title += " · ↓\(hiddenBelow) more" }
         if s.cursor != nil && focused { title += " · cursor" }
+        if id == .thinking, let a = s.anchors, a.tree == s.branches.serial {
+            title += a.running ? " · anchors \(a.done)/\(a.total)" : (s.branches.shown == 0 ? " · anchors" : "")
+        }
         if bordered {
             b.box(r, style: .role(focused ? .focusBorder : .border),
                   title: title, titleStyle: .role(focused ? .focusBorder : .title, [.bold]))
@@ -51,6 +57,9 @@ enum PaneWidget {
                 if x >= inner.maxX { break }
             }
             // A token cursor on a token without visible text (a think delimiter) marks the line end.
+            if id == .thinking && bordered, let level = anchorLevel(s, line: li) {
+                b.put(Self.eighths[level], x: r.x, y: inner.y + row, style: .role(level >= 6 ? .warning : .accent))
+            }
         }
         if bordered && lines.lineCount > inner.height {
             let total = lines.lineCount
@@ -60,6 +69,24 @@ enum PaneWidget {
                 b.put("┃", x: r.maxX - 1, y: inner.y + top + i, style: .role(focused ? .focusBorder : .muted))
             }
         }
+    }
+
+    static let eighths: [Character] = ["·", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+
+    /// The thought-anchor gutter level of a thinking-pane line: the highest of the sentences with
+    /// text on it (the run shown, anchors known).
+    static func anchorLevel(_ s: InspectorState, line: Int) -> Int? {
+        guard let a = s.anchors, !a.results.isEmpty, a.tree == s.branches.serial, s.branches.shown == 0,
+              let base = s.runBaseline else { return nil }
+        let text = s.thinkingPane.text
+        var best: Int?, last = -1
+        for g in text.line(line) {
+            let token = Int(text.glyphs[g].token)
+            guard token != last, token >= base.tokenCount else { continue }
+            last = token
+            if let l = a.level(ofRunToken: token - base.tokenCount) { best = max(best ?? 0, min(8, max(0, l))) }
+        }
+        return best
     }
 
     static func placeholder(_ s: InspectorState, _ id: PaneID, into b: inout ScreenBuffer, _ r: Rect) {

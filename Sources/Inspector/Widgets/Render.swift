@@ -20,9 +20,21 @@ public func render(_ s: InspectorState) -> ScreenBuffer {
                     height: (l.hints.isEmpty ? l.prompt.y : l.hints.y) - (l.slider.isEmpty ? l.title.maxY : l.slider.maxY))
     PromptWidget.drawExamples(s, into: &b, above: l.hints.isEmpty ? l.prompt : l.hints, within: body)
     TokenInspector.draw(s, into: &b, l)
+    if s.branches.open {
+        b.cursor = nil
+        BranchTreeWidget.draw(s, into: &b)
+    }
+    if s.anchors?.open == true {
+        b.cursor = nil
+        AnchorsWidget.draw(s, into: &b)
+    }
     if s.compare != nil {
         b.cursor = nil
         CompareWidget.draw(s, into: &b)
+    }
+    if s.branches.menu != nil {
+        b.cursor = nil
+        BranchMenuWidget.draw(s, into: &b)
     }
     if s.showHelp {
         b.cursor = nil
