@@ -106,6 +106,12 @@ public struct ModelWeights: Sendable {
                             output: output, layers: layers, rope: RoPE(config: c))
     }
 
+    /// A dense model of `architecture`: the shared parts and a SwiGLU feed-forward block per layer.
+    static func loadDense(file: GGUFFile, architecture: String, headNorm: HeadNorm) throws -> ModelWeights {
+        let c = try ModelConfig(file: file, architecture: architecture, moe: false)
+        return try load(file: file, config: c, headNorm: headNorm) { w, i in try denseFFN(w, layer: i, c) }
+    }
+
     /// A dense SwiGLU feed-forward block (`ffn_gate`, `ffn_up`, `ffn_down`).
     static func denseFFN(_ w: WeightLoader, layer i: Int, _ c: ModelConfig) throws -> FeedForward {
         let p = "blk.\(i)."

@@ -90,8 +90,7 @@ public enum PreTokenizer {
     @inline(__always)
     static func splitQwen2(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, maxDigits: Int,
                            _ body: (Int, Int) -> Void) {
-        let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
-        let newline = CharClass.newline
+        let letter = CharClass.letter, number = CharClass.number, newline = CharClass.newline
         let end = range.upperBound
         var i = range.lowerBound
         while i < end {
@@ -157,24 +156,29 @@ public enum PreTokenizer {
                 i = j
                 continue
             }
-            // 5-7: a whitespace run [i, j)
-            var j = i
-            var lastNewlineEnd = -1
-            var lastCharStart = i
-            while j < end {
-                let (c, n) = classify(b, j)
-                if c & space == 0 { break }
-                if c & newline != 0 { lastNewlineEnd = j + n }
-                lastCharStart = j
-                j += n
-            }
-            if lastNewlineEnd >= 0 {
-                j = lastNewlineEnd                      // 5. \s*[\r\n]+
-            } else if j < end && lastCharStart > i {
-                j = lastCharStart                       // 6. \s+(?!\S): leave the last space for the next piece
-            }                                           // 7. \s+
+            let j = whitespacePiece(b, i, end)
             body(start, j)
             i = j
         }
+    }
+
+    /// The end of the whitespace piece starting at `i` (both patterns end with these alternatives):
+    /// `\s*[\r\n]+` up to the run's last newline, else `\s+(?!\S)` leaving the run's last space for
+    /// the next piece, else `\s+`.
+    @inline(__always)
+    static func whitespacePiece(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int) -> Int {
+        var j = i
+        var lastNewlineEnd = -1
+        var lastCharStart = i
+        while j < end {
+            let (c, n) = classify(b, j)
+            if c & CharClass.space == 0 { break }
+            if c & CharClass.newline != 0 { lastNewlineEnd = j + n }
+            lastCharStart = j
+            j += n
+        }
+        if lastNewlineEnd >= 0 { return lastNewlineEnd }
+        if j < end && lastCharStart > i { return lastCharStart }
+        return j
     }
 }

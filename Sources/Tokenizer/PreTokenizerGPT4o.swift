@@ -12,8 +12,7 @@ extension PreTokenizer {
     /// scanner resolves each alternative's backtracking directly (documented at each step).
     @inline(__always)
     static func splitGPT4o(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ body: (Int, Int) -> Void) {
-        let letter = CharClass.letter, number = CharClass.number, space = CharClass.space
-        let newline = CharClass.newline
+        let letter = CharClass.letter, number = CharClass.number, newline = CharClass.newline
         let end = range.upperBound
         @inline(__always) func isUpperish(_ j: Int) -> Bool {  // a letter other than a-z
             let c = b[j]
@@ -94,22 +93,7 @@ extension PreTokenizer {
                 i = j
                 continue
             }
-            // 5-7: a whitespace run, as in the qwen2 pattern
-            var j = i
-            var lastNewlineEnd = -1
-            var lastCharStart = i
-            while j < end {
-                let (c, n) = classify(b, j)
-                if c & space == 0 { break }
-                if c & newline != 0 { lastNewlineEnd = j + n }
-                lastCharStart = j
-                j += n
-            }
-            if lastNewlineEnd >= 0 {
-                j = lastNewlineEnd                      // 5. \s*[\r\n]+
-            } else if j < end && lastCharStart > i {
-                j = lastCharStart                       // 6. \s+(?!\S)
-            }                                           // 7. \s+
+            let j = whitespacePiece(b, i, end)  // 5-7, as in the qwen2 pattern
             body(start, j)
             i = j
         }

@@ -8,14 +8,9 @@ public enum Llama: Architecture {
     public static let name = "llama"
 
     public static func load(file: GGUFFile) throws -> ModelWeights {
-        let c = try ModelConfig(file: file, architecture: name, moe: false)
-        var weights = try ModelWeights.load(file: file, config: c, headNorm: .none) { w, i in
-            try ModelWeights.denseFFN(w, layer: i, c)
-        }
-        let loader = WeightLoader(file: file)
-        if loader.has("rope_freqs.weight") {
-            weights.rope.frequencyDivisors = try loader.vector("rope_freqs.weight", length: c.headDim / 2)
-        }
+        var weights = try ModelWeights.loadDense(file: file, architecture: name, headNorm: .none)
+        weights.rope.frequencyDivisors = try WeightLoader(file: file)
+            .optionalVector("rope_freqs.weight", length: weights.config.headDim / 2)
         return weights
     }
 

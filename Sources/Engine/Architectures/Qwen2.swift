@@ -7,10 +7,7 @@ public enum Qwen2: Architecture {
     public static let name = "qwen2"
 
     public static func load(file: GGUFFile) throws -> ModelWeights {
-        let c = try ModelConfig(file: file, architecture: name, moe: false)
-        return try ModelWeights.load(file: file, config: c, headNorm: .none) { w, i in
-            try ModelWeights.denseFFN(w, layer: i, c)
-        }
+        try ModelWeights.loadDense(file: file, architecture: name, headNorm: .none)
     }
 
     public static func forward(_ p: ForwardPass) {

@@ -6,10 +6,7 @@ public enum Qwen3: Architecture {
     public static let name = "qwen3"
 
     public static func load(file: GGUFFile) throws -> ModelWeights {
-        let c = try ModelConfig(file: file, architecture: name, moe: false)
-        return try ModelWeights.load(file: file, config: c, headNorm: .perHead) { w, i in
-            try ModelWeights.denseFFN(w, layer: i, c)
-        }
+        try ModelWeights.loadDense(file: file, architecture: name, headNorm: .perHead)
     }
 
     public static func forward(_ p: ForwardPass) {
