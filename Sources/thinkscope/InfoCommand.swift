@@ -37,7 +37,8 @@ struct ModelInfo {
         self.file = file
         let arch = try file.string("general.architecture")
         if ArchitectureRegistry.architecture(named: arch) != nil {
-            do { config = try ModelConfig(file: file, architecture: arch, moe: arch == Qwen3MoE.name) } catch { configProblem = "\(error)" }
+            let moe = file["\(arch).expert_count"] != nil
+            do { config = try ModelConfig(file: file, architecture: arch, moe: moe) } catch { configProblem = "\(error)" }
         } else {
             configProblem = "architecture '\(arch)' is not supported (supported: \(ArchitectureRegistry.names.joined(separator: ", ")))"
         }
@@ -56,7 +57,9 @@ struct ModelInfo {
         }
     }
 
-    var thinking: ThinkingSupport? { vocabulary.map { ThinkingSupport(vocabulary: $0) } }
+    /// The chat format the file's vocabulary calls for (nil without the tokens any format needs).
+    var chat: ChatFormat? { vocabulary.flatMap { try? ChatFormat(tokenizer: BPETokenizer(vocabulary: $0)) } }
+    var thinking: ThinkingSupport? { chat?.thinking ?? vocabulary.map { ThinkingSupport(vocabulary: $0) } }
 
     var json: [String: Any] {
         var o: [String: Any] = [
@@ -88,6 +91,7 @@ struct ModelInfo {
             o["end_of_generation"] = v.endOfGeneration.sorted().map(Int.init)
         }
         if let p = vocabularyProblem { o["tokenizer_problem"] = p }
+        if let c = chat { o["chat_format"] = c.template.rawValue }
         if let t = thinking {
             o["thinking"] = ["mode": t.mode.rawValue, "think_start": t.thinkStart.map(Int.init) as Any,
                              "think_end": t.thinkEnd.map(Int.init) as Any]
@@ -110,7 +114,8 @@ struct ModelInfo {
                 add("feed-forward", "\(c.feedForwardLength)")
             }
             add("context", "\(c.contextLength)")
-            add("rope base", "\(c.ropeFreqBase)")
+            add("rope base", "\(c.ropeFreqBase)" + Self.describe(c.ropeScaling))
+            if c.slidingWindow > 0 { add("sliding window", "\(c.slidingWindow) tokens") }
         }
         if let p = configProblem { add("engine", p) }
         add("tensors", "\(file.tensors.count): " + typeCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
@@ -122,11 +127,20 @@ struct ModelInfo {
         }
         if let p = vocabularyProblem { add("tokenizer", p) }
         add("chat template", file["tokenizer.chat_template"] != nil ? "yes" : "no")
+        if let c = chat { add("chat format", c.template.rawValue) }
         if let t = thinking {
             let ids = [t.thinkStart, t.thinkEnd].compactMap { $0 }.map(String.init).joined(separator: "/")
             add("thinking", t.mode.rawValue + (ids.isEmpty ? "" : " (think tokens \(ids))"))
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ scaling: RopeScaling) -> String {
+        switch scaling {
+        case .none: ""
+        case .linear(let f): ", linear scaling ×\(f)"
+        case .yarn(let f, let original, _): ", YaRN ×\(f) over \(original)"
+        }
     }
 }
 
