@@ -1,19 +1,25 @@
 // 32-element block types other than Q4_0 / Q8_0: Q5_0, IQ4_NL and MXFP4 against Q8_0 activations,
 // Q4_1 and Q5_1 against Q8_1 activations (llama.cpp's pairings).
 //
-// Numerics (identical bits at every level, and between matvec and matmul): for each row, in
-// block order, s_b = sum of w * y over the 32-element block (exact int32; w the block's integer
-// values: q - 16 for Q5_0, the grid value for IQ4_NL / MXFP4, q for Q4_1 / Q5_1), then
-//     acc = fmaf(dw_b * dy_b, (float)s_b, acc)                      (dw_b = 2^(e-128) for MXFP4)
-//     acc = fmaf(m_b, s_y, acc)                                     (Q4_1 / Q5_1 only: min * d_y * sum y)
-// with acc starting at +0. llama.cpp sums the same terms in another float order (measured as KL).
+// Numerics: llama.cpp's x86 float orders, so logits match llama.cpp's bit for bit (measured on
+// files whose other tensors are exact too; docs/DECISIONS.md). w are the block's integer values
+// (q - 16 for Q5_0, q for Q4_1 / Q5_1, the grid value for IQ4_NL / MXFP4), all sums exact int32.
+// - Lane order (Q5_0, Q4_1, Q5_1: ggml_vec_dot_*_q8_* AVX2 and tinyBLAS): 8 float lanes per
+//   output, lane l takes elements 4l..4l+3 of each block: lane_l = fmaf(dw_b * dy_b, (float)s_bl,
+//   lane_l); Q4_1 / Q5_1 also summs = fmaf(m_b, s_y_b, summs) (s_y = Q8_1's d * sum q); the result
+//   is ck_tree8(lanes) + summs.
+// - Chain order (IQ4_NL, MXFP4: llama.cpp's repacked 8x8 kernels): acc = fmaf(dw_b * dy_b,
+//   (float)s_b, acc) block by block (dw_b = 2^(e-128) for MXFP4), acc starting at +0.
+// Identical bits at every level, for any tile shape and row split.
 //
 // Kernels:
-// - scalar: the definition above.
-// - AVX2: 8 rows in the lanes of a ymm (each row's block unpacked to 32 bytes, maddubs/madd, then a
-//   transpose-add), the float steps per lane; several activation rows reuse the weights from L1.
-// - AVX-512: 16 rows in the lanes of a zmm, the block dots with vpdpbusd.
+// - scalar: the definitions above.
+// - AVX2: lane order in tiles of 2 rows x up to 4 activation rows (an __m256 per output); chain
+//   order with 8 rows in the lanes of a ymm (maddubs/madd, transpose-add), every activation row
+//   against a group of 8 rows while it is in L1.
+// - AVX-512: the same with vpdpbusd, lane-order tiles of 4 x 4, chain order 16 rows per zmm.
 #include "ck_internal.h"
+#include "ck_reduce.h"
 #if CK_X86
 #include <immintrin.h>
 #endif
@@ -40,6 +46,9 @@ static inline float q32_d(const int k, const uint8_t *b) {
     return k == Q32_MXFP4 ? ck_e8m0_half(b[0]) : ck_h2f(ck_ld16(b));
 }
 
+/// 1: llama.cpp's vec_dot / tinyBLAS order (8 lanes); 0: the fmaf chain of its repacked kernels.
+static inline int q32_lanes(const int k) { return k == Q32_Q5_0 || k == Q32_Q4_1 || k == Q32_Q5_1; }
+
 /// Offset of the int8 values in an activation block (Q8_0: after d; Q8_1: after d and s).
 static inline int q32_xqs(const int k) { return q32_layouts[k].xbytes == Q8_1_BYTES ? 4 : 2; }
 
@@ -60,7 +69,8 @@ static inline int q32_value(const int k, const uint8_t *b, int j) {
     }
 }
 
-static inline float q32_dot_scalar(const int k, const uint8_t *w, const uint8_t *x, int n) {
+/// The fmaf chain (IQ4_NL, MXFP4).
+static inline float q32_dot_chain(const int k, const uint8_t *w, const uint8_t *x, int n) {
     const q32_layout L = q32_layouts[k];
     const int xo = q32_xqs(k);
     float acc = 0.0f;
@@ -68,9 +78,29 @@ static inline float q32_dot_scalar(const int k, const uint8_t *w, const uint8_t 
         int s = 0;
         for (int j = 0; j < 32; j++) s += q32_value(k, w, j) * (int8_t)x[xo + j];
         acc = fmaf(q32_d(k, w) * ck_h2f(ck_ld16(x)), (float)s, acc);
-        if (L.has_min) acc = fmaf(ck_h2f(ck_ld16(w + 2)), ck_h2f(ck_ld16(x + 2)), acc);
     }
     return acc;
+}
+
+/// The 8 lanes of 4-element groups (Q5_0, Q4_1, Q5_1), plus the min term in its own float.
+static inline float q32_dot_lanes(const int k, const uint8_t *w, const uint8_t *x, int n) {
+    const q32_layout L = q32_layouts[k];
+    const int xo = q32_xqs(k);
+    float lane[8] = {0}, summs = 0.0f;
+    for (int ib = 0; ib < n / 32; ib++, w += L.bytes, x += L.xbytes) {
+        const float d = q32_d(k, w) * ck_h2f(ck_ld16(x));
+        for (int l = 0; l < 8; l++) {
+            int s = 0;
+            for (int j = 4 * l; j < 4 * l + 4; j++) s += q32_value(k, w, j) * (int8_t)x[xo + j];
+            lane[l] = fmaf(d, (float)s, lane[l]);
+        }
+        if (L.has_min) summs = fmaf(ck_h2f(ck_ld16(w + 2)), ck_h2f(ck_ld16(x + 2)), summs);
+    }
+    return ck_tree8(lane) + summs;
+}
+
+static inline float q32_dot_scalar(const int k, const uint8_t *w, const uint8_t *x, int n) {
+    return q32_lanes(k) ? q32_dot_lanes(k, w, x, n) : q32_dot_chain(k, w, x, n);
 }
 
 static float dot_q4_1_scalar(const uint8_t *w, const uint8_t *x, int n) { return q32_dot_scalar(Q32_Q4_1, w, x, n); }
@@ -124,20 +154,20 @@ AI __m256i q32_reduce8(const __m256i p[8]) {
     return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
 }
 
-/// Scales (d, and the min for Q4_1 / Q5_1) of block ib of 8 rows.
-AI void q32_scales8(const int k, const uint8_t *const row[8], int ib, __m256 *d, __m256 *m) {
+/// Block scales of block ib of 8 rows.
+AI __m256 q32_scales8(const int k, const uint8_t *const row[8], int ib) {
     const q32_layout L = q32_layouts[k];
-    float dv[8], mv[8];
+    float dv[8];
     CK_UNROLL for (int r = 0; r < 8; r++) {
         const uint8_t *b = row[r] + (size_t)ib * L.bytes;
         dv[r] = k == Q32_MXFP4 ? ck_e8m0_half(b[0]) : _cvtsh_ss(ck_ld16(b));
-        if (L.has_min) mv[r] = _cvtsh_ss(ck_ld16(b + 2));
     }
-    *d = _mm256_loadu_ps(dv);
-    *m = L.has_min ? _mm256_loadu_ps(mv) : _mm256_setzero_ps();
+    return _mm256_loadu_ps(dv);
 }
 
-/// 8 rows (the last R valid) x one activation row: lane r = y[r]. With fmaf per lane as in the scalar.
+// MARK: AVX2 chain order (IQ4_NL, MXFP4)
+
+/// 8 rows (the last R valid) x one activation row: lane r = y[r], the fmaf chain in each lane.
 AI __m256 q32_rows8(const int k, const uint8_t *W, size_t rb, int R, int n, const uint8_t *x) {
     const q32_layout L = q32_layouts[k];
     const int xo = q32_xqs(k);
@@ -159,10 +189,8 @@ AI __m256 q32_rows8(const int k, const uint8_t *W, size_t rb, int R, int n, cons
                 p[r] = _mm256_madd_epi16(_mm256_maddubs_epi16(w, y), ones);
         }
         const __m256i s = q32_reduce8(p);
-        __m256 d, m;
-        q32_scales8(k, row, ib, &d, &m);
-        acc = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(_cvtsh_ss(ck_ld16(yb)))), _mm256_cvtepi32_ps(s), acc);
-        if (L.has_min) acc = _mm256_fmadd_ps(m, _mm256_set1_ps(_cvtsh_ss(ck_ld16(yb + 2))), acc);
+        acc = _mm256_fmadd_ps(_mm256_mul_ps(q32_scales8(k, row, ib), _mm256_set1_ps(_cvtsh_ss(ck_ld16(yb)))),
+                              _mm256_cvtepi32_ps(s), acc);
     }
     return acc;
 }
@@ -183,20 +211,70 @@ AI void q32_avx2(const int k, const uint8_t *W, size_t rb, int nr, int n, const 
     }
 }
 
+// MARK: Lane order (Q5_0, Q4_1, Q5_1): a tile of R weight rows x C activation rows
+
+/// DOT(aw, sy) gives the 8 int32 group sums of |w| (or unsigned w) times the sign-adjusted y.
+#define Q32_LANES_BODY(DOT)                                                                                \
+    const q32_layout L = q32_layouts[k];                                                                   \
+    const int xo = q32_xqs(k), sgn = q32_signed(k);                                                         \
+    __m256 acc[4][4];                                                                                      \
+    float sm[4][4];                                                                                        \
+    CK_UNROLL for (int r = 0; r < R; r++) CK_UNROLL for (int c = 0; c < C; c++) {                         \
+        acc[r][c] = _mm256_setzero_ps();                                                                   \
+        sm[r][c] = 0.0f;                                                                                   \
+    }                                                                                                      \
+    const __m256i ones = _mm256_set1_epi16(1);                                                             \
+    (void)ones;                                                                                            \
+    for (int ib = 0; ib < n / 32; ib++) {                                                                  \
+        __m256i y[4];                                                                                      \
+        float dy[4], sy[4];                                                                                \
+        CK_UNROLL for (int c = 0; c < C; c++) {                                                           \
+            const uint8_t *yb = X + c * xs + (size_t)ib * L.xbytes;                                        \
+            y[c] = _mm256_loadu_si256((const __m256i *)(yb + xo));                                         \
+            dy[c] = _cvtsh_ss(ck_ld16(yb));                                                                \
+            sy[c] = L.has_min ? _cvtsh_ss(ck_ld16(yb + 2)) : 0.0f;                                         \
+        }                                                                                                  \
+        CK_UNROLL for (int r = 0; r < R; r++) {                                                           \
+            const uint8_t *wb = W + r * rb + (size_t)ib * L.bytes;                                         \
+            _mm_prefetch((const char *)(wb + 8 * L.bytes), _MM_HINT_T0);                                   \
+            const __m256i w = q32_unpack(k, wb);                                                           \
+            const __m256i aw = sgn ? _mm256_sign_epi8(w, w) : w;                                           \
+            const float dw = _cvtsh_ss(ck_ld16(wb)), m = L.has_min ? _cvtsh_ss(ck_ld16(wb + 2)) : 0.0f;    \
+            CK_UNROLL for (int c = 0; c < C; c++) {                                                       \
+                const __m256i sy8 = sgn ? _mm256_sign_epi8(y[c], w) : y[c];                                \
+                acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy[c]), _mm256_cvtepi32_ps(DOT(aw, sy8)), acc[r][c]); \
+                if (L.has_min) sm[r][c] = fmaf(m, sy[c], sm[r][c]);                                        \
+            }                                                                                              \
+        }                                                                                                  \
+    }                                                                                                      \
+    CK_UNROLL for (int r = 0; r < R; r++)                                                                  \
+        CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = ck_hsum8(acc[r][c]) + sm[r][c];
+
+#define Q32_DOT_AVX2(a, b) _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones)
+#define Q32_DOT_VNNI(a, b) _mm256_dpbusd_epi32(_mm256_setzero_si256(), a, b)
+
+AI void q32_lanes_avx2(const int k, const int R, const int C, const uint8_t *W, size_t rb, int n,
+                       const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    Q32_LANES_BODY(Q32_DOT_AVX2)
+}
+#define Q4_1_T_AVX2(R, C, ...) q32_lanes_avx2(Q32_Q4_1, R, C, __VA_ARGS__)
+#define Q5_0_T_AVX2(R, C, ...) q32_lanes_avx2(Q32_Q5_0, R, C, __VA_ARGS__)
+#define Q5_1_T_AVX2(R, C, ...) q32_lanes_avx2(Q32_Q5_1, R, C, __VA_ARGS__)
+CK_DEFINE_KERNEL(ck_k_q4_1_avx2, Q4_1_T_AVX2, 2, 4)
+CK_DEFINE_KERNEL(ck_k_q5_0_avx2, Q5_0_T_AVX2, 2, 4)
+CK_DEFINE_KERNEL(ck_k_q5_1_avx2, Q5_1_T_AVX2, 2, 4)
+
 #define Q32_KERNEL_AVX2(NAME, K)                                                                          \
     void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, \
               size_t ys) {                                                                                \
         q32_avx2(K, W, rb, nr, n, X, xs, nc, Y, ys);                                                      \
     }
-Q32_KERNEL_AVX2(ck_k_q4_1_avx2, Q32_Q4_1)
-Q32_KERNEL_AVX2(ck_k_q5_0_avx2, Q32_Q5_0)
-Q32_KERNEL_AVX2(ck_k_q5_1_avx2, Q32_Q5_1)
 Q32_KERNEL_AVX2(ck_k_iq4_nl_avx2, Q32_IQ4_NL)
 Q32_KERNEL_AVX2(ck_k_mxfp4_avx2, Q32_MXFP4)
 
 #pragma clang attribute pop
 
-// MARK: AVX-512: 16 rows per pass, block dots with vpdpbusd
+// MARK: AVX-512: the chain order 16 rows per pass, the lane order in 4 x 4 tiles; block dots with vpdpbusd
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 
@@ -220,15 +298,9 @@ AI __m512 q32_rows16(const int k, const uint8_t *W, size_t rb, int R, int n, con
                 p[r] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, y);
         }
         const __m512i s = _mm512_inserti64x4(_mm512_castsi256_si512(q32_reduce8(p)), q32_reduce8(p + 8), 1);
-        __m256 d0, m0, d1, m1;
-        q32_scales8(k, row, ib, &d0, &m0);
-        q32_scales8(k, row + 8, ib, &d1, &m1);
+        const __m256 d0 = q32_scales8(k, row, ib), d1 = q32_scales8(k, row + 8, ib);
         const __m512 d = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(d0)), _mm256_castps_pd(d1), 1));
         acc = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(_cvtsh_ss(ck_ld16(yb)))), _mm512_cvtepi32_ps(s), acc);
-        if (L.has_min) {
-            const __m512 m = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(m0)), _mm256_castps_pd(m1), 1));
-            acc = _mm512_fmadd_ps(m, _mm512_set1_ps(_cvtsh_ss(ck_ld16(yb + 2))), acc);
-        }
     }
     return acc;
 }
@@ -248,9 +320,16 @@ AI void q32_avx512(const int k, const uint8_t *W, size_t rb, int nr, int n, cons
               size_t ys) {                                                                                \
         q32_avx512(K, W, rb, nr, n, X, xs, nc, Y, ys);                                                    \
     }
-Q32_KERNEL_AVX512(ck_k_q4_1_avx512, Q32_Q4_1)
-Q32_KERNEL_AVX512(ck_k_q5_0_avx512, Q32_Q5_0)
-Q32_KERNEL_AVX512(ck_k_q5_1_avx512, Q32_Q5_1)
+AI void q32_lanes_avx512(const int k, const int R, const int C, const uint8_t *W, size_t rb, int n,
+                         const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    Q32_LANES_BODY(Q32_DOT_VNNI)
+}
+#define Q4_1_T_AVX512(R, C, ...) q32_lanes_avx512(Q32_Q4_1, R, C, __VA_ARGS__)
+#define Q5_0_T_AVX512(R, C, ...) q32_lanes_avx512(Q32_Q5_0, R, C, __VA_ARGS__)
+#define Q5_1_T_AVX512(R, C, ...) q32_lanes_avx512(Q32_Q5_1, R, C, __VA_ARGS__)
+CK_DEFINE_KERNEL(ck_k_q4_1_avx512, Q4_1_T_AVX512, 4, 4)
+CK_DEFINE_KERNEL(ck_k_q5_0_avx512, Q5_0_T_AVX512, 4, 4)
+CK_DEFINE_KERNEL(ck_k_q5_1_avx512, Q5_1_T_AVX512, 4, 4)
 Q32_KERNEL_AVX512(ck_k_iq4_nl_avx512, Q32_IQ4_NL)
 Q32_KERNEL_AVX512(ck_k_mxfp4_avx512, Q32_MXFP4)
 
