@@ -126,8 +126,10 @@ static ck_kernel_fn pick(int type, int level, int order) {
             CK_PICK(CK_TYPE_F32, ck_k_f32_rowwise)
             CK_PICK(CK_TYPE_F16, ck_k_f16_rowwise)
             CK_PICK(CK_TYPE_BF16, ck_k_bf16_rowwise)
+            CK_PICK(CK_TYPE_Q3_K, ck_k_q3_K_rowwise)
+            CK_PICK(CK_TYPE_IQ4_XS, ck_k_iq4_xs_rowwise)
         default:
-            break;  // quantized kernels keep one order for both
+            break;  // the other quantized kernels keep one order for both
         }
     }
     switch (type) {
