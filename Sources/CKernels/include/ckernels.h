@@ -135,13 +135,16 @@ void ck_dequantize_row(int type, const void *src, float *dst, int n);
 //
 // Numerics. Every type's integer parts are exact and its float steps a fixed order, so results
 // are bit-identical across the scalar, AVX2, AVX-512 and NEON paths and for any split of the rows.
-// F32, F16, BF16 and Q8_0 follow llama.cpp's x86 orders exactly (below); Q4_0 and the K-quants
-// keep a fmaf chain in block order (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
+// F32, F16, BF16, Q8_0, Q5_0, Q4_1, Q5_1 follow llama.cpp's x86 orders exactly (below), IQ4_NL and
+// MXFP4 the fmaf chain of its repacked kernels, Q3_K and IQ4_XS its vec_dot order row-wise
+// (dot_q32.c, dot_kquants_low.c); Q4_0, Q2_K and Q4_K..Q6_K keep a fmaf chain in block order
+// (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
 
 /// The two float summation orders of llama.cpp's CPU backend, reproduced bit for bit
 /// (docs/DECISIONS.md): multi-token dense matmuls go through tinyBLAS (TILED: 16 fused lanes per
 /// output, then ck_tree16); single-token passes and MoE experts through ggml_vec_dot_* (ROWWISE).
-/// Quantized weights have one order for both (Q8_0: 8 lanes of 4-byte groups, ck_tree8).
+/// Quantized weights have one order for both (Q8_0: 8 lanes of 4-byte groups, ck_tree8), except
+/// Q3_K and IQ4_XS (ROWWISE: vec_dot's lanes; TILED: the fmaf chain).
 enum { CK_ORDER_TILED = 0, CK_ORDER_ROWWISE = 1 };
 
 /// m activation rows at once: y[j * y_stride + r] = dot(W[r, :], x_j) for r in [r0, r1),
