@@ -257,6 +257,7 @@ CK_DECLARE_KERNEL(ck_k_mxfp4_scalar); CK_DECLARE_KERNEL(ck_k_mxfp4_avx2); CK_DEC
 CK_DECLARE_KERNEL(ck_k_q2_K_scalar); CK_DECLARE_KERNEL(ck_k_q2_K_avx2); CK_DECLARE_KERNEL(ck_k_q2_K_avx512);
 CK_DECLARE_KERNEL(ck_k_q3_K_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_avx512);
 CK_DECLARE_KERNEL(ck_k_iq4_xs_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512);
+CK_DECLARE_KERNEL(ck_k_q2_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q3_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512_mv);
 // Q3_K and IQ4_XS in llama.cpp's vec_dot order (CK_ORDER_ROWWISE; the kernels above are CK_ORDER_TILED)
 CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx512);
 CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx512);

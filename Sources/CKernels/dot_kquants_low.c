@@ -156,10 +156,37 @@ CK_DOTS_KERNEL(ck_k_iq4_xs_rowwise_scalar, dot_iq4_xs_rowwise_scalar)
 
 #include "ck_kq_lanes.h"
 
-/// Scale words for a 32-byte product of sub-blocks a (low 16 bytes) and b (high 16 bytes).
-AI __m256i scale_pair(int a, int b) { return _mm256_set_m128i(_mm_set1_epi16((short)b), _mm_set1_epi16((short)a)); }
 
 // MARK: Chain order (Q2_K; Q3_K and IQ4_XS in CK_ORDER_TILED): 4 outputs in the lanes of an xmm
+
+/// Q3_K's 16 scales (minus 32) as int16 words: [0] sub-blocks 0..7, [1] sub-blocks 8..15, each
+/// repeated in both 128-bit lanes (word operations on the 12 packed bytes, as ck_q3k_scales).
+AI void q3k_scale_words(const uint8_t *q, __m256i out[2]) {
+    const uint32_t a0 = ck_ld32(q), a1 = ck_ld32(q + 4), hi = ck_ld32(q + 8);
+    const uint32_t k0f = 0x0F0F0F0Fu, k03 = 0x03030303u;
+    const __m128i v = _mm_setr_epi32((int)((a0 & k0f) | ((hi & k03) << 4)), (int)((a1 & k0f) | (((hi >> 2) & k03) << 4)),
+                                     (int)(((a0 >> 4) & k0f) | (((hi >> 4) & k03) << 4)),
+                                     (int)(((a1 >> 4) & k0f) | (((hi >> 6) & k03) << 4)));
+    const __m256i w = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+    const __m128i lo = _mm256_castsi256_si128(w), hi8 = _mm256_extracti128_si256(w, 1);
+    out[0] = _mm256_set_m128i(lo, lo);
+    out[1] = _mm256_set_m128i(hi8, hi8);
+}
+
+/// Words of sub-block 2t (low 128 bits) and 2t+1 (high 128 bits) out of q3k_scale_words' vector.
+AI __m256i q3k_pair(__m256i words, const int t) {
+    const char a = (char)(4 * t), b = (char)(4 * t + 2);
+    return _mm256_shuffle_epi8(words, _mm256_setr_epi8(a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1, a, a + 1,
+                                                       b, b + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1, b, b + 1));
+}
+
+/// Q2_K's 16 scales (low nibbles) the same way.
+AI void q2k_scale_words(const uint8_t *q, __m256i out[2]) {
+    const __m256i w = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_loadu_si128((const __m128i *)q), _mm_set1_epi8(0x0F)));
+    const __m128i lo = _mm256_castsi256_si128(w), hi = _mm256_extracti128_si256(w, 1);
+    out[0] = _mm256_set_m128i(lo, lo);
+    out[1] = _mm256_set_m128i(hi, hi);
+}
 
 /// Q2_K (with mins) and Q3_K share the loop: 2-bit fields of qs; Q3_K adds the hmask bit (+4 when
 /// set) and subtracts 4 * sum_j s_j bsum_j. The super-block sums of the 4 outputs are reduced
@@ -177,12 +204,9 @@ AI void q23k_tile(const int q3, const int R, const int C, const uint8_t *W, size
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * wbytes;
             for (size_t o = 0; o < wbytes; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
-            int8_t sc[16];
-            if (q3) {
-                ck_q3k_scales(wb + Q3K_SC, sc);
-            } else {
-                for (int j = 0; j < 16; j++) sc[j] = (int8_t)(wb[j] & 0x0F);
-            }
+            __m256i words[2];
+            if (q3) q3k_scale_words(wb + Q3K_SC, words);
+            else q2k_scale_words(wb, words);
             const __m256i hm = q3 ? ld256(wb) : _mm256_setzero_si256();
             CK_UNROLL for (int c = 0; c < C; c++) isum[r + c] = _mm256_setzero_si256();
             CK_UNROLL for (int h = 0; h < 2; h++) {
@@ -193,16 +217,15 @@ AI void q23k_tile(const int q3, const int R, const int C, const uint8_t *W, size
                         const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + t), one);
                         u = _mm256_or_si256(u, _mm256_slli_epi16(hb, 2));  // 0..7 = value + 4
                     }
-                    const int j = 8 * h + 2 * t;
-                    const __m256i s = scale_pair(sc[j], sc[j + 1]);
+                    const __m256i s = q3k_pair(words[h], t);
                     CK_UNROLL for (int c = 0; c < C; c++) {
-                        const __m256i y = ld256(yb[c] + Q8K_QS + 32 * (j / 2));
+                        const __m256i y = ld256(yb[c] + Q8K_QS + 32 * (4 * h + t));
                         isum[r + c] = _mm256_add_epi32(isum[r + c], _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), s));
                     }
                 }
             }
             if (q3) {
-                const __m256i s16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+                const __m256i s16 = _mm256_permute2x128_si256(words[0], words[1], 0x20);  // the 16 scales
                 CK_UNROLL for (int c = 0; c < C; c++) {
                     const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(s16, ld256(yb[c] + Q8K_BSUMS)), 2);
                     isum[r + c] = _mm256_sub_epi32(isum[r + c], corr);
@@ -303,8 +326,8 @@ AI void q3k_lanes_tile(const int R, const int C, const uint8_t *W, size_t rb, in
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * Q3_K_BYTES;
             for (size_t o = 0; o < Q3_K_BYTES; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
-            int8_t sc[16];
-            ck_q3k_scales(wb + Q3K_SC, sc);
+            __m256i words[2];
+            q3k_scale_words(wb + Q3K_SC, words);
             const __m256i hm = ld256(wb);
             __m256i isum[4];
             CK_UNROLL for (int c = 0; c < C; c++) isum[c] = _mm256_setzero_si256();
@@ -314,8 +337,7 @@ AI void q3k_lanes_tile(const int R, const int C, const uint8_t *W, size_t rb, in
                     const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * t), m3);
                     const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + t), one);
                     const __m256i v = _mm256_sub_epi8(_mm256_or_si256(u, _mm256_slli_epi16(hb, 2)), four);  // -4..3
-                    const int j = 8 * h + 2 * t;
-                    LANE_DOT(v, scale_pair(sc[j], sc[j + 1]), 32 * (j / 2));
+                    LANE_DOT(v, q3k_pair(words[h], t), 32 * (4 * h + t));
                 }
             }
             const float dx = _cvtsh_ss(ck_ld16(wb + Q3K_D));
@@ -368,9 +390,9 @@ KQ_KERNEL(ck_k_iq4_xs_rowwise_avx2, iq4xs_lanes_tile)
 // MARK: AVX-512: the same tiles for the AVX-512 target
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
-KQ_KERNEL(ck_k_q2_K_avx512, Q2K_TILE)
-KQ_KERNEL(ck_k_q3_K_avx512, Q3K_TILE)
-KQ_KERNEL(ck_k_iq4_xs_avx512, iq4xs_tile)
+KQ_KERNEL(ck_k_q2_K_avx512_mv, Q2K_TILE)  // ck_k_*_avx512 add the repacked matmul (dot_kquants_gemm.c)
+KQ_KERNEL(ck_k_q3_K_avx512_mv, Q3K_TILE)
+KQ_KERNEL(ck_k_iq4_xs_avx512_mv, iq4xs_tile)
 KQ_KERNEL(ck_k_q3_K_rowwise_avx512, q3k_lanes_tile)
 KQ_KERNEL(ck_k_iq4_xs_rowwise_avx512, iq4xs_lanes_tile)
 #pragma clang attribute pop
