@@ -20,7 +20,8 @@
 // SIMD: tiles of 4 weight rows x 1 activation row or 1 x up to 4 (ck_kq_lanes.h's driver). Per 32
 // weights vpmaddubsw (Q2_K: unsigned q; Q3_K / IQ4_XS: |w| with sign(y, w)), vpmaddwd with the
 // sub-block scale words, which is exactly llama.cpp's lane pairing. The AVX-512 level runs the same
-// tiles compiled for the AVX-512 target (EVEX encodings, 32 vector registers); same bits.
+// tiles compiled for the AVX-512 target (EVEX encodings, 32 vector registers), and from 4 activation
+// rows in the tiled order the repacked VNNI matmul of dot_kquants_gemm.c; same bits.
 #include "ck_internal.h"
 #include "ck_reduce.h"
 #if CK_X86
@@ -155,7 +156,6 @@ CK_DOTS_KERNEL(ck_k_iq4_xs_rowwise_scalar, dot_iq4_xs_rowwise_scalar)
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
 
 #include "ck_kq_lanes.h"
-
 
 // MARK: Chain order (Q2_K; Q3_K and IQ4_XS in CK_ORDER_TILED): 4 outputs in the lanes of an xmm
 
