@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
-        .testTarget(name: "CLITests", dependencies: ["thinkscope"]),
+        .testTarget(name: "CLITests", dependencies: ["thinkscope", "GGUF", "ModelFactory"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Reasoning", "Tokenizer", "Engine", "ModelFactory", "thinkscope"],
                     exclude: ["Snapshots"]),
     ]

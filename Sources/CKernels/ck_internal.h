@@ -19,13 +19,54 @@ enum {
     Q5_K_BYTES = 176,  // fp16 d, dmin; scales[12]; qh[32]; qs[128]
     Q6_K_BYTES = 210,  // ql[128]; qh[64]; int8 scales[16]; fp16 d
     Q8_K_BYTES = 292,  // float d; int8 qs[256]; int16 bsums[16]
+    Q8_1_BYTES = 36,   // fp16 d, s (= d * sum qs); int8 qs[32]
+    Q4_1_BYTES = 20,   // fp16 d, m; uint8 qs[16]
+    Q5_0_BYTES = 22,   // fp16 d; uint8 qh[4]; qs[16]
+    Q5_1_BYTES = 24,   // fp16 d, m; uint8 qh[4]; qs[16]
+    IQ4_NL_BYTES = 18, // fp16 d; qs[16] (indices into ck_kvalues_iq4nl)
+    MXFP4_BYTES = 17,  // uint8 e (E8M0); qs[16] (indices into ck_kvalues_mxfp4)
+    Q2_K_BYTES = 84,   // scales[16] (scale | min << 4); qs[64]; fp16 d, dmin
+    Q3_K_BYTES = 110,  // hmask[32]; qs[64]; scales[12] (6-bit, biased by 32); fp16 d
+    IQ4_XS_BYTES = 136, // fp16 d; uint16 scales_h; scales_l[4]; qs[128]
 };
 // Field offsets.
 enum {
     Q6K_QL = 0, Q6K_QH = 128, Q6K_SC = 192, Q6K_D = 208,
     Q8K_QS = 4, Q8K_BSUMS = 260,
     QK_SCALES = 4, Q4K_QS = 16, Q5K_QH = 16, Q5K_QS = 48,
+    Q2K_QS = 16, Q2K_D = 80, Q3K_QS = 32, Q3K_SC = 96, Q3K_D = 108,
+    IQ4XS_SH = 2, IQ4XS_SL = 4, IQ4XS_QS = 8,
 };
+
+/// The non-linear 4-bit grids (ggml's kvalues_iq4nl and kvalues_mxfp4, the latter E2M1 doubled).
+static const int8_t ck_kvalues_iq4nl[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1, 13, 25, 38, 53, 69, 89, 113};
+static const int8_t ck_kvalues_mxfp4[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+
+/// MXFP4's E8M0 block exponent as a float, halved (the grid is doubled): 2^(e - 128), exact
+/// (2^-128 and 2^-127 are subnormal). Same bits as ggml's GGML_E8M0_TO_FP32_HALF.
+static inline float ck_e8m0_half(uint8_t e) {
+    uint32_t bits = e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/// Q3_K's 16 scales (6-bit, minus 32) from the 12 packed bytes.
+static inline void ck_q3k_scales(const uint8_t *q, int8_t out[16]) {
+    for (int j = 0; j < 16; j++) {
+        const int lo = j < 8 ? q[j] & 0x0F : q[j - 8] >> 4;
+        const int hi = (q[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
+        out[j] = (int8_t)((lo | (hi << 4)) - 32);
+    }
+}
+
+/// IQ4_XS's 8 sub-block scales (6-bit, minus 32).
+static inline void ck_iq4xs_scales(const uint8_t *b, int8_t out[8]) {
+    const unsigned sh = (unsigned)b[IQ4XS_SH] | ((unsigned)b[IQ4XS_SH + 1] << 8);
+    for (int j = 0; j < 8; j++)
+        out[j] = (int8_t)((((b[IQ4XS_SL + j / 2] >> (4 * (j % 2))) & 0x0F) | (((sh >> (2 * j)) & 3) << 4)) - 32);
+}
 
 // MARK: Unaligned little-endian loads
 
@@ -206,6 +247,20 @@ CK_DECLARE_KERNEL(ck_k_q6_K_scalar); CK_DECLARE_KERNEL(ck_k_q6_K_avx2); CK_DECLA
 // AVX-512 K-quant matvec tiles (dot_kquants_avx512.c); the entry points above add the repacked
 // matmul of dot_kquants_gemm.c for several activation rows.
 CK_DECLARE_KERNEL(ck_k_q4_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q5_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q6_K_avx512_mv);
+// 32-element blocks against Q8_0 (Q5_0, IQ4_NL, MXFP4) or Q8_1 (Q4_1, Q5_1) activations (dot_q32.c)
+CK_DECLARE_KERNEL(ck_k_q4_1_scalar); CK_DECLARE_KERNEL(ck_k_q4_1_avx2); CK_DECLARE_KERNEL(ck_k_q4_1_avx512);
+CK_DECLARE_KERNEL(ck_k_q5_0_scalar); CK_DECLARE_KERNEL(ck_k_q5_0_avx2); CK_DECLARE_KERNEL(ck_k_q5_0_avx512);
+CK_DECLARE_KERNEL(ck_k_q5_1_scalar); CK_DECLARE_KERNEL(ck_k_q5_1_avx2); CK_DECLARE_KERNEL(ck_k_q5_1_avx512);
+CK_DECLARE_KERNEL(ck_k_iq4_nl_scalar); CK_DECLARE_KERNEL(ck_k_iq4_nl_avx2); CK_DECLARE_KERNEL(ck_k_iq4_nl_avx512);
+CK_DECLARE_KERNEL(ck_k_mxfp4_scalar); CK_DECLARE_KERNEL(ck_k_mxfp4_avx2); CK_DECLARE_KERNEL(ck_k_mxfp4_avx512);
+// Q2_K, Q3_K and IQ4_XS against Q8_K activations (dot_kquants_low.c)
+CK_DECLARE_KERNEL(ck_k_q2_K_scalar); CK_DECLARE_KERNEL(ck_k_q2_K_avx2); CK_DECLARE_KERNEL(ck_k_q2_K_avx512);
+CK_DECLARE_KERNEL(ck_k_q3_K_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_avx512);
+CK_DECLARE_KERNEL(ck_k_iq4_xs_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512);
+CK_DECLARE_KERNEL(ck_k_q2_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q3_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512_mv);
+// Q3_K and IQ4_XS in llama.cpp's vec_dot order (CK_ORDER_ROWWISE; the kernels above are CK_ORDER_TILED)
+CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx512);
+CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx512);
 
 #include "ck_neon.h"  // aarch64 NEON kernels (neon_*.c)
 

@@ -1,15 +1,22 @@
-// AVX-512 VNNI matmul for Q4_K / Q5_K / Q6_K weights against several Q8_K activation rows.
+// AVX-512 VNNI matmul for Q4_K / Q5_K / Q6_K and Q2_K / Q3_K / IQ4_XS (their CK_ORDER_TILED chain)
+// weights against several Q8_K activation rows.
 //
 // Weights are unpacked on the fly into a row-interleaved tile (16 rows in the lanes of a zmm,
 // 4 quant bytes per lane per "group"), with the sub-block scales and mins expanded per lane.
 // Activations are broadcast 4 bytes at a time straight from the Q8_K blocks, so each vpdpbusd
 // does 64 multiply-adds for 16 rows. Per super-block the integer sums are exact and the float
-// steps are those of dot_kquants_scalar.c, so results are bit-identical to the matvec kernels.
+// steps are those of dot_kquants_scalar.c (dot_kquants_low.c's chain for Q2_K / Q3_K / IQ4_XS), so
+// results are bit-identical to the matvec kernels. Signed weights are stored offset to unsigned
+// bytes (Q3_K: +4, IQ4_XS: +128) and the offset times the sub-block's activation sums (bsums) is
+// subtracted exactly, as Q6_K's -32.
 #include "ck_internal.h"
 #if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
 
-enum { KQ_Q4K = 0, KQ_Q5K = 1, KQ_Q6K = 2 };
+enum { KQ_Q4K = 0, KQ_Q5K = 1, KQ_Q6K = 2, KQ_Q2K = 3, KQ_Q3K = 4, KQ_IQ4XS = 5 };
+
+/// Sub-blocks of 16 elements (Q6_K, Q2_K, Q3_K) rather than 32.
+static inline int kq_sub16(const int kind) { return kind == KQ_Q6K || kind == KQ_Q2K || kind == KQ_Q3K; }
 enum {
     KG_ROWS = 16,  // rows per tile (one zmm)
     KG_KC = 4,     // super-blocks per repacked chunk (~22 KiB)
@@ -20,6 +27,7 @@ typedef struct {
     __m512i q[KG_KC][64];                            // [sb][group of 4 elements]: unsigned quants of 16 rows
     int32_t sc[KG_KC][16][16] __attribute__((aligned(64)));  // [sb][sub-block][row] (Q4/5_K: 8 of 32; Q6_K: 16 of 16)
     int32_t mp[KG_KC][8][16] __attribute__((aligned(64)));   // [sb][pair][row] int16 pairs: (m_j, m_j) or (sc_2k, sc_2k+1)
+                                                             // (Q2_K: (m_2k, m_2k+1); IQ4_XS: (sc_j, sc_j))
     float d[KG_KC][16] __attribute__((aligned(64)));
     float dmin[KG_KC][16] __attribute__((aligned(64)));
 } kq_tile;
@@ -28,14 +36,82 @@ typedef struct {
 
 static inline __m512i gather32(const uint8_t *p, __m512i off) { return _mm512_i32gather_epi32(off, (const void *)p, 1); }
 
+/// Q2_K / Q3_K / IQ4_XS super-block p (of row 0; row r at + r * rb) into slot b of the tile: the
+/// quants by gathers (group g = elements 4g..4g+3), scales, mins and d per row in scalar code.
+static void kq_repack_low(const int kind, const uint8_t *p, size_t rb, int R, __m512i o, kq_tile *t, int b) {
+    const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1), m4 = _mm512_set1_epi8(0x0F);
+    if (kind == KQ_IQ4XS) {
+        // kvalues_iq4nl + 128 in every 128-bit lane, for vpshufb
+        const __m128i t16 = _mm_add_epi8(_mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl), _mm_set1_epi8((char)0x80));
+        const __m512i tab = _mm512_broadcast_i32x4(t16);
+        for (int j = 0; j < 8; j++)
+            for (int l = 0; l < 4; l++) {
+                const __m512i v = gather32(p + IQ4XS_QS + 16 * j + 4 * l, o);
+                t->q[b][8 * j + l] = _mm512_shuffle_epi8(tab, _mm512_and_si512(v, m4));
+                t->q[b][8 * j + 4 + l] = _mm512_shuffle_epi8(tab, _mm512_and_si512(_mm512_srli_epi32(v, 4), m4));
+            }
+    } else {
+        const uint8_t *qs = p + (kind == KQ_Q2K ? Q2K_QS : Q3K_QS);
+        for (int k = 0; k < 2; k++)
+            for (int l = 0; l < 4; l++) {
+                const __m512i hm = kind == KQ_Q3K ? gather32(p + 16 * k + 4 * l, o) : _mm512_setzero_si512();
+                for (int h = 0; h < 2; h++) {
+                    const __m512i v = gather32(qs + 32 * h + 16 * k + 4 * l, o);
+                    for (int tt = 0; tt < 4; tt++) {
+                        __m512i u = _mm512_and_si512(_mm512_srli_epi32(v, 2 * tt), m3);
+                        if (kind == KQ_Q3K)  // + 4 when the high bit is set: value + 4 in 0..7
+                            u = _mm512_or_si512(u, _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(hm, 4 * h + tt), one), 2));
+                        const int j = 8 * h + 2 * tt + k;  // sub-block of 16; its groups 4j..4j+3
+                        t->q[b][4 * j + l] = u;
+                    }
+                }
+            }
+    }
+    int32_t sc[16][16], mn[16][16];  // [row][sub-block]
+    float d[16], dmin[16];
+    for (int r = 0; r < 16; r++) {
+        const uint8_t *q = p + (size_t)(r < R ? r : R - 1) * rb;
+        if (kind == KQ_Q2K) {
+            for (int j = 0; j < 16; j++) sc[r][j] = q[j] & 0x0F, mn[r][j] = q[j] >> 4;
+            d[r] = ck_h2f(ck_ld16(q + Q2K_D));
+            dmin[r] = ck_h2f(ck_ld16(q + Q2K_D + 2));
+        } else if (kind == KQ_Q3K) {
+            int8_t s8[16];
+            ck_q3k_scales(q + Q3K_SC, s8);
+            for (int j = 0; j < 16; j++) sc[r][j] = mn[r][j] = s8[j];
+            d[r] = ck_h2f(ck_ld16(q + Q3K_D));
+        } else {
+            int8_t s8[8];
+            ck_iq4xs_scales(q, s8);
+            for (int j = 0; j < 8; j++) sc[r][j] = mn[r][j] = s8[j];
+            d[r] = ck_h2f(ck_ld16(q));
+        }
+    }
+    const int nsub = kind == KQ_IQ4XS ? 8 : 16;
+    for (int j = 0; j < nsub; j++)
+        for (int r = 0; r < 16; r++) t->sc[b][j][r] = sc[r][j];
+    for (int k = 0; k < 8; k++)
+        for (int r = 0; r < 16; r++) {
+            // int16 pairs against bsums (2k, 2k+1): the two 16-element sub-blocks, or one 32-element one twice
+            const int a = kind == KQ_IQ4XS ? mn[r][k] : mn[r][2 * k], c = kind == KQ_IQ4XS ? mn[r][k] : mn[r][2 * k + 1];
+            t->mp[b][k][r] = (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)c << 16));
+        }
+    for (int r = 0; r < 16; r++) t->d[b][r] = d[r], t->dmin[b][r] = kind == KQ_Q2K ? dmin[r] : 0.0f;
+}
+
 static void kq_repack(const int kind, const uint8_t *W, size_t rb, int R, int sb0, int kc, kq_tile *t) {
-    const size_t bytes = kind == KQ_Q4K ? Q4_K_BYTES : kind == KQ_Q5K ? Q5_K_BYTES : Q6_K_BYTES;
+    const size_t bytes = kind == KQ_Q4K ? Q4_K_BYTES : kind == KQ_Q5K ? Q5_K_BYTES : kind == KQ_Q6K ? Q6_K_BYTES
+                       : kind == KQ_Q2K ? Q2_K_BYTES : kind == KQ_Q3K ? Q3_K_BYTES : IQ4_XS_BYTES;
     int off[16];
     for (int r = 0; r < 16; r++) off[r] = (int)((size_t)(r < R ? r : R - 1) * rb);
     const __m512i o = _mm512_loadu_si512(off);
     const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
     for (int b = 0; b < kc; b++) {
         const uint8_t *p = W + (size_t)(sb0 + b) * bytes;
+        if (kind >= KQ_Q2K) {
+            kq_repack_low(kind, p, rb, R, o, t, b);
+            continue;
+        }
         if (kind != KQ_Q6K) {
             const uint8_t *qs = p + (kind == KQ_Q4K ? Q4K_QS : Q5K_QS);
             __m512i qh[8];
@@ -118,8 +194,8 @@ static inline __attribute__((always_inline)) void kq_cols(
             y[j] = x0 + j * xs + (size_t)b * Q8_K_BYTES;
             isum[j] = corr[j] = _mm512_setzero_si512();
         }
-        // Sub-blocks of G groups (8 groups = 32 elements for Q4/5_K, 4 = 16 for Q6_K).
-        const int G = kind == KQ_Q6K ? 4 : 8, NS = 64 / G;
+        // Sub-blocks of G groups (8 groups = 32 elements for Q4/5_K and IQ4_XS, 4 = 16 for Q6/3/2_K).
+        const int G = kq_sub16(kind) ? 4 : 8, NS = 64 / G;
         for (int s = 0; s < NS; s++) {
             __m512i p0[KG_COLS], p1[KG_COLS];
             CK_UNROLL for (int j = 0; j < CC; j++) p0[j] = p1[j] = _mm512_setzero_si512();
@@ -141,8 +217,9 @@ static inline __attribute__((always_inline)) void kq_cols(
         }
         CK_UNROLL for (int j = 0; j < CC; j++) {
             const __m512 dy = _mm512_set1_ps(ck_ldf(y[j]));
-            if (kind == KQ_Q6K) {
-                const __m512i s = _mm512_sub_epi32(isum[j], _mm512_slli_epi32(corr[j], 5));
+            if (kind == KQ_Q6K || kind == KQ_Q3K || kind == KQ_IQ4XS) {  // offsets 32, 4, 128
+                const int sh = kind == KQ_Q6K ? 5 : kind == KQ_Q3K ? 2 : 7;
+                const __m512i s = _mm512_sub_epi32(isum[j], _mm512_slli_epi32(corr[j], sh));
                 acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(t->d[b]), dy), _mm512_cvtepi32_ps(s), acc[j]);
             } else {
                 acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_load_ps(t->d[b]), dy), _mm512_cvtepi32_ps(isum[j]), acc[j]);
@@ -195,6 +272,9 @@ static inline __attribute__((always_inline)) void kq_gemm(
 KQ_ENTRY(ck_k_q4_K_avx512, KQ_Q4K)
 KQ_ENTRY(ck_k_q5_K_avx512, KQ_Q5K)
 KQ_ENTRY(ck_k_q6_K_avx512, KQ_Q6K)
+KQ_ENTRY(ck_k_q2_K_avx512, KQ_Q2K)
+KQ_ENTRY(ck_k_q3_K_avx512, KQ_Q3K)
+KQ_ENTRY(ck_k_iq4_xs_avx512, KQ_IQ4XS)
 
 #pragma clang attribute pop
 

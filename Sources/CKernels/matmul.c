@@ -7,6 +7,8 @@ int ck_type_supported(int type) {
     switch (type) {
     case CK_TYPE_F32: case CK_TYPE_F16: case CK_TYPE_BF16: case CK_TYPE_Q8_0: case CK_TYPE_Q4_0:
     case CK_TYPE_Q4_K: case CK_TYPE_Q5_K: case CK_TYPE_Q6_K:
+    case CK_TYPE_Q4_1: case CK_TYPE_Q5_0: case CK_TYPE_Q5_1: case CK_TYPE_IQ4_NL: case CK_TYPE_MXFP4:
+    case CK_TYPE_Q2_K: case CK_TYPE_Q3_K: case CK_TYPE_IQ4_XS:
         return 1;
     default:
         return 0;
@@ -16,8 +18,10 @@ int ck_type_supported(int type) {
 int ck_block_size(int type) {
     switch (type) {
     case CK_TYPE_F32: case CK_TYPE_F16: case CK_TYPE_BF16: return 1;
-    case CK_TYPE_Q8_0: case CK_TYPE_Q4_0: return 32;
-    case CK_TYPE_Q4_K: case CK_TYPE_Q5_K: case CK_TYPE_Q6_K: case CK_TYPE_Q8_K: return 256;
+    case CK_TYPE_Q8_0: case CK_TYPE_Q4_0: case CK_TYPE_Q8_1: case CK_TYPE_Q4_1: case CK_TYPE_Q5_0:
+    case CK_TYPE_Q5_1: case CK_TYPE_IQ4_NL: case CK_TYPE_MXFP4: return 32;
+    case CK_TYPE_Q4_K: case CK_TYPE_Q5_K: case CK_TYPE_Q6_K: case CK_TYPE_Q8_K:
+    case CK_TYPE_Q2_K: case CK_TYPE_Q3_K: case CK_TYPE_IQ4_XS: return 256;
     default: return 0;
     }
 }
@@ -32,6 +36,15 @@ size_t ck_type_size(int type) {
     case CK_TYPE_Q5_K: return Q5_K_BYTES;
     case CK_TYPE_Q6_K: return Q6_K_BYTES;
     case CK_TYPE_Q8_K: return Q8_K_BYTES;
+    case CK_TYPE_Q8_1: return Q8_1_BYTES;
+    case CK_TYPE_Q4_1: return Q4_1_BYTES;
+    case CK_TYPE_Q5_0: return Q5_0_BYTES;
+    case CK_TYPE_Q5_1: return Q5_1_BYTES;
+    case CK_TYPE_IQ4_NL: return IQ4_NL_BYTES;
+    case CK_TYPE_MXFP4: return MXFP4_BYTES;
+    case CK_TYPE_Q2_K: return Q2_K_BYTES;
+    case CK_TYPE_Q3_K: return Q3_K_BYTES;
+    case CK_TYPE_IQ4_XS: return IQ4_XS_BYTES;
     default: return 0;
     }
 }
@@ -46,8 +59,11 @@ int ck_vec_dot_type(int type) {
     case CK_TYPE_F32: return CK_TYPE_F32;
     case CK_TYPE_F16: return CK_TYPE_F16;
     case CK_TYPE_BF16: return CK_TYPE_BF16;
-    case CK_TYPE_Q8_0: case CK_TYPE_Q4_0: return CK_TYPE_Q8_0;
-    case CK_TYPE_Q4_K: case CK_TYPE_Q5_K: case CK_TYPE_Q6_K: return CK_TYPE_Q8_K;
+    case CK_TYPE_Q8_0: case CK_TYPE_Q4_0: case CK_TYPE_Q5_0: case CK_TYPE_IQ4_NL: case CK_TYPE_MXFP4:
+        return CK_TYPE_Q8_0;
+    case CK_TYPE_Q4_1: case CK_TYPE_Q5_1: return CK_TYPE_Q8_1;
+    case CK_TYPE_Q4_K: case CK_TYPE_Q5_K: case CK_TYPE_Q6_K: case CK_TYPE_Q2_K: case CK_TYPE_Q3_K: case CK_TYPE_IQ4_XS:
+        return CK_TYPE_Q8_K;
     default: return -1;
     }
 }
@@ -110,8 +126,10 @@ static ck_kernel_fn pick(int type, int level, int order) {
             CK_PICK(CK_TYPE_F32, ck_k_f32_rowwise)
             CK_PICK(CK_TYPE_F16, ck_k_f16_rowwise)
             CK_PICK(CK_TYPE_BF16, ck_k_bf16_rowwise)
+            CK_PICK(CK_TYPE_Q3_K, ck_k_q3_K_rowwise)
+            CK_PICK(CK_TYPE_IQ4_XS, ck_k_iq4_xs_rowwise)
         default:
-            break;  // quantized kernels keep one order for both
+            break;  // the other quantized kernels keep one order for both
         }
     }
     switch (type) {
@@ -123,6 +141,14 @@ static ck_kernel_fn pick(int type, int level, int order) {
         CK_PICK(CK_TYPE_Q4_K, ck_k_q4_K)
         CK_PICK(CK_TYPE_Q5_K, ck_k_q5_K)
         CK_PICK(CK_TYPE_Q6_K, ck_k_q6_K)
+        CK_PICK(CK_TYPE_Q4_1, ck_k_q4_1)
+        CK_PICK(CK_TYPE_Q5_0, ck_k_q5_0)
+        CK_PICK(CK_TYPE_Q5_1, ck_k_q5_1)
+        CK_PICK(CK_TYPE_IQ4_NL, ck_k_iq4_nl)
+        CK_PICK(CK_TYPE_MXFP4, ck_k_mxfp4)
+        CK_PICK(CK_TYPE_Q2_K, ck_k_q2_K)
+        CK_PICK(CK_TYPE_Q3_K, ck_k_q3_K)
+        CK_PICK(CK_TYPE_IQ4_XS, ck_k_iq4_xs)
     default:
         return 0;
     }

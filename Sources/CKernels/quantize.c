@@ -92,6 +92,27 @@ void ck_quantize_row_q8_0(const float *x, void *y, int n) {
     }
 }
 
+// MARK: Q8_1
+
+void ck_quantize_row_q8_1(const float *x, void *y, int n) {
+    uint8_t *out = (uint8_t *)y;
+    uint8_t tmp[Q8_0_BYTES];
+    for (int b = 0; b < n / 32; b++, x += 32, out += Q8_1_BYTES) {
+        ck_quantize_row_q8_0(x, tmp, 32);  // same d and q as Q8_0 (SIMD paths are bit-identical)
+        float amax = 0.0f;
+        int sum = 0;
+        for (int j = 0; j < 32; j++) {
+            const float a = fabsf(x[j]);
+            amax = a > amax ? a : amax;
+            sum += (int8_t)tmp[2 + j];
+        }
+        const uint16_t s = ck_f2h(amax / 127.0f * (float)sum);
+        memcpy(out, tmp, 2);
+        memcpy(out + 2, &s, 2);
+        memcpy(out + 4, tmp + 2, 32);
+    }
+}
+
 // MARK: Q8_K
 
 static void q8_K_zero(uint8_t *y) { memset(y, 0, Q8_K_BYTES); }
@@ -218,6 +239,7 @@ void ck_quantize_activation(int type, const float *x, void *xq, int n) {
     case CK_TYPE_F16: ck_fp32_to_fp16_row(x, (uint16_t *)xq, n); break;
     case CK_TYPE_BF16: ck_fp32_to_bf16_row(x, (uint16_t *)xq, n); break;
     case CK_TYPE_Q8_0: ck_quantize_row_q8_0(x, xq, n); break;
+    case CK_TYPE_Q8_1: ck_quantize_row_q8_1(x, xq, n); break;
     case CK_TYPE_Q8_K: ck_quantize_row_q8_K(x, xq, n); break;
     default: break;
     }

@@ -1,6 +1,14 @@
 import CKernels
 import GGUF
 
+/// Which GGUF tensor types the engine can run (for `thinkscope info` and error messages).
+public enum WeightSupport {
+    /// True when the engine's kernels can compute with weights of this type.
+    public static func canRun(_ t: GGMLType) -> Bool { Kernels.supportsMatmul(t) }
+    /// Every type the kernels compute with, in ggml id order.
+    public static var runnableTypes: [GGMLType] { WeightLoader.matmulTypes }
+}
+
 /// The engine's only door to the C kernels: maps GGUF types to kernel calls.
 enum Kernels {
     static func supportsMatmul(_ t: GGMLType) -> Bool { ck_type_supported(Int32(t.id)) != 0 && t != .q8_K }

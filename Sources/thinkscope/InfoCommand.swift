@@ -49,6 +49,45 @@ struct ModelInfo {
         Dictionary(grouping: file.tensors, by: { $0.type.name }).map { ($0.key, $0.value.count) }.sorted { $0.1 > $1.1 }
     }
 
+    /// A tensor's kind: its name without the `blk.N.` layer prefix (`attn_q.weight`, `token_embd.weight`).
+    static func kind(of name: String) -> String {
+        let parts = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "blk", Int(parts[1]) != nil else { return name }
+        return String(parts[2])
+    }
+
+    /// Per tensor kind (in file order of first appearance), its types with tensor counts (most first).
+    var typesByKind: [(kind: String, types: [(String, Int)])] {
+        var order: [String] = []
+        var counts: [String: [String: Int]] = [:]
+        for t in file.tensors {
+            let k = Self.kind(of: t.name)
+            if counts[k] == nil { order.append(k) }
+            counts[k, default: [:]][t.type.name, default: 0] += 1
+        }
+        return order.map { k in (k, counts[k]!.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }) }
+    }
+
+    /// Types the engine cannot run, each with the tensors that use it (file order).
+    var unsupportedTypes: [(type: String, tensors: [String])] {
+        var order: [String] = []
+        var names: [String: [String]] = [:]
+        for t in file.tensors where !WeightSupport.canRun(t.type) {
+            if names[t.type.name] == nil { order.append(t.type.name) }
+            names[t.type.name, default: []].append(t.name)
+        }
+        return order.map { ($0, names[$0]!) }
+    }
+
+    /// One warning line per type the engine cannot run, naming it and (the first few of) its tensors.
+    var warnings: [String] {
+        unsupportedTypes.map { u in
+            let shown = u.tensors.prefix(4).joined(separator: ", ")
+            let more = u.tensors.count > 4 ? " and \(u.tensors.count - 4) more" : ""
+            return "ThinkScope cannot run \(u.type): \(u.tensors.count) tensor\(u.tensors.count == 1 ? "" : "s") (\(shown)\(more))"
+        }
+    }
+
     var specialTokens: [(String, Int)] {
         guard let v = vocabulary else { return [] }
         return (0..<v.count).compactMap { i in
@@ -67,6 +106,11 @@ struct ModelInfo {
             "architecture": file.architecture ?? "", "name": file["general.name"]?.string ?? "",
             "tensor_count": file.tensors.count,
             "weight_types": Dictionary(uniqueKeysWithValues: typeCounts),
+            "weight_types_by_kind": Dictionary(uniqueKeysWithValues: typesByKind.map { k in
+                (k.kind, Dictionary(uniqueKeysWithValues: k.types))
+            }),
+            "unsupported_types": Dictionary(uniqueKeysWithValues: unsupportedTypes.map { ($0.type, $0.tensors) }),
+            "warnings": warnings,
             "chat_template": file["tokenizer.chat_template"] != nil,
         ]
         if let c = config {
@@ -119,6 +163,14 @@ struct ModelInfo {
         }
         if let p = configProblem { add("engine", p) }
         add("tensors", "\(file.tensors.count): " + typeCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
+        let kinds = typesByKind
+        let width = min(28, (kinds.map(\.kind.count).max() ?? 0) + 2)
+        lines.append("types by kind")
+        for k in kinds {
+            lines.append("  " + k.kind.padding(toLength: max(width, k.kind.count + 1), withPad: " ", startingAt: 0)
+                         + k.types.map { "\($0.1) × \($0.0)" }.joined(separator: ", "))
+        }
+        for w in warnings { add("warning", w) }
         if let v = vocabulary {
             add("vocabulary", "\(v.count) tokens")
             let specials = specialTokens

@@ -21,6 +21,16 @@ private func reference(_ t: WType, _ w: [UInt8], row: Int, n: Int, _ xq: [UInt8]
         s += p
         a += abs(p)
     }
+    if t.dotType == WType.q8_1.id {
+        // The min term uses Q8_1's stored s = fp16(d * sum q), not the sum of the dequantized values.
+        for b in 0..<n / 32 {
+            let wo = row * t.rowSize(n) + b * t.typeSize, xo = col * stride + b * 36
+            let m = Double(ck_fp16_to_fp32(UInt16(w[wo + 2]) | UInt16(w[wo + 3]) << 8))
+            let sy = Double(ck_fp16_to_fp32(UInt16(xq[xo + 2]) | UInt16(xq[xo + 3]) << 8))
+            s += m * (sy - xr[32 * b..<32 * b + 32].reduce(0.0) { $0 + Double($1) })
+            a += abs(m * sy)
+        }
+    }
     return (s, a)
 }
 
@@ -68,7 +78,7 @@ struct MatmulTests {
         at(level) {
             let tiled = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
             let rowwise = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, order: Int32(CK_ORDER_ROWWISE))
-            if t.blockSize > 1 {  // quantized weights have one order
+            if t.blockSize > 1 && t != .q3_K && t != .iq4_xs {  // these quantized weights have one order
                 #expect(tiled.map(bits) == rowwise.map(bits), "\(t.name) \(level)")
             }
             for j in 0..<m {
@@ -95,22 +105,27 @@ struct MatmulTests {
     }
 
     @Test("repacked matmul (many rows, several K chunks) == matvec == scalar, bit for bit",
-          arguments: [WType.q8_0, .q4_0, .q4_K, .q5_K, .q6_K])
+          arguments: [WType.q8_0, .q4_0, .q4_K, .q5_K, .q6_K] + WType.added)
     func repackedMatmul(_ t: WType) {
         var rng = Rng(99 + UInt64(t.id))
         // Q8_0/Q4_0 chunks are 32 blocks (1024 values), K-quant chunks 4 super-blocks.
         let n = t.blockSize == 32 ? 32 * 70 : 256 * 9
+        let rowwise = Int32(CK_ORDER_ROWWISE)
         for (rows, m) in [(31, 4), (32, 5), (47, 9), (16, 6), (3, 13)] {
             let w = randomWeights(t, rows: rows, n: n, rng: &rng)
             let (xq, stride) = activations(t, rng.floats(n * m, scale: 2), m: m, n: n)
             let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+            let scalarRowwise = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, order: rowwise) }
             for level in Level.simd {
                 at(level) {
                     let mm = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
                     #expect(mm.map(bits) == scalar.map(bits), "\(t.name) \(level) rows=\(rows) m=\(m)")
+                    // Matvec is the row-wise order (the same kernels as the tiled one except Q3_K, IQ4_XS).
+                    let mr = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, order: rowwise)
+                    #expect(mr.map(bits) == scalarRowwise.map(bits), "\(t.name) \(level) row-wise rows=\(rows) m=\(m)")
                     for j in [0, m - 1] {
                         let mv = matvec(t, w, rows: rows, n: n, xq, offset: j * stride)
-                        #expect(mv.map(bits) == Array(mm[j * rows..<(j + 1) * rows]).map(bits))
+                        #expect(mv.map(bits) == Array(mr[j * rows..<(j + 1) * rows]).map(bits))
                     }
                     // Output rows outside [r0, r1) stay untouched in the matmul path too.
                     let part = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, r0: 1, r1: rows - 1)
@@ -142,6 +157,8 @@ struct MatmulTests {
         (WType.f32, 1, 4, WType.f32), (.f16, 1, 2, .f16), (.bf16, 1, 2, .bf16),
         (.q8_0, 32, 34, .q8_0), (.q4_0, 32, 18, .q8_0), (.q4_K, 256, 144, .q8_K),
         (.q5_K, 256, 176, .q8_K), (.q6_K, 256, 210, .q8_K),
+        (.q4_1, 32, 20, .q8_1), (.q5_0, 32, 22, .q8_0), (.q5_1, 32, 24, .q8_1), (.iq4_nl, 32, 18, .q8_0),
+        (.mxfp4, 32, 17, .q8_0), (.q2_K, 256, 84, .q8_K), (.q3_K, 256, 110, .q8_K), (.iq4_xs, 256, 136, .q8_K),
     ])
     func typeTable(_ t: WType, _ bs: Int, _ size: Int, _ dot: WType) {
         #expect(t.blockSize == bs)
@@ -150,7 +167,7 @@ struct MatmulTests {
         #expect(t.rowSize(1024) == 1024 / bs * size)
         #expect(ck_type_supported(t.id) == 1)
         #expect(ck_type_size(Int32(CK_TYPE_Q8_K)) == 292)
-        #expect(ck_type_supported(3) == 0 && ck_block_size(99) == 0)
+        #expect(ck_type_supported(16) == 0 && ck_block_size(99) == 0)  // IQ2_XXS
     }
 
     @Test("empty rows give zeros; empty ranges write nothing", arguments: WType.all)

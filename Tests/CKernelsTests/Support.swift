@@ -47,7 +47,18 @@ struct WType: CustomTestStringConvertible, Sendable, Hashable {
     static let q5_K = WType(id: Int32(CK_TYPE_Q5_K), name: "Q5_K")
     static let q6_K = WType(id: Int32(CK_TYPE_Q6_K), name: "Q6_K")
     static let q8_K = WType(id: Int32(CK_TYPE_Q8_K), name: "Q8_K")
-    static let all: [WType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_K, .q5_K, .q6_K]
+    static let q8_1 = WType(id: Int32(CK_TYPE_Q8_1), name: "Q8_1")
+    static let q4_1 = WType(id: Int32(CK_TYPE_Q4_1), name: "Q4_1")
+    static let q5_0 = WType(id: Int32(CK_TYPE_Q5_0), name: "Q5_0")
+    static let q5_1 = WType(id: Int32(CK_TYPE_Q5_1), name: "Q5_1")
+    static let iq4_nl = WType(id: Int32(CK_TYPE_IQ4_NL), name: "IQ4_NL")
+    static let mxfp4 = WType(id: Int32(CK_TYPE_MXFP4), name: "MXFP4")
+    static let q2_K = WType(id: Int32(CK_TYPE_Q2_K), name: "Q2_K")
+    static let q3_K = WType(id: Int32(CK_TYPE_Q3_K), name: "Q3_K")
+    static let iq4_xs = WType(id: Int32(CK_TYPE_IQ4_XS), name: "IQ4_XS")
+    /// The types of issue 16 and MXFP4.
+    static let added: [WType] = [.q4_1, .q5_0, .q5_1, .iq4_nl, .mxfp4, .q2_K, .q3_K, .iq4_xs]
+    static let all: [WType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_K, .q5_K, .q6_K] + added
 }
 
 /// Deterministic generator (SplitMix64).
@@ -91,7 +102,10 @@ func randomWeights(_ t: WType, rows: Int, n: Int, rng: inout Rng) -> [UInt8] {
             let d = fp16(0.002 + 0.02 * abs(rng.float())), dmin = fp16(0.01 * abs(rng.float()))
             switch t.id {
             case WType.q6_K.id: putU16(&b, o + 208, d)
-            case WType.q4_K.id, WType.q5_K.id: putU16(&b, o, d); putU16(&b, o + 2, dmin)
+            case WType.q4_K.id, WType.q5_K.id, WType.q4_1.id, WType.q5_1.id: putU16(&b, o, d); putU16(&b, o + 2, dmin)
+            case WType.q2_K.id: putU16(&b, o + 80, d); putU16(&b, o + 82, dmin)
+            case WType.q3_K.id: putU16(&b, o + 108, d)
+            case WType.mxfp4.id: b[o] = UInt8(118 + rng.next() % 8)  // 2^-10 .. 2^-3
             default: putU16(&b, o, d)
             }
         }

@@ -1,4 +1,6 @@
 import Foundation
+import GGUF
+import ModelFactory
 import Testing
 
 /// Runs the built `thinkscope` binary (next to the test bundle) and captures its output.
@@ -187,6 +189,55 @@ struct CLI {
         #expect(lines.count == 1, "stderr: \(r.stderr)")
         #expect(r.stderr.contains(path))
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack"))
+    }
+
+    /// A random model whose blk.0.ffn_up.weight and blk.1.ffn_up.weight are IQ2_XXS (zeros), a type
+    /// ThinkScope cannot run.
+    static func iq2xxsModel() throws -> String {
+        let t = try #require(GGMLType.named("IQ2_XXS"))
+        var spec = RandomModelSpec()
+        spec.embedding = 256
+        var w = RandomModel.writer(spec)
+        for name in ["blk.0.ffn_up.weight", "blk.1.ffn_up.weight"] {
+            let old = try #require(w.tensors.first { $0.name == name })
+            w.replaceTensor(name, type: t, shape: old.shape,
+                            data: [UInt8](repeating: 0, count: t.byteCount(elements: old.shape.reduce(1, *))!))
+        }
+        let path = CLI.temp("iq2xxs.gguf")
+        try Data(w.bytes()).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func infoWarnsAboutTypesItCannotRunAndListsTypesPerKind() throws {
+        let path = try Self.iq2xxsModel()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["info", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let warning = r.stdout.split(separator: "\n").filter { $0.hasPrefix("warning") }
+        #expect(warning.count == 1, "\(r.stdout)")
+        #expect(warning.first?.contains("IQ2_XXS") == true && warning.first?.contains("blk.0.ffn_up.weight") == true
+                && warning.first?.contains("blk.1.ffn_up.weight") == true, "\(warning)")
+        #expect(r.stdout.contains("  ffn_up.weight") && r.stdout.contains("2 × IQ2_XXS"), "\(r.stdout)")
+        let j = try CLI.run(["info", path, "--json"])
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect((obj["unsupported_types"] as? [String: [String]])?["IQ2_XXS"] == ["blk.0.ffn_up.weight", "blk.1.ffn_up.weight"])
+        #expect(((obj["weight_types_by_kind"] as? [String: [String: Int]])?["ffn_up.weight"]) == ["IQ2_XXS": 2])
+        // A file the engine can run has no warning.
+        let ok = try CLI.run(["info", Self.moeModel])
+        #expect(!ok.stdout.contains("warning"), "\(ok.stdout)")
+    }
+
+    @Test func loadingAnUnsupportedTypeFailsWithOneLineNamingTypeAndTensor() throws {
+        let path = try Self.iq2xxsModel()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for args in [["run", "--model", path, "--prompt", "hi", "--max-tokens", "2"], ["bench", "--model", path, "-p", "4", "-n", "2", "-r", "1"]] {
+            let r = try CLI.run(args)
+            #expect(r.status != 0)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(args[0]): \(r.stderr)")
+            #expect(r.stderr.contains("IQ2_XXS") && r.stderr.contains("blk.0.ffn_up.weight"), "\(r.stderr)")
+            #expect(!r.stderr.contains("Fatal error"))
+        }
     }
 
     @Test func infoDescribesAModel() throws {

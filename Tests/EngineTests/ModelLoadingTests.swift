@@ -39,14 +39,26 @@ import ModelFactory
     }
 
     @Test func unsupportedWeightTypeIsNamedAtLoad() throws {
+        let iq2xxs = try #require(GGMLType.named("IQ2_XXS"))
+        var spec = RandomModelSpec()
+        spec.embedding = 256  // rows a whole number of IQ2_XXS blocks, so the file itself is valid
         do {
-            _ = try load { replacing(&$0, "blk.0.ffn_up.weight", type: .q4_1) }
-            Issue.record("Q4_1 accepted")
+            _ = try load({ replacing(&$0, "blk.0.ffn_up.weight", type: iq2xxs) }, spec)
+            Issue.record("IQ2_XXS accepted")
         } catch let e as EngineError {
             guard case .unsupportedWeightType(_, let tensor, let type, _) = e else { Issue.record("\(e)"); return }
-            #expect(tensor == "blk.0.ffn_up.weight" && type == "Q4_1")
-            #expect(e.description.contains("supported:"))
+            #expect(tensor == "blk.0.ffn_up.weight" && type == "IQ2_XXS")
+            #expect(e.description.contains("supported:") && !e.description.contains("\n"))
         }
+    }
+
+    @Test("every type of issue 16 and MXFP4 loads as a matmul weight", arguments: ["Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "MXFP4", "Q2_K", "Q3_K", "IQ4_XS"])
+    func addedTypesLoad(_ name: String) throws {
+        let t = try #require(GGMLType.named(name))
+        var spec = RandomModelSpec()
+        spec.embedding = 256; spec.feedForward = 256
+        let m = try load({ replacing(&$0, "blk.0.ffn_up.weight", type: t); replacing(&$0, "token_embd.weight", type: t) }, spec)
+        #expect(m.file.tensor(named: "blk.0.ffn_up.weight")?.type == t)
     }
 
     @Test func unsupportedArchitectureAndBadHyperparameters() {

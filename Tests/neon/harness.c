@@ -151,6 +151,9 @@ static void test_quantize(void) {
 static const struct { int type; const char *name; } TYPES[] = {
     {CK_TYPE_F32, "F32"}, {CK_TYPE_F16, "F16"}, {CK_TYPE_BF16, "BF16"}, {CK_TYPE_Q8_0, "Q8_0"},
     {CK_TYPE_Q4_0, "Q4_0"}, {CK_TYPE_Q4_K, "Q4_K"}, {CK_TYPE_Q5_K, "Q5_K"}, {CK_TYPE_Q6_K, "Q6_K"},
+    // No NEON kernels yet: these run their scalar twins on aarch64 (the dispatch is what is checked).
+    {CK_TYPE_Q4_1, "Q4_1"}, {CK_TYPE_Q5_0, "Q5_0"}, {CK_TYPE_Q5_1, "Q5_1"}, {CK_TYPE_IQ4_NL, "IQ4_NL"},
+    {CK_TYPE_MXFP4, "MXFP4"}, {CK_TYPE_Q2_K, "Q2_K"}, {CK_TYPE_Q3_K, "Q3_K"}, {CK_TYPE_IQ4_XS, "IQ4_XS"},
 };
 
 static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
@@ -176,7 +179,12 @@ static uint8_t *random_weights(int type, int rows, int n) {
         if ((o / bs) % 11 == 5) d = (uint16_t)(1 + next64() % 0x3FF);     // subnormal fp16 scales
         if ((o / bs) % 13 == 7) dmin = (uint16_t)(0x8000 | (next64() % 0x3FF));  // negative subnormal
         if (type == CK_TYPE_Q6_K) put16(w + o + 208, d);
-        else if (type == CK_TYPE_Q4_K || type == CK_TYPE_Q5_K) { put16(w + o, d); put16(w + o + 2, dmin); }
+        else if (type == CK_TYPE_Q4_K || type == CK_TYPE_Q5_K || type == CK_TYPE_Q4_1 || type == CK_TYPE_Q5_1) {
+            put16(w + o, d);
+            put16(w + o + 2, dmin);
+        } else if (type == CK_TYPE_Q2_K) { put16(w + o + 80, d); put16(w + o + 82, dmin); }
+        else if (type == CK_TYPE_Q3_K) put16(w + o + 108, d);
+        else if (type == CK_TYPE_MXFP4) w[o] = (uint8_t)(118 + next64() % 8);
         else put16(w + o, d);
     }
     return w;
@@ -227,7 +235,7 @@ static void test_matmul(void) {
     static const int n32[] = {32, 64, 96, 160, 256, 1024};
     static const int nk[] = {256, 512, 768, 2048};
     static const int shapes[][2] = {{1, 1}, {3, 2}, {4, 4}, {5, 3}, {7, 5}, {9, 1}, {17, 9}, {2, 7}, {33, 3}};
-    for (int ti = 0; ti < 8; ti++) {
+    for (int ti = 0; ti < (int)(sizeof TYPES / sizeof *TYPES); ti++) {
         const int bsz = ck_block_size(TYPES[ti].type);
         const int *ns = bsz == 1 ? nf : bsz == 32 ? n32 : nk;
         const int nn = bsz == 1 ? 11 : bsz == 32 ? 6 : 4;

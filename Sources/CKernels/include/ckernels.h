@@ -72,12 +72,21 @@ enum {
     CK_TYPE_F32 = 0,
     CK_TYPE_F16 = 1,
     CK_TYPE_Q4_0 = 2,
+    CK_TYPE_Q4_1 = 3,
+    CK_TYPE_Q5_0 = 6,
+    CK_TYPE_Q5_1 = 7,
     CK_TYPE_Q8_0 = 8,
+    CK_TYPE_Q8_1 = 9,
+    CK_TYPE_Q2_K = 10,
+    CK_TYPE_Q3_K = 11,
     CK_TYPE_Q4_K = 12,
     CK_TYPE_Q5_K = 13,
     CK_TYPE_Q6_K = 14,
     CK_TYPE_Q8_K = 15,
+    CK_TYPE_IQ4_NL = 20,
+    CK_TYPE_IQ4_XS = 23,
     CK_TYPE_BF16 = 30,
+    CK_TYPE_MXFP4 = 39,
 };
 
 /// 1 if ck_matmul_order/ck_matvec/ck_dequantize_row support this weight type.
@@ -88,7 +97,8 @@ int ck_block_size(int type);
 size_t ck_type_size(int type);
 /// Bytes of a row of n elements (n must be a multiple of the block size).
 size_t ck_row_size(int type, int n);
-/// Format the activation must be in for a weight of this type (F32, F16, BF16, Q8_0 or Q8_K).
+/// Format the activation must be in for a weight of this type (llama.cpp's vec_dot_type): F32, F16,
+/// BF16, Q8_0 (Q8_0, Q4_0, Q5_0, IQ4_NL, MXFP4), Q8_1 (Q4_1, Q5_1) or Q8_K (K-quants, IQ4_XS).
 int ck_vec_dot_type(int type);
 
 // MARK: Scalar and row conversions (round to nearest even, F16C-compatible NaN handling)
@@ -112,23 +122,29 @@ void ck_quantize_row_q8_0(const float *x, void *y, int n);
 /// Q8_K exactly as ggml's reference: signed max, iscale = -127/max, nearest_int, min(127),
 /// bsums, d = 1/iscale. All-zero blocks get d = 0, qs = 0, bsums = 0. n % 256 == 0.
 void ck_quantize_row_q8_K(const float *x, void *y, int n);
-/// Converts x into ck_vec_dot_type(type): F32 copy, fp16, bf16, Q8_0 or Q8_K.
+/// Q8_1 as llama.cpp's x86 path: the Q8_0 rule for d and q, plus s = fp16(d * sum(q)) with the
+/// unrounded float d. n % 32 == 0.
+void ck_quantize_row_q8_1(const float *x, void *y, int n);
+/// Converts x into ck_vec_dot_type(type): F32 copy, fp16, bf16, Q8_0, Q8_1 or Q8_K.
 /// xq must hold ck_row_size(ck_vec_dot_type(type), n) bytes.
 void ck_quantize_activation(int type, const float *x, void *xq, int n);
-/// Decodes one row of a supported type (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, Q8_K).
+/// Decodes one row of a supported type (every weight type of ck_type_supported, and Q8_1, Q8_K).
 void ck_dequantize_row(int type, const void *src, float *dst, int n);
 
 // MARK: Dot products / matrix-vector / matrix-matrix
 //
 // Numerics. Every type's integer parts are exact and its float steps a fixed order, so results
 // are bit-identical across the scalar, AVX2, AVX-512 and NEON paths and for any split of the rows.
-// F32, F16, BF16 and Q8_0 follow llama.cpp's x86 orders exactly (below); Q4_0 and the K-quants
-// keep a fmaf chain in block order (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
+// F32, F16, BF16, Q8_0, Q5_0, Q4_1, Q5_1 follow llama.cpp's x86 orders exactly (below), IQ4_NL and
+// MXFP4 the fmaf chain of its repacked kernels, Q3_K and IQ4_XS its vec_dot order row-wise
+// (dot_q32.c, dot_kquants_low.c); Q4_0, Q2_K and Q4_K..Q6_K keep a fmaf chain in block order
+// (dot_q4_0.c, dot_kquants_scalar.c): measured KL 3e-14 (Q4_0), <= 7e-4 (K).
 
 /// The two float summation orders of llama.cpp's CPU backend, reproduced bit for bit
 /// (docs/DECISIONS.md): multi-token dense matmuls go through tinyBLAS (TILED: 16 fused lanes per
 /// output, then ck_tree16); single-token passes and MoE experts through ggml_vec_dot_* (ROWWISE).
-/// Quantized weights have one order for both (Q8_0: 8 lanes of 4-byte groups, ck_tree8).
+/// Quantized weights have one order for both (Q8_0: 8 lanes of 4-byte groups, ck_tree8), except
+/// Q3_K and IQ4_XS (ROWWISE: vec_dot's lanes; TILED: the fmaf chain).
 enum { CK_ORDER_TILED = 0, CK_ORDER_ROWWISE = 1 };
 
 /// m activation rows at once: y[j * y_stride + r] = dot(W[r, :], x_j) for r in [r0, r1),
