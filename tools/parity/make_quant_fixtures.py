@@ -26,6 +26,10 @@ from llama_greedy import greedy_ids  # noqa: E402
 DENSE = dict(layers=2, embedding=256, vocab=512, feedForward=256, contextLength=4096, weightType="F16",
              heads=4, kvHeads=2, headDim=64)
 MOE = dict(DENSE, architecture="qwen3moe", experts=4, expertsUsed=2, expertFeedForward=256)
+# gpt-oss as its files ship: MXFP4 experts, Q8_0 elsewhere (llama.cpp's MXFP4_MOE rule), F32 router,
+# biases and sinks; a window of 16 so the 64-token prompt crosses it.
+GPT_OSS = dict(DENSE, architecture="gpt-oss", experts=4, expertsUsed=2, expertFeedForward=256, tiedEmbeddings=False,
+               slidingWindow=16, ropeFreqBase=150000)
 
 # Unsloth UD-Q4_K_XL (families.md §3.1 censuses): Q4_K base, Q6_K on attn_v and the output, Q8_0 on
 # attn_output, Q5_K on ffn_down[_exps], IQ4_XS on the later layers' ffn_gate/up[_exps], F16 on one
@@ -58,6 +62,7 @@ CASES = [
     ("moe-q3_k_m", MOE, "q3_k_m", None, 64, 0, False),
     ("moe-ud-q4_k_xl", MOE, "q4_k_m", UD_Q4_K_XL, 64, 0, False),
     ("moe-mxfp4", MOE, "mxfp4_moe", None, 64, 0, True),
+    ("gpt-oss-mxfp4", GPT_OSS, "mxfp4_moe", None, 64, 32, True),
 ]
 GREEDY_PROMPT = 8
 
