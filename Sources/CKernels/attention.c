@@ -39,28 +39,6 @@ static void values_scalar(const float *prob, const uint16_t *v, size_t stride, i
 #if CK_X86
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 
-/// 16 lanes over the positions p = first + step s + l (l < 16): every position (step 16) or one
-/// accumulator's share (step 64).
-static inline __attribute__((always_inline)) void lanes16_avx512(
-    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __mmask16 k, __m512 acc[16]) {
-    CK_UNROLL for (int l = 0; l < 16; l++) acc[l] = _mm512_setzero_ps();
-    int p0 = first;
-    for (; p0 + 16 <= n; p0 += step) {
-        CK_UNROLL for (int l = 0; l < 16; l++) {
-            const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, v + (size_t)(p0 + l) * stride));
-            acc[l] = _mm512_fmadd_ps(x, _mm512_set1_ps(prob[p0 + l]), acc[l]);
-        }
-    }
-    if (p0 < n) {
-        CK_UNROLL for (int l = 0; l < 16; l++) {
-            if (p0 + l < n) {
-                const __m512 x = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(k, v + (size_t)(p0 + l) * stride));
-                acc[l] = _mm512_fmadd_ps(x, _mm512_set1_ps(prob[p0 + l]), acc[l]);
-            }
-        }
-    }
-}
-
 static inline __m512 tree16_avx512(const __m512 a[16]) {
     __m512 t[8], u[4];
     CK_UNROLL for (int i = 0; i < 8; i++) t[i] = _mm512_add_ps(a[i], a[i + 8]);
@@ -68,24 +46,55 @@ static inline __m512 tree16_avx512(const __m512 a[16]) {
     return _mm512_add_ps(_mm512_add_ps(u[0], u[2]), _mm512_add_ps(u[1], u[3]));
 }
 
+/// One pass per (accumulator, lane): lane p % 16 of accumulator (p / 16) % 4 (rowwise; the one
+/// accumulator when tiled) takes positions p ≡ r (mod 64, or 16) in increasing order, so a pass reads
+/// each of its V rows once, whole, into up to 8 registers of 16 dimensions. Every row is read once in
+/// all. (Walking 16 dimensions at a time down all rows re-read each row's cache lines hd/16 times,
+/// 2 KB apart: 60% of a decode step at 4,096 positions.) The lanes then combine as before, so every
+/// element has the same bits.
 static void values_avx512(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
                           float *out) {
-    for (int d0 = 0; d0 < hd; d0 += 16) {
-        const __mmask16 k = d0 + 16 <= hd ? 0xFFFF : (__mmask16)((1u << (hd - d0)) - 1u);
-        const uint16_t *vd = v + d0;
-        __m512 acc[16];
-        if (!rowwise) {
-            lanes16_avx512(prob, vd, stride, n, 0, 16, k, acc);
-        } else {
-            __m512 part[4][16];  // the 4 vec_dot accumulators' lanes
-            for (int j = 0; j < 4; j++) {
-                lanes16_avx512(prob, vd, stride, n, 16 * j, 64, k, acc);
-                CK_UNROLL for (int l = 0; l < 16; l++) part[j][l] = acc[l];
-            }
-            CK_UNROLL for (int l = 0; l < 16; l++)
-                acc[l] = _mm512_add_ps(_mm512_add_ps(part[0][l], part[2][l]), _mm512_add_ps(part[1][l], part[3][l]));
+    enum { CHUNK = 8 };  // blocks of 16 dimensions per pass
+    const int period = rowwise ? 64 : 16;
+    float part[64][16 * CHUNK];  // [residue][dimension in chunk]
+    for (int c0 = 0; c0 < hd; c0 += 16 * CHUNK) {
+        const int dims = hd - c0 < 16 * CHUNK ? hd - c0 : 16 * CHUNK, blocks = (dims + 15) / 16;
+        __mmask16 mask[CHUNK];
+        for (int b = 0; b < CHUNK; b++) {
+            const int left = dims - 16 * b;
+            mask[b] = left >= 16 ? 0xFFFF : left > 0 ? (__mmask16)((1u << left) - 1u) : 0;
         }
-        _mm512_mask_storeu_ps(out + d0, k, tree16_avx512(acc));
+        for (int r = 0; r < period; r++) {
+            __m512 acc[CHUNK];
+            CK_UNROLL for (int b = 0; b < CHUNK; b++) acc[b] = _mm512_setzero_ps();
+            if (blocks == CHUNK && mask[CHUNK - 1] == 0xFFFF) {
+                for (int p = r; p < n; p += period) {
+                    const uint16_t *row = v + (size_t)p * stride + c0;
+                    const __m512 w = _mm512_set1_ps(prob[p]);
+                    CK_UNROLL for (int b = 0; b < CHUNK; b++)
+                        acc[b] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(row + 16 * b))), w, acc[b]);
+                }
+            } else {
+                for (int p = r; p < n; p += period) {
+                    const uint16_t *row = v + (size_t)p * stride + c0;
+                    const __m512 w = _mm512_set1_ps(prob[p]);
+                    for (int b = 0; b < blocks; b++)
+                        acc[b] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask[b], row + 16 * b)), w, acc[b]);
+                }
+            }
+            for (int b = 0; b < blocks; b++) _mm512_storeu_ps(part[r] + 16 * b, acc[b]);
+        }
+        for (int b = 0; b < blocks; b++) {
+            __m512 lanes[16];
+            CK_UNROLL for (int l = 0; l < 16; l++) {
+                const float *x = part[l] + 16 * b;
+                lanes[l] = rowwise ? _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(x), _mm512_loadu_ps(part[32 + l] + 16 * b)),
+                                                   _mm512_add_ps(_mm512_loadu_ps(part[16 + l] + 16 * b),
+                                                                 _mm512_loadu_ps(part[48 + l] + 16 * b)))
+                                   : _mm512_loadu_ps(x);
+            }
+            _mm512_mask_storeu_ps(out + c0 + 16 * b, mask[b], tree16_avx512(lanes));
+        }
     }
 }
 
@@ -93,56 +102,52 @@ static void values_avx512(const float *prob, const uint16_t *v, size_t stride, i
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
 
-/// 8 of the 16 lanes (8 dimensions each): lane l takes positions p0 + l for p0 = first, first + step, ...
-/// (first = 16 j or 16 j + 8 picks the low or high half of the lanes).
-static inline __attribute__((always_inline)) void lanes8_avx2(
-    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __m256 acc[8]) {
-    CK_UNROLL for (int l = 0; l < 8; l++) acc[l] = _mm256_setzero_ps();
-    int p0 = first;
-    for (; p0 + 8 <= n; p0 += step) {
-        CK_UNROLL for (int l = 0; l < 8; l++) {
-            const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)(p0 + l) * stride)));
-            acc[l] = _mm256_fmadd_ps(x, _mm256_broadcast_ss(prob + p0 + l), acc[l]);
-        }
-    }
-    for (int l = 0; p0 + l < n && l < 8; l++) {
-        const __m256 x = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)(p0 + l) * stride)));
-        acc[l] = _mm256_fmadd_ps(x, _mm256_broadcast_ss(prob + p0 + l), acc[l]);
-    }
-}
-
-/// All 16 lanes of accumulator j (step 64) or of the single accumulator (step 16): lo = 0..7, hi = 8..15.
-static inline __attribute__((always_inline)) void lanes16_avx2(
-    const float *prob, const uint16_t *v, size_t stride, int n, int first, int step, __m256 lo[8], __m256 hi[8]) {
-    lanes8_avx2(prob, v, stride, n, first, step, lo);
-    lanes8_avx2(prob, v, stride, n, first + 8, step, hi);
-}
-
+/// As values_avx512: one pass per (accumulator, lane), each of its V rows read once, whole, into up
+/// to 8 registers of 8 dimensions; the same positions per lane, so the same bits.
 static void values_avx2(const float *prob, const uint16_t *v, size_t stride, int n, int hd, int rowwise,
                         float *out) {
-    int d0 = 0;
-    for (; d0 + 8 <= hd; d0 += 8) {
-        const uint16_t *vd = v + d0;
-        __m256 lo[8], hi[8];
-        if (!rowwise) {
-            lanes16_avx2(prob, vd, stride, n, 0, 16, lo, hi);
-        } else {
-            __m256 part[4][16];  // the 4 vec_dot accumulators' lanes
-            for (int j = 0; j < 4; j++) lanes16_avx2(prob, vd, stride, n, 16 * j, 64, part[j], part[j] + 8);
-            CK_UNROLL for (int l = 0; l < 8; l++) {
-                lo[l] = _mm256_add_ps(_mm256_add_ps(part[0][l], part[2][l]), _mm256_add_ps(part[1][l], part[3][l]));
-                hi[l] = _mm256_add_ps(_mm256_add_ps(part[0][l + 8], part[2][l + 8]),
-                                      _mm256_add_ps(part[1][l + 8], part[3][l + 8]));
+    enum { CHUNK = 8 };  // registers of 8 dimensions per pass
+    const int period = rowwise ? 64 : 16, whole = hd / 8 * 8;
+    float part[64][8 * CHUNK];  // [residue][dimension in chunk]
+    for (int c0 = 0; c0 < whole; c0 += 8 * CHUNK) {
+        const int regs = (whole - c0) / 8 < CHUNK ? (whole - c0) / 8 : CHUNK;
+        for (int r = 0; r < period; r++) {
+            __m256 acc[CHUNK];
+            CK_UNROLL for (int i = 0; i < CHUNK; i++) acc[i] = _mm256_setzero_ps();
+            if (regs == CHUNK) {
+                for (int p = r; p < n; p += period) {
+                    const uint16_t *row = v + (size_t)p * stride + c0;
+                    const __m256 w = _mm256_broadcast_ss(prob + p);
+                    CK_UNROLL for (int i = 0; i < CHUNK; i++)
+                        acc[i] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + 8 * i))), w, acc[i]);
+                }
+            } else {
+                for (int p = r; p < n; p += period) {
+                    const uint16_t *row = v + (size_t)p * stride + c0;
+                    const __m256 w = _mm256_broadcast_ss(prob + p);
+                    for (int i = 0; i < regs; i++)
+                        acc[i] = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + 8 * i))), w, acc[i]);
+                }
             }
+            for (int i = 0; i < regs; i++) _mm256_storeu_ps(part[r] + 8 * i, acc[i]);
         }
-        // ck_tree16 on every dimension: t_i = a_i + a_{i+8}, u_i = t_i + t_{i+4}, (u0 + u2) + (u1 + u3).
-        __m256 t[8];
-        CK_UNROLL for (int i = 0; i < 8; i++) t[i] = _mm256_add_ps(lo[i], hi[i]);
-        const __m256 u0 = _mm256_add_ps(t[0], t[4]), u1 = _mm256_add_ps(t[1], t[5]);
-        const __m256 u2 = _mm256_add_ps(t[2], t[6]), u3 = _mm256_add_ps(t[3], t[7]);
-        _mm256_storeu_ps(out + d0, _mm256_add_ps(_mm256_add_ps(u0, u2), _mm256_add_ps(u1, u3)));
+        for (int i = 0; i < regs; i++) {
+            __m256 l16[16];
+            CK_UNROLL for (int l = 0; l < 16; l++) {
+                const int o = 8 * i;
+                l16[l] = rowwise ? _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(part[l] + o), _mm256_loadu_ps(part[32 + l] + o)),
+                                                 _mm256_add_ps(_mm256_loadu_ps(part[16 + l] + o), _mm256_loadu_ps(part[48 + l] + o)))
+                                 : _mm256_loadu_ps(part[l] + o);
+            }
+            // ck_tree16 on every dimension: t_i = a_i + a_{i+8}, u_i = t_i + t_{i+4}, (u0 + u2) + (u1 + u3).
+            __m256 t[8];
+            CK_UNROLL for (int k = 0; k < 8; k++) t[k] = _mm256_add_ps(l16[k], l16[k + 8]);
+            const __m256 u0 = _mm256_add_ps(t[0], t[4]), u1 = _mm256_add_ps(t[1], t[5]);
+            const __m256 u2 = _mm256_add_ps(t[2], t[6]), u3 = _mm256_add_ps(t[3], t[7]);
+            _mm256_storeu_ps(out + c0 + 8 * i, _mm256_add_ps(_mm256_add_ps(u0, u2), _mm256_add_ps(u1, u3)));
+        }
     }
-    if (d0 < hd) values_scalar(prob, v + d0, stride, n, hd - d0, rowwise, out + d0);
+    if (whole < hd) values_scalar(prob, v + whole, stride, n, hd - whole, rowwise, out + whole);
 }
 
 #pragma clang attribute pop

@@ -172,10 +172,41 @@ struct OpsTests {
         }
     }
 
+    @Test("masked attention: a window and sinks give every level the same bits, and match the definition",
+          arguments: [1, 17, 70], [false, true])
+    func maskedAttentionHeads(_ nPos: Int, _ rowwise: Bool) {
+        let hd = 64, heads = 2, stride = 2 * hd
+        var rng = Rng(UInt64(nPos * 7) + (rowwise ? 1 : 0))
+        let k = rng.floats(nPos * stride, scale: 1).map(fp16), v = rng.floats(nPos * stride, scale: 2).map(fp16)
+        let q = rng.floats(heads * hd, scale: 1)
+        let sinks: [Float] = [0.5, -1.5]
+        let first = nPos / 3
+        func run() -> [Float] {
+            var out = [Float](repeating: .nan, count: heads * hd)
+            var scratch = [Float](repeating: 0, count: ck_attention_scratch_floats(Int32(nPos), Int32(heads)))
+            var q16 = [UInt16](repeating: 0, count: heads * hd)
+            ck_attention_heads_masked(q, Int32(heads), Int32(hd), k, v, stride, Int32(nPos), Int32(first), 0.125, sinks,
+                                      Int32(rowwise ? CK_ORDER_ROWWISE : CK_ORDER_TILED), &scratch, &q16, &out)
+            return out
+        }
+        let scalar = at(.scalar) { run() }
+        for level in Level.simd { #expect(at(level) { run() }.map(bits) == scalar.map(bits), "\(level)") }
+        for h in 0..<heads {  // softmax over positions first..<nPos plus the sink logit, in double
+            let qd = (0..<hd).map { Double(ck_fp16_to_fp32(fp16(q[h * hd + $0]))) }
+            let s = (first..<nPos).map { p in (0..<hd).reduce(0.0) { $0 + qd[$1] * Double(ck_fp16_to_fp32(k[p * stride + $1])) } * 0.125 }
+            let m = max(s.max()!, Double(sinks[h]))
+            let e = s.map { exp($0 - m) }, z = e.reduce(0, +) + exp(Double(sinks[h]) - m)
+            for d in 0..<hd {
+                let exact = zip(first..<nPos, e).reduce(0.0) { $0 + $1.1 / z * Double(ck_fp16_to_fp32(v[$1.0 * stride + d])) }
+                #expect(abs(Double(scalar[h * hd + d]) - exact) < 1e-2, "head \(h) dim \(d)")
+            }
+        }
+    }
+
     @Test("attention: every level gives the same bits, close to exact softmax attention",
           arguments: [1, 5, 17, 70, 130], [false, true])
     func attentionHeads(_ nPos: Int, _ rowwise: Bool) {
-        for (hd, heads) in [(64, 1), (128, 3)] {
+        for (hd, heads) in [(64, 1), (128, 3), (80, 2), (20, 1)] {  // 80, 20: partial chunks and lanes
             var rng = Rng(UInt64(nPos * 10 + hd) + (rowwise ? 1 : 0))
             let stride = 2 * hd  // two KV heads per cache row; this group uses the first
             let k = rng.floats(nPos * stride, scale: 1).map(fp16), v = rng.floats(nPos * stride, scale: 2).map(fp16)
