@@ -145,6 +145,22 @@ struct CLI {
 
         let masked = try CLI.run(["branch", trace, "--model", demo, "--at", "6", "--resample", "1", "--mask", "*:0"])
         #expect(masked.status == 0 && masked.stdout.contains("#1 resample"), "\(masked.stderr)")
+        // A run's --mask is in its trace's header, and branches of that trace read the prefix with it.
+        let maskedTrace = CLI.temp("masked.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: maskedTrace) }
+        let maskedRun = try CLI.run(["run", "--model", demo, "--prompt", "What is 12 + 7?", "--seed", "3", "--mask", "*:0,1:2",
+                                     "--max-tokens", "24", "--trace", maskedTrace])
+        #expect(maskedRun.status == 0, "\(maskedRun.stderr)")
+        func headerSettings(_ path: String) throws -> [String: Any] {
+            let first = try #require(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first)
+            let h = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+            return try #require(h["settings"] as? [String: Any])
+        }
+        let mask = try #require(try headerSettings(maskedTrace)["mask"] as? [String: Any])
+        #expect(mask["dropped"] as? [Int] == [0] && (mask["droppedInLayer"] as? [String: [Int]]) == ["1": [2]], "\(mask)")
+        #expect(try headerSettings(trace)["mask"] == nil)
+        let fromMasked = try CLI.run(["branch", maskedTrace, "--model", demo, "--at", "4", "--resample", "1"])
+        #expect(fromMasked.status == 0, "\(fromMasked.stderr)")
         let badMask = try CLI.run(["run", "--model", demo, "--prompt", "x", "--mask", "0:99"])
         #expect(badMask.status != 0 && badMask.stderr.contains("expert 99"), "\(badMask.stderr)")
         let beyond = try CLI.run(["branch", trace, "--model", demo, "--at", "99999"])

@@ -27,8 +27,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         public init() {}
     }
 
-    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on.
-    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool) -> TraceHeader
+    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on,
+    /// the expert mask the run started with.
+    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool, ExpertMask?) -> TraceHeader
 
     /// What a background load produces.
     public struct Loaded {
@@ -76,6 +77,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         /// The whole rendered prompt (the model holds it, then the tokens).
         var prompt: [Int]
         var position: Int
+        /// The expert mask the run started with.
+        var mask: ExpertMask?
         var endStyle: EndStyle { settings.endStyle }
     }
 
@@ -117,7 +120,20 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
         case .findAnchors(let tree, let samples): findAnchors(tree: tree, samples: samples)
         case .probeBranch(let tree, let node, let path, let every): probeBranch(tree: tree, node: node, path: path, every: every)
+        case .setExpertMask(let mask): setExpertMask(mask)
         }
+    }
+
+    /// The live mask: a running generation takes it at its next token (through its control); the
+    /// model keeps it for the runs after.
+    func setExpertMask(_ mask: ExpertMask?) {
+        control.withLock { $0?.setExpertMask(mask) }
+        work.async { [self] in model?.expertMask = mask }
+    }
+
+    /// Tells the UI how loud each expert has been so far (for the super-expert warning).
+    private func reportNorms() {
+        if let norms = model?.expertNorms, norms.counts.contains(where: { $0 > 0 }) { queue.push(action: .expertNorms(norms)) }
     }
 
     /// The prompt ids for `messages` (the chat format, plus the thinking opener when prefilling thinking).
@@ -177,6 +193,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             var fed = Array(prompt[..<reuse])
             fed += prompt[reuse...]
             var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:], events: [ReasoningEvent] = []
+            let mask = model.expertMask
             lastRun = nil
             branchModels = [:]
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
@@ -192,7 +209,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             cached = fed
             lastRun = LastRun(messages: request.messages, thinking: request.thinking, events: events, savedPath: nil, tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
-                              prompt: prompt, position: model.position)
+                              prompt: prompt, position: model.position, mask: mask)
+            reportNorms()
             if options.traceDirectory != nil { writeTrace(branches: [], automatic: true) }
         }
     }
@@ -331,7 +349,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         }
         guard let traceHeader else { return queue.push(action: .traceSaveFailed("this model cannot head a trace")) }
         let path = automatic ? (last.savedPath ?? newTracePath()) : newTracePath()
-        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking)
+        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking, last.mask)
         do {
             try TraceWriter.save(path: path, header: header, events: last.events, branches: branches)
             if automatic { lastRun?.savedPath = path }

@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 
 /// What to run: branches forked from node `parent` of tree `tree` after `at` tokens of its path,
@@ -38,6 +39,8 @@ public struct BranchMenu: Sendable, Equatable {
         /// An expert mask, as `LAYER:EXPERT,…` (prefilled with the finder's top experts, else the
         /// token's top expert per layer).
         case mask(LineEditor)
+        /// The mask drops super experts: Enter runs it anyway, Esc goes back to its text.
+        case confirmMask(ExpertMask, [SuperExpert], LineEditor)
     }
 
     /// Text is being typed (an edit or a mask).

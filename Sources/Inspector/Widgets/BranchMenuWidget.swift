@@ -26,6 +26,11 @@ enum BranchMenuWidget {
             return [("LAYER:EXPERT,… dropped from here on (*:E every layer, +L:E forces)", .role(.statusText, bg: .surface), false),
                     ("start: " + source, .role(.muted, bg: .surface), false),
                     ("› " + DisplayText.sanitize(editor.text) + "▏", .role(.userText, bg: .surface, [.bold]), false)]
+        case .confirmMask(let m, let found, _):
+            return [("⊘ " + m.text, .role(.userText, bg: .surface, [.bold]), false)]
+                + SuperExpertWarning.lines(found).enumerated().map { i, t in
+                    (t, i < 2 ? .role(.warning, bg: .surface, [.bold]) : .role(.statusText, bg: .surface), false)
+                }
         }
     }
 
@@ -38,6 +43,7 @@ enum BranchMenuWidget {
         case .alternative: return "Replace \(token) by (↑↓ Enter)"
         case .edit: return "Edit from \(token) (Enter runs, Esc back)"
         case .mask: return "Mask experts from \(token) (Enter runs, Esc back)"
+        case .confirmMask: return "Mask a super expert from \(token)?"
         }
     }
 

@@ -1,0 +1,124 @@
+import Engine
+@testable import Inspector
+@testable import Reasoning
+import Testing
+
+/// The live mask toggle (`M`) on the main run, and the super-expert warning of both mask entries.
+@Suite struct LiveMaskTests {
+    static func masks(_ effects: [Effect]) -> [ExpertMask?] {
+        effects.compactMap { if case .setExpertMask(let m) = $0 { return .some(m) } else { return nil } }
+    }
+
+    static func type(_ s: inout InspectorState, _ text: String) {
+        for ch in text { _ = reduce(&s, .key(.char(ch))) }
+    }
+
+    /// Norms of the 48-layer model where expert 7 of layer 2 is 100 times as loud as the rest.
+    static var loudNorms: ExpertNorms {
+        var n = ExpertNorms(layers: 48, experts: 128)
+        for e in 0..<128 { n.add(layer: 2, expert: e, norm: e == 7 ? 100 : 1) }
+        for e in 0..<128 { n.add(layer: 3, expert: e, norm: 1) }
+        return n
+    }
+
+    @Test func mSetsAndClearsTheMainRunsMaskAndTheHeaderShowsIt() {
+        var s = Scenario.doneState(100, 30)
+        #expect(!render(s).text.contains("⊘"))
+        _ = reduce(&s, .key(.char("M")))
+        #expect(s.liveMask != nil && render(s).text.contains("Expert mask of the main run"))
+        #expect(render(s).text.contains("now: the router's own choice"))
+        Self.type(&s, "2:7,*:5")
+        let set = Self.masks(reduce(&s, .key(.enter)))
+        let mask = ExpertMask(dropped: [5], droppedInLayer: [2: [7]])
+        #expect(set == [mask] && s.expertMask == mask && s.liveMask == nil)
+        #expect(render(s).rows[0].contains("⊘ *:5,2:7"))
+        #expect(s.message?.contains("for the next runs") == true)
+        // Reopened, it holds the mask in force; emptied, Enter clears it.
+        _ = reduce(&s, .key(.char("M")))
+        #expect(s.liveMask?.editor.text == "*:5,2:7")
+        _ = reduce(&s, .key(.ctrl("u")))
+        #expect(Self.masks(reduce(&s, .key(.enter))) == [nil])
+        #expect(s.expertMask == nil && !render(s).rows[0].contains("⊘"))
+    }
+
+    @Test func whileRunningTheMaskTakesEffectFromTheNextToken() {
+        var s = Scenario.thinkingState(100, 30)
+        #expect(s.isRunning)
+        s.focus = .thinking
+        _ = reduce(&s, .key(.char("M")))
+        #expect(render(s).text.contains("from the next token"))
+        Self.type(&s, "*:3")
+        #expect(Self.masks(reduce(&s, .key(.enter))) == [ExpertMask(dropped: [3])])
+        #expect(s.message?.contains("from the next token") == true && s.isRunning)
+    }
+
+    @Test func badMasksAreRefusedAndTheEditorStaysOpen() {
+        var s = Scenario.doneState(100, 30)
+        _ = reduce(&s, .key(.char("M")))
+        for text in ["9:999", "x", "1:2:3", "99:1", "\u{1B}[31m"] {
+            _ = reduce(&s, .key(.ctrl("u")))
+            _ = reduce(&s, .paste(text))
+            #expect(reduce(&s, .key(.enter)).isEmpty, "\(text)")
+            #expect(s.liveMask != nil && s.expertMask == nil && s.message != nil)
+            #expect(!render(s).text.contains("\u{1B}"))
+        }
+        _ = reduce(&s, .key(.escape))
+        #expect(s.liveMask == nil && s.expertMask == nil)
+    }
+
+    @Test func theLiveMaskIsRefusedWhereItDoesNotApply() throws {
+        var dense = Scenario.idle(100, 30, model: dense)
+        dense.focus = .thinking
+        _ = reduce(&dense, .key(.char("M")))
+        #expect(dense.liveMask == nil && dense.message?.contains("dense") == true)
+        // While branches run, the main run's mask would not be the one they run with.
+        var s = BranchTreeTests.atCursor()
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("r")))
+        _ = reduce(&s, .key(.char("T")))
+        _ = reduce(&s, .key(.char("M")))
+        #expect(s.liveMask == nil && s.message?.contains("wait for") == true)
+    }
+
+    @Test func maskingASuperExpertLiveAsksFirst() {
+        var s = Scenario.doneState(100, 30)
+        _ = reduce(&s, .expertNorms(Self.loudNorms))
+        _ = reduce(&s, .key(.char("M")))
+        Self.type(&s, "3:7,2:7")
+        #expect(reduce(&s, .key(.enter)).isEmpty)
+        let text = render(s).text
+        #expect(text.contains("⚠ super expert: L2 e7 (output norm 100× its layer's median)"), "\(text)")
+        #expect(s.expertMask == nil)
+        _ = reduce(&s, .key(.escape))  // back to the text, which is kept
+        #expect(s.liveMask?.pending == nil && s.liveMask?.editor.text == "3:7,2:7")
+        _ = reduce(&s, .key(.enter))
+        #expect(Self.masks(reduce(&s, .key(.enter))) == [ExpertMask(droppedInLayer: [2: [7], 3: [7]])])
+        // A quiet expert goes through without a question.
+        _ = reduce(&s, .key(.char("M")))
+        _ = reduce(&s, .key(.ctrl("u")))
+        Self.type(&s, "3:7")
+        #expect(Self.masks(reduce(&s, .key(.enter))) == [ExpertMask(droppedInLayer: [3: [7]])])
+    }
+
+    @Test func aMaskBranchOfASuperExpertAsksFirst() throws {
+        var s = BranchTreeTests.atCursor()
+        _ = reduce(&s, .expertNorms(Self.loudNorms))
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("x")))
+        _ = reduce(&s, .key(.ctrl("u")))
+        Self.type(&s, "*:7")
+        #expect(BranchTreeTests.request(reduce(&s, .key(.enter))) == nil)
+        guard case .confirmMask(let m, let found, _) = s.branches.menu?.stage else { Issue.record("no warning"); return }
+        #expect(m == ExpertMask(dropped: [7]) && found == [SuperExpert(layer: 2, expert: 7, ratio: 100)])
+        #expect(render(s).text.contains("⚠ super expert: L2 e7"))
+        // Other menu keys do nothing here; Esc goes back to the text.
+        _ = reduce(&s, .key(.char("r")))
+        guard case .confirmMask = s.branches.menu?.stage else { Issue.record("r left the warning"); return }
+        _ = reduce(&s, .key(.escape))
+        guard case .mask(let editor) = s.branches.menu?.stage else { Issue.record("Esc did not go back"); return }
+        #expect(editor.text == "*:7")
+        _ = reduce(&s, .key(.enter))
+        let r = try #require(BranchTreeTests.request(reduce(&s, .key(.enter))))
+        #expect(r.interventions == [.mask(ExpertMask(dropped: [7]))])
+    }
+}
