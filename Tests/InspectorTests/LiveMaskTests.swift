@@ -32,6 +32,8 @@ import Testing
         let mask = ExpertMask(dropped: [5], droppedInLayer: [2: [7]])
         #expect(set == [mask] && s.expertMask == mask && s.liveMask == nil)
         #expect(render(s).rows[0].contains("⊘ *:5,2:7"))
+        let narrow = render(Scenario.resized(s, 80, 24)).rows[0]
+        #expect(narrow.contains("⊘ *:5,2:7"), "the model's name gives way to the mask: \(narrow)")
         #expect(s.message?.contains("for the next runs") == true)
         // Reopened, it holds the mask in force; emptied, Enter clears it.
         _ = reduce(&s, .key(.char("M")))
@@ -120,5 +122,19 @@ import Testing
         _ = reduce(&s, .key(.enter))
         let r = try #require(BranchTreeTests.request(reduce(&s, .key(.enter))))
         #expect(r.interventions == [.mask(ExpertMask(dropped: [7]))])
+    }
+}
+
+@Suite struct LiveMaskSnapshotTests {
+    /// The live mask's warning over a finished run, at three sizes (the smallest cannot fit the box).
+    @Test(arguments: [(100, 30), (80, 24), (30, 8)])
+    func superExpertWarningSnapshot(size: (Int, Int)) throws {
+        var s = Scenario.doneState(size.0, size.1)
+        _ = reduce(&s, .expertNorms(LiveMaskTests.loudNorms))
+        _ = reduce(&s, .key(.char("M")))
+        LiveMaskTests.type(&s, "2:7")
+        _ = reduce(&s, .key(.enter))
+        #expect(s.liveMask?.pending != nil)
+        try Snapshot.check(render(s), "live-mask-warning-\(size.0)x\(size.1)")
     }
 }
