@@ -123,6 +123,34 @@ struct CLI {
         #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
     }
 
+    /// `sweep --experts-json`: routing counts of correct and wrong runs, ranked.
+    @Test func sweepWritesTheExpertsOfCorrectAndWrongRuns() throws {
+        let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
+        let path = CLI.temp("experts.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["sweep", "--model", demo, "--builtin", "add", "--count", "4", "--budgets", "8,inf", "--modes", "cap",
+                             "--experts-json", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("more in wrong runs"), "\(r.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let j = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let runs = try #require(j["runs"] as? [String: Int]), tokens = try #require(j["tokenCounts"] as? [String: Int])
+        #expect(runs["correct"]! + runs["wrong"]! == 8, "4 problems × 2 budgets")
+        #expect(runs["correct"]! > 0 && runs["wrong"]! > 0, "budget 8 gets some wrong, unlimited some right: \(runs)")
+        // Every counted token picks k distinct experts in every layer.
+        let counts = try #require(j["counts"] as? [String: [[Int]]])
+        for side in ["correct", "wrong"] {
+            let rows = try #require(counts[side])
+            #expect(rows.count == 4 && rows.allSatisfy { $0.count == 8 })
+            let k = rows[0].reduce(0, +) / max(1, tokens[side]!)
+            #expect(k >= 1 && rows.allSatisfy { $0.reduce(0, +) == k * tokens[side]! }, "\(side)")
+        }
+        let wrong = try #require(j["moreInWrongRuns"] as? [[String: Any]])
+        #expect(!wrong.isEmpty && (j["maskWrong"] as? String)?.isEmpty == false)
+        let d = wrong.map { $0["riskDifference"] as? Double ?? -1 }
+        #expect(d == d.sorted(by: >) && d.allSatisfy { $0 > 0 })
+    }
+
     /// `branch` and `anchors` on a recorded demo run; `--mask` checked against the model.
     @Test func branchesAndAnchorsOfARecordedRun() throws {
         let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path

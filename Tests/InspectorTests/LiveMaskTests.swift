@@ -138,3 +138,41 @@ import Testing
         try Snapshot.check(render(s), "live-mask-warning-\(size.0)x\(size.1)")
     }
 }
+
+@Suite struct FinderRankingTests {
+    @Test func tabSwitchesTheMaskEntryToTheExpertsAroundWait() throws {
+        var s = BranchTreeTests.atCursor()
+        s.markers = ThinkingMarkers(hesitations: ["Wait", "let me double-check"], switches: [])
+        _ = reduce(&s, .key(.char("b")))
+        _ = reduce(&s, .key(.char("x")))
+        #expect(render(s).text.contains("Tab: the finder's experts around \"Wait\""))
+        _ = reduce(&s, .key(.tab))
+        let menu = try #require(s.branches.menu)
+        guard case .mask(let editor) = menu.stage else { Issue.record("not the mask stage"); return }
+        // The scenario's thinking has "Wait, let me double-check": the ranking is that of the run's path.
+        let expected = ExpertRanking.aroundHesitations(s.branches.tree.path(menu.node), markers: s.markers!,
+                                                       layers: 48, experts: 128, top: 2)
+        #expect(menu.finder == .aroundWait)
+        #expect(!expected.isEmpty)
+        #expect(menu.found == expected)
+        #expect(editor.text == ExpertRanking.maskText(expected))
+        let screen = render(s).text
+        #expect(screen.contains("(around \"Wait\" vs the rest)"))
+        // Tab again: back to thinking − answer, whose experts are the heatmap's.
+        _ = reduce(&s, .key(.tab))
+        guard case .mask(let back) = s.branches.menu?.stage else { Issue.record("left the mask stage"); return }
+        #expect(back.text == ExpertRanking.maskText(try #require(s.counts).thinkingExperts(top: 2)))
+    }
+
+    @Test func tabFillsTheLiveMaskFromTheFinder() throws {
+        var s = Scenario.doneState(100, 30)
+        _ = reduce(&s, .key(.char("M")))
+        _ = reduce(&s, .key(.tab))
+        let thinking = try #require(s.counts).thinkingExperts(top: 2)
+        #expect(s.liveMask?.editor.text == ExpertRanking.maskText(thinking) && !thinking.isEmpty)
+        #expect(render(s).text.contains("Tab: the finder's top experts, around \"Wait\""))
+        _ = reduce(&s, .key(.tab))
+        #expect(s.liveMask?.finder == .thinking && s.liveMask?.found.isEmpty == false)
+        #expect(s.liveMask?.editor.text != ExpertRanking.maskText(thinking))
+    }
+}

@@ -31,6 +31,9 @@ public struct BranchMenu: Sendable, Equatable {
     public var at: Int
     public var stage = Stage.choose
     public var selection = 0
+    /// The finder's ranking the mask starts from (Tab switches), and its top experts.
+    public var finder = FinderRanking.thinking
+    public var found: [FoundExpert] = []
 
     public enum Stage: Sendable, Equatable {
         case choose
@@ -50,6 +53,9 @@ public struct BranchMenu: Sendable, Equatable {
         default: return false
         }
     }
+
+    /// Experts the finder puts in a mask to start from.
+    public static let finderTop = 2
 
     /// The menu's entries (key, what it does).
     public static let entries: [(key: Character, label: String)] = [

@@ -7,6 +7,9 @@ public struct LiveMaskEditor: Sendable, Equatable {
     public var editor: LineEditor
     public var pending: ExpertMask?
     public var loud: [SuperExpert] = []
+    /// The finder's ranking Tab fills the text from next, and what it found last.
+    public var finder = FinderRanking.thinking
+    public var found: [FoundExpert] = []
 
     public init(_ text: String) { editor = LineEditor(text) }
 }
@@ -40,6 +43,15 @@ extension InspectorState {
         }
         switch key {
         case .escape, .ctrl("c"): liveMask = nil
+        case .tab:
+            m.found = foundExperts(m.finder, path: branches.tree.path(branches.shown), top: BranchMenu.finderTop)
+            if m.found.isEmpty {
+                say("the finder found no experts that fire more \(m.finder == .aroundWait ? "around \"Wait\"" : "in thinking") in the latest run")
+            } else {
+                m.editor = LineEditor(ExpertRanking.maskText(m.found))
+            }
+            m.finder = m.finder.next
+            liveMask = m
         case .enter:
             switch checkMask(m.editor.text) {
             case .invalid(let why): say(why, seconds: 8)

@@ -66,8 +66,8 @@ extension InspectorState {
                 say("a dense model has no experts to mask")
                 return true
             }
-            let found = counts?.thinkingExperts(top: 2) ?? []
-            menu.stage = .mask(LineEditor(found.isEmpty ? topExpertsMask(menu) : found.map { "\($0.layer):\($0.expert)" }.joined(separator: ",")))
+            menu.found = foundExperts(menu.finder, path: branches.tree.path(menu.node), top: BranchMenu.finderTop)
+            menu.stage = .mask(LineEditor(menu.found.isEmpty ? topExpertsMask(menu) : ExpertRanking.maskText(menu.found)))
             branches.menu = menu
         case .openBranch:
             switch menu.stage {
@@ -129,6 +129,14 @@ extension InspectorState {
             startBranches([.edit(text: text)], &effects)
         case .ctrl("c"):
             branches.menu = nil
+        case .tab where isMask:
+            // The other finder ranking: its top experts replace the text.
+            var m = menu
+            m.finder = m.finder.next
+            m.found = foundExperts(m.finder, path: branches.tree.path(m.node), top: BranchMenu.finderTop)
+            if !m.found.isEmpty { m.stage = .mask(LineEditor(ExpertRanking.maskText(m.found))) }
+            branches.menu = m
+            if m.found.isEmpty { say("the finder found no experts that fire more \(m.finder == .aroundWait ? "around \"Wait\"" : "in thinking")") }
         default:
             editor.apply(key)
             branches.menu?.stage = isMask ? .mask(editor) : .edit(editor)

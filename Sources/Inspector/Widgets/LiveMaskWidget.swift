@@ -9,15 +9,11 @@ enum LiveMaskWidget {
                 (t, i < 2 ? .role(.warning, bg: .surface, [.bold]) : .role(.statusText, bg: .surface))
             }
         }
-        let found = s.counts?.thinkingExperts(top: 2) ?? []
         var out: [(String, Style)] = [
             ("LAYER:EXPERT,… dropped (*:E every layer, +L:E forces); empty clears", .role(.statusText, bg: .surface)),
             ("now: " + (s.expertMask.map { "⊘ " + $0.text } ?? "the router's own choice"), .role(.muted, bg: .surface)),
+            ("Tab: the finder's top experts, \(m.finder.title)", .role(.muted, bg: .surface)),
         ]
-        if !found.isEmpty {
-            out.append(("finder: " + found.map { "\($0.layer):\($0.expert)" }.joined(separator: ",") + " (thinking − answer)",
-                        .role(.muted, bg: .surface)))
-        }
         out.append(("› " + DisplayText.sanitize(m.editor.text) + "▏", .role(.userText, bg: .surface, [.bold])))
         return out
     }
