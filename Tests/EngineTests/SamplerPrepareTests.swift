@@ -61,6 +61,11 @@ import Testing
                 var ids = [Int32](repeating: 0, count: k), vals = [Float](repeating: 0, count: k)
                 let found = Int(ck_top_k(b.baseAddress, Int32(n), Int32(k), &ids, &vals))
                 #expect(expected.alternatives.map(\.token) == ids.prefix(found).map(Int.init))
+                // Log-probabilities against the two-pass log-normaliser, bit for bit.
+                let logZ = ck_logsumexp(b.baseAddress, Int32(n))
+                #expect(expected.logProbability.bitPattern == Float(Double(b[expected.token]) - logZ).bitPattern)
+                #expect(expected.alternatives.map(\.logProbability.bitPattern)
+                        == (0..<found).map { Float(Double(vals[$0]) - logZ).bitPattern })
             }
             for (s, t) in zip(ahead, out) { s.accept(t.token) }
             plain.accept(expected.token)

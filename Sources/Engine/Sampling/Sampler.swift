@@ -264,7 +264,11 @@ public final class Sampler {
             } else {
                 gatherCandidates(source, n)
             }
-            let logZ = ck_logsumexp(logits.baseAddress, Int32(logits.count))
+            // The raw maximum is the first candidate when nothing changed the logits (ck_top_k and
+            // the maximum both skip NaN), so the log-normaliser needs one pass, not two.
+            let rawTop = !changed && p.temperature > 0 && p.topK > 0 && n == logits.count && candidates.count > 0
+            let logZ = rawTop ? ck_logsumexp_with_max(logits.baseAddress, Int32(logits.count), candidates.logits[0])
+                : ck_logsumexp(logits.baseAddress, Int32(logits.count))
             var alts: [SampledToken.Alternative] = []
             let k = min(p.alternatives, logits.count)
             if k > 0 {
