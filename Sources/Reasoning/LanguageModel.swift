@@ -75,6 +75,17 @@ extension LanguageModel {
         return out
     }
 
+    /// A fork that holds the first `position` tokens and the next-token logits there. A fork
+    /// before the end of what this model holds has no logits (only the newest row is kept), so it
+    /// is made one token earlier and reads `token` (the one at `position - 1`) again, alone, as
+    /// the run read a sampled token.
+    public func fork(at position: Int, lastToken token: Int) throws -> LanguageModel {
+        guard position < self.position, position > 0 else { return fork(at: position) }
+        let m = fork(at: position - 1)
+        try m.evaluate([token])
+        return m
+    }
+
     /// Models that only keep the latest token's routing report just that one.
     public func routing(ofLast count: Int) -> [[LayerRouting]] {
         count <= 0 ? [] : Array(repeating: [], count: count - 1) + [lastRouting]

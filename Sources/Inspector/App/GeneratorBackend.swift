@@ -125,10 +125,25 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     }
 
     /// The live mask: a running generation takes it at its next token (through its control); the
-    /// model keeps it for the runs after.
+    /// model keeps it for the runs after, which read their prompts again under it (the cached
+    /// prefix was computed under the old mask).
     func setExpertMask(_ mask: ExpertMask?) {
         control.withLock { $0?.setExpertMask(mask) }
-        work.async { [self] in model?.expertMask = mask }
+        work.async { [self] in
+            guard model?.expertMask != mask else { return }
+            model?.expertMask = mask
+            cached = []
+        }
+    }
+
+    /// Runs `body` with the main model routing as the latest run did (its forks keep that mask:
+    /// branches, anchors and the pivot search continue the run, not the live mask set since).
+    private func withRunMask<T>(_ last: LastRun, _ body: () throws -> T) rethrows -> T {
+        guard let model, model.expertMask != last.mask else { return try body() }
+        let live = model.expertMask
+        model.expertMask = last.mask
+        defer { model.expertMask = live }
+        return try body()
     }
 
     /// Tells the UI how loud each expert has been so far (for the super-expert warning).
@@ -258,7 +273,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                     queue.push(action: .pivotFailed("the run has no final answer to score"))
                     return
                 }
-                let pivot = try prober.pivot(probes: last.probes)
+                let pivot = try withRunMask(last) { try prober.pivot(probes: last.probes) }
                 queue.push(action: .pivotFound(pivot, token: pivot.map { last.tokens[$0.tokenIndex].text } ?? ""))
             } catch {
                 queue.push(action: .pivotFailed("\(error)"))
@@ -285,12 +300,14 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             let runner = BranchRunner(chat: chat, settings: last.settings, prompt: last.prompt)
             do {
-                try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
-                               control: c) { i, outcome, branchModel in
-                    let node = request.nodes[i]
-                    branchModels[node] = branchModel
-                    queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
-                                                       reason: outcome.reason, stats: outcome.stats))
+                try withRunMask(last) {
+                    try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
+                                   control: c) { i, outcome, branchModel in
+                        let node = request.nodes[i]
+                        branchModels[node] = branchModel
+                        queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
+                                                           reason: outcome.reason, stats: outcome.stats))
+                    }
                 }
             } catch {
                 fail("\(error)")
@@ -323,11 +340,14 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                                       seed: last.settings.sampling.seed &+ 0xA1C4)
             var reported = 0.0
             do {
-                let results = try finder.analyse(model: model, tokens: last.tokens, control: c) { done, total in
+                let progress = { (done: Int, total: Int) in
                     let now = monotonicSeconds()
                     guard done == total || now - reported >= 0.1 else { return }
                     reported = now
-                    queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                    self.queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                }
+                let results = try withRunMask(last) {
+                    try finder.analyse(model: model, tokens: last.tokens, control: c, progress: progress)
                 }
                 queue.push(action: .anchorsFound(tree: tree, results))
             } catch {
