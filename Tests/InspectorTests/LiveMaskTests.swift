@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 @testable import Inspector
 @testable import Reasoning
@@ -41,6 +42,31 @@ import Testing
         _ = reduce(&s, .key(.ctrl("u")))
         #expect(Self.masks(reduce(&s, .key(.enter))) == [nil])
         #expect(s.expertMask == nil && !render(s).rows[0].contains("⊘"))
+    }
+
+    @Test func aMaskGivenOnTheCommandLineOrRecordedInATraceIsShown() throws {
+        var s = Scenario.idle(100, 30)
+        s.modelLoading = true
+        s.focus = .thinking
+        _ = reduce(&s, .key(.char("M")))
+        #expect(s.liveMask == nil && s.message?.contains("loading") == true)
+        var summary = moe48
+        summary.mask = ExpertMask(droppedInLayer: [3: [9]])
+        _ = reduce(&s, .modelLoaded(summary))
+        #expect(s.expertMask == summary.mask && render(s).rows[0].contains("⊘ 3:9"))
+        _ = reduce(&s, .key(.char("M")))
+        #expect(s.liveMask?.editor.text == "3:9")
+
+        // A replay shows the mask its run started with, and M says so.
+        let header = TraceHeader(model: .init(file: "m.gguf", size: 1, headerHash: "x", architecture: "qwen3moe", layers: 48, experts: 128),
+                                 settings: TraceSettings(thinking: true, settings: GenerationSettings(), mask: ExpertMask(dropped: [4])),
+                                 messages: [TraceMessage(role: "user", content: "Why?")], promptTokens: [1], created: "now")
+        let line = #"{"type":"header","# + String(String(decoding: try TraceLine.encoder.encode(header), as: UTF8.self).dropFirst())
+        let trace = try Trace(data: Data((line + "\n").utf8))
+        var r = InspectorState.replay(trace, path: "/tmp/t.jsonl", width: 100, height: 30, theme: .builtinDark, colorDepth: .c256)
+        #expect(render(r).rows[0].contains("⊘ *:4"))
+        _ = reduce(&r, .key(.char("M")))
+        #expect(r.liveMask == nil && r.message?.contains("recorded with the mask ⊘ *:4") == true)
     }
 
     @Test func whileRunningTheMaskTakesEffectFromTheNextToken() {

@@ -18,6 +18,7 @@ extension InspectorState {
     /// `M`: edit the mask the main run routes with (from its next token; empty clears).
     mutating func openLiveMask() {
         guard isLive else { return say(expertMask.map { "this run was recorded with the mask ⊘ " + $0.text } ?? modeMessage) }
+        if modelLoading { return say("the model is still loading") }
         guard model.isMoE else { return say("a dense model has no experts to mask") }
         if isComparing || backgroundWork {
             return say("the live mask is the main run's: wait for the comparison, branches or anchors (or stop them)")
