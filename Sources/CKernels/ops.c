@@ -164,6 +164,10 @@ void ck_softmax_sink(float *x, int n, float sink) {
 double ck_logsumexp(const float *x, int n) {
     float max = -INFINITY;
     for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
+    return ck_logsumexp_with_max(x, n, max);
+}
+
+double ck_logsumexp_with_max(const float *x, int n, float max) {
     if (max == -INFINITY) return -INFINITY;
     if (max == INFINITY) return INFINITY;
     const ck_exp16_fn exp16 = pick_exp16();

@@ -186,7 +186,7 @@ public struct ForwardPass {
             project(down, input: s.gate.pointer, inputStride: ff, output: s.tmp.pointer)
         case .experts(let x):
             route(layer: l, x)
-            experts(x)
+            experts(layer: l, x)
         }
         ck_add(s.x.pointer, s.tmp.pointer, s.x.pointer, Int32(rows * config.embeddingLength))
     }
@@ -224,7 +224,7 @@ public struct ForwardPass {
     }
 
     /// tmp = Σ_j w_j · expert_j(xn) over each row's selected experts, in selection order.
-    private func experts(_ x: Experts) {
+    private func experts(layer l: Int, _ x: Experts) {
         let c = config
         let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = x.gate.rows
         let xn = s.xn.pointer
@@ -258,6 +258,7 @@ public struct ForwardPass {
                 (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
             }
         }
+        reportExpertNorms(layer: l)
         // Weighted sum in selection order, as llama.cpp adds the expert views: ((y0 w0 + y1 w1) + y2 w2) …
         for i in 0..<rows {
             let acc = s.tmp.pointer + i * d
@@ -265,6 +266,29 @@ public struct ForwardPass {
                 let y = s.slotOutputs.pointer + (i * k + j) * d
                 ck_scale(y, s.selectedWeights[i * k + j], y, Int32(d))
                 if j == 0 { acc.update(from: y, count: d) } else { ck_add(acc, y, acc, Int32(d)) }
+            }
+        }
+    }
+
+    /// The expert-norm tap: each row's slot outputs (before their weights) measured for the
+    /// sessions whose observer asks; nothing is computed otherwise.
+    private func reportExpertNorms(layer l: Int) {
+        let d = config.embeddingLength, k = config.expertUsedCount
+        for q in sequences where q.session.tapExpertNorms {
+            guard let observer = q.session.observer else { continue }
+            var norms = [Float](repeating: 0, count: k)
+            for i in q.first..<(q.first + q.count) {
+                for j in 0..<k {
+                    let y = s.slotOutputs.pointer + (i * k + j) * d
+                    var sum = 0.0
+                    for c in 0..<d { sum += Double(y[c]) * Double(y[c]) }
+                    norms[j] = Float(sum.squareRoot())
+                }
+                norms.withUnsafeBufferPointer { n in
+                    observer.expertNorms(ExpertNormTap(layer: l, position: q.session.position + i - q.first,
+                                                       experts: UnsafeBufferPointer(start: s.selected.pointer + i * k, count: k),
+                                                       norms: n))
+                }
             }
         }
     }

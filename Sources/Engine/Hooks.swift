@@ -4,6 +4,9 @@ public enum TapPoint: String, CaseIterable, Sendable {
     case routerProbabilities
     /// Per MoE layer and token: the selected experts and their renormalised weights.
     case selectedExperts
+    /// Per MoE layer and token: the L2 norm of each selected expert's own output, before its
+    /// routing weight scales it (how loud the expert is, whatever the router thinks of it).
+    case expertOutputNorms
     /// Final logits of each position that produces output.
     case logits
 }
@@ -19,6 +22,16 @@ public struct RoutingTap {
     public let weights: UnsafeBufferPointer<Float>
 }
 
+/// The output norms of one token's selected experts in one MoE layer (`norms[j]` belongs to
+/// `experts[j]`; a slot a mask left unfilled reports its stand-in expert, whose weight is 0).
+/// Buffers are borrowed: valid only during the call.
+public struct ExpertNormTap {
+    public let layer: Int
+    public let position: Int
+    public let experts: UnsafeBufferPointer<Int32>
+    public let norms: UnsafeBufferPointer<Float>
+}
+
 /// Receives taps from the forward pass. Called on the thread that runs the session, synchronously.
 /// With no observer installed a tap costs one branch.
 public protocol ForwardObserver: AnyObject {
@@ -26,10 +39,12 @@ public protocol ForwardObserver: AnyObject {
     var taps: Set<TapPoint> { get }
     func routing(_ tap: RoutingTap)
     func logits(position: Int, _ logits: UnsafeBufferPointer<Float>)
+    func expertNorms(_ tap: ExpertNormTap)
 }
 
 extension ForwardObserver {
     public func routing(_ tap: RoutingTap) {}
+    public func expertNorms(_ tap: ExpertNormTap) {}
     public func logits(position: Int, _ logits: UnsafeBufferPointer<Float>) {}
 }
 

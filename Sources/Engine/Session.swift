@@ -18,6 +18,7 @@ public final class Session {
             let taps = observer?.taps ?? []
             tapRouting = !taps.isDisjoint(with: [.routerProbabilities, .selectedExperts])
             tapLogits = taps.contains(.logits)
+            tapExpertNorms = taps.contains(.expertOutputNorms)
         }
     }
 
@@ -25,6 +26,7 @@ public final class Session {
     public var expertMask: ExpertMask?
     private(set) var tapRouting = false
     private(set) var tapLogits = false
+    private(set) var tapExpertNorms = false
     let kv: KVCache
     let s: Scratch
 

@@ -157,7 +157,9 @@ public struct AnchorFinder {
                 let (p, s) = jobs[next]
                 next += 1
                 let collector = TokenCollector()
-                let run = try GenerationRun.resuming(generator, model: model.fork(at: prompt.count + points[p]), prompt: prompt,
+                let at = points[p]
+                let fork = try model.fork(at: prompt.count + at, lastToken: at > 0 ? tokens[at - 1].id : prompt.last ?? 0)
+                let run = try GenerationRun.resuming(generator, model: fork, prompt: prompt,
                                                      prefix: Array(tokens[..<points[p]]), seed: s, control: control) { collector.take($0) }
                 active.append((p, run, collector))
             }

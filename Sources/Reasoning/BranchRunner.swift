@@ -45,12 +45,14 @@ public struct BranchRunner {
         guard source.position >= position else { throw BranchError.modelPosition(expected: position, found: source.position) }
         let generator = Generator(model: source, chat: chat, settings: settings)
         let prefix = Array(path[..<at])
+        // One fork with the next-token logits at the fork point; each branch forks from it.
+        let base = try source.fork(at: position, lastToken: at > 0 ? path[at - 1].id : prompt.last ?? 0)
         let collectors = interventions.map { _ in TokenCollector() }
         var runs: [GenerationRun] = []
         for (intervention, collector) in zip(interventions, collectors) {
             let seed: UInt64
             if case .resample(let s) = intervention { seed = s } else { seed = settings.sampling.seed }
-            let model = source.fork(at: position)
+            let model = base.fork(at: position)
             if case .mask(let m) = intervention {
                 guard let engine = model as? EngineModel, engine.session.config.isMoE else { throw BranchError.noExperts }
                 let c = engine.session.config

@@ -56,10 +56,17 @@ extension GenerationRun {
 
     /// One step of each run that is not done; the runs that feed tokens go through one forward
     /// pass when their models allow (`evaluateTogether`).
+    /// The samplers' passes over the vocabulary (candidates, log-normaliser, alternatives) run on
+    /// the model's threads, a sequence per thread, before each run decides its step in turn.
     static func stepTogether(_ runs: [GenerationRun]) {
         var feeds: [(GenerationRun, Feed)] = []
-        for r in runs where r.finished == nil {
+        let live = runs.filter { $0.finished == nil }
+        if live.count > 1, let engine = live.first?.model as? EngineModel {
+            Sampler.prepareTogether(live.compactMap { r in r.sampler.map { ($0, r.model.logits) } }, on: engine.session.parallel)
+        }
+        for r in live {
             if case .feed(let f) = r.prepare() { feeds.append((r, f)) }
+            r.sampler?.discardPrepared()  // unused when the run injected or ended instead
         }
         let errors = evaluateTogether(feeds.map { ($0.0.model, $0.1.tokens) })
         for ((r, f), e) in zip(feeds, errors) {

@@ -196,6 +196,7 @@ public final class GenerationRun {
         if let f = finished { return .finished(f) }
         let cmd = control.take()
         if cmd.stop { return .finished(finish(.stopped)) }
+        if let mask = cmd.mask { model.expertMask = mask }
         if let budget = cmd.budget { setPolicy(policy.withLimit(budget)) }
         if cmd.endThinking && phase == .thinking { endRequested = true }
         if generated >= g.settings.maxTokens { return .finished(finish(.maxTokens)) }

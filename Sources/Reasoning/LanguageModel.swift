@@ -27,6 +27,12 @@ public protocol LanguageModel: AnyObject {
     /// Feeds `tokens` like `evaluate` and returns the log-probability of each of `tokens[from...]`
     /// given the tokens before it (`from` ≥ 1): teacher-forced scoring.
     func score(_ tokens: [Int], from: Int) throws -> [Double]
+    /// Experts dropped from or forced into routing from the next evaluation on (nil: the router's
+    /// own choice). Models without experts keep nil and ignore a set.
+    var expertMask: ExpertMask? { get set }
+    /// Mean output norm of each expert over every token this model has routed (MoE engine models;
+    /// nil otherwise).
+    var expertNorms: ExpertNorms? { get }
 }
 
 /// Feeds several models their tokens. Engine sessions of one model go through shared forward
@@ -50,6 +56,11 @@ public func evaluateTogether(_ items: [(model: LanguageModel, tokens: [Int])]) -
 
 extension LanguageModel {
     public var capacity: Int { .max }
+    public var expertMask: ExpertMask? {
+        get { nil }
+        set {}
+    }
+    public var expertNorms: ExpertNorms? { nil }
 
     /// Scores token by token (the engine overrides this with one prefill).
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
@@ -62,6 +73,17 @@ extension LanguageModel {
             try evaluate([t])
         }
         return out
+    }
+
+    /// A fork that holds the first `position` tokens and the next-token logits there. A fork
+    /// before the end of what this model holds has no logits (only the newest row is kept), so it
+    /// is made one token earlier and reads `token` (the one at `position - 1`) again, alone, as
+    /// the run read a sampled token.
+    public func fork(at position: Int, lastToken token: Int) throws -> LanguageModel {
+        guard position < self.position, position > 0 else { return fork(at: position) }
+        let m = fork(at: position - 1)
+        try m.evaluate([token])
+        return m
     }
 
     /// Models that only keep the latest token's routing report just that one.
@@ -92,7 +114,7 @@ public final class EngineModel: LanguageModel {
         self.session = session
         let c = session.config
         if c.isMoE {
-            let r = RoutingRecorder(layers: c.layerCount)
+            let r = RoutingRecorder(layers: c.layerCount, experts: c.expertCount)
             recorder = r
             session.observer = r
         } else {
@@ -116,6 +138,11 @@ public final class EngineModel: LanguageModel {
     public var expertShape: (layers: Int, experts: Int)? {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
     }
+    public var expertMask: ExpertMask? {
+        get { session.expertMask }
+        set { session.expertMask = newValue }
+    }
+    public var expertNorms: ExpertNorms? { recorder?.norms }
     public func fork() -> LanguageModel { fork(at: session.position) }
     /// The fork keeps this model's expert mask.
     public func fork(at position: Int) -> LanguageModel {
@@ -141,15 +168,22 @@ public final class EngineModel: LanguageModel {
 }
 
 /// Keeps, per token of the latest `evaluate` and per layer, where the token was routed: every
-/// token of a short evaluation (an injected sequence), only the last one of a long prompt.
+/// token of a short evaluation (an injected sequence), only the last one of a long prompt; and
+/// the experts' output norms over everything the model has read (for the super-expert warning).
 final class RoutingRecorder: ForwardObserver {
     static let keepAll = 256
     let layers: Int
     private(set) var batch: [[LayerRouting]] = []
+    private(set) var norms: ExpertNorms
     private var start = 0
-    var taps: Set<TapPoint> { [.selectedExperts] }
+    var taps: Set<TapPoint> { [.selectedExperts, .expertOutputNorms] }
 
-    init(layers: Int) { self.layers = layers }
+    init(layers: Int, experts: Int) {
+        self.layers = layers
+        norms = ExpertNorms(layers: layers, experts: experts)
+    }
+
+    func expertNorms(_ tap: ExpertNormTap) { norms.add(tap) }
 
     func begin(at position: Int, count: Int) {
         let kept = count <= Self.keepAll ? count : 1

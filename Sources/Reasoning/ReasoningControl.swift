@@ -1,3 +1,4 @@
+import Engine
 import Synchronization
 
 /// Live commands for a running generation, safe to send from any thread (the UI's). The loop
@@ -7,6 +8,7 @@ public final class ReasoningControl: Sendable {
         var budget: Int??
         var endThinking = false
         var stop = false
+        var mask: ExpertMask??
     }
 
     private let state = Mutex(Pending())
@@ -21,12 +23,15 @@ public final class ReasoningControl: Sendable {
     /// Stops generation. A stop stays set: every run that reads this control (a budget sweep's
     /// trunk and branches share one) stops at its next token.
     public func stop() { state.withLock { $0.stop = true } }
+    /// Replaces the running model's expert mask (nil: the router's own choice) from the next token
+    /// on: the live mask toggle. The model keeps it after the run.
+    public func setExpertMask(_ mask: ExpertMask?) { state.withLock { $0.mask = .some(mask) } }
 
     /// Takes the pending commands (the loop calls this); a stop is not taken away.
-    func take() -> (budget: Int??, endThinking: Bool, stop: Bool) {
+    func take() -> (budget: Int??, endThinking: Bool, stop: Bool, mask: ExpertMask??) {
         state.withLock { p in
             defer { p = Pending(stop: p.stop) }
-            return (p.budget, p.endThinking, p.stop)
+            return (p.budget, p.endThinking, p.stop, p.mask)
         }
     }
 }

@@ -30,6 +30,8 @@ public struct Sweep {
     public var budgets: [Int?]
     public var modes: [SweepMode]
     public var samples: Int
+    /// When set (MoE models), each run's routing is counted into it, by whether the run was correct.
+    public var experts: SweepExperts?
 
     public init(chat: ChatFormat, makeModel: @escaping () -> LanguageModel, base: GenerationSettings,
                 thinkingSampling: SamplingParameters, answerOnlySampling: SamplingParameters,
@@ -65,6 +67,7 @@ public struct Sweep {
                         cells[key]!.correct += r.correct ? 1 : 0
                         cells[key]!.thinkingTokens += r.sampledThinking
                         cells[key]!.withinBudget += (r.budget.map { r.sampledThinking <= $0 } ?? true) ? 1 : 0
+                        if let routing = r.routing { experts?.add(correct: r.correct, routing) }
                     }
                     done += 1
                     progress(done)
@@ -79,6 +82,8 @@ public struct Sweep {
         var budget: Int?
         var correct: Bool
         var sampledThinking: Int
+        /// The run's routing counts (when `experts` is set).
+        var routing: RoutingCounts?
     }
 
     func settings(_ policy: any BudgetPolicy, thinking: Bool, sample: Int) -> GenerationSettings {
@@ -118,7 +123,7 @@ public struct Sweep {
     func result(_ task: SweepTask, mode: String, budget: Int?, tokens: [TokenEvent]) -> Result {
         let answer = tokens.filter { $0.phase == .answer }.map(\.text).joined()
         return Result(mode: mode, budget: budget, correct: task.isCorrect(answer),
-                      sampledThinking: tokens.sampledCount(.thinking, chat: chat))
+                      sampledThinking: tokens.sampledCount(.thinking, chat: chat), routing: experts?.counts(tokens))
     }
 
     func results(mode: SweepMode, task: SweepTask, sample: Int) -> [Result] {

@@ -25,18 +25,21 @@ public struct ThinkingMarkers: Sendable, Equatable, Decodable {
     }
 
     /// How often any of `words` starts a word in `text` (case-insensitive).
-    static func count(_ words: [String], in text: String) -> Int {
-        var n = 0
+    static func count(_ words: [String], in text: String) -> Int { occurrences(words, in: text).count }
+
+    /// Where any of `words` starts a word in `text` (case-insensitive), word by word.
+    static func occurrences(_ words: [String], in text: String) -> [Range<String.Index>] {
+        var found: [Range<String.Index>] = []
         for w in words where !w.isEmpty {
             var from = text.startIndex
             while let r = text.range(of: w, options: .caseInsensitive, range: from..<text.endIndex) {
                 let startsWord = r.lowerBound == text.startIndex || !text[text.index(before: r.lowerBound)].isLetter
                     || !(w.first?.isASCII ?? true)
-                if startsWord { n += 1 }
+                if startsWord { found.append(r) }
                 from = r.upperBound
             }
         }
-        return n
+        return found
     }
 }
 

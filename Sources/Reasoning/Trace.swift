@@ -69,8 +69,11 @@ public struct TraceSettings: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Live answer probes every this many thinking tokens (absent: none; older traces).
     public var probeEvery: Int?
+    /// The expert mask the run started with (`--mask`, or the inspector's live mask; absent: none,
+    /// and in traces written before masks were recorded).
+    public var mask: ExpertMask?
 
-    public init(thinking: Bool, settings s: GenerationSettings) {
+    public init(thinking: Bool, settings s: GenerationSettings, mask: ExpertMask? = nil) {
         self.thinking = thinking
         policy = String(describing: type(of: s.policy))
         budget = s.policy.limit
@@ -84,6 +87,7 @@ public struct TraceSettings: Codable, Sendable, Equatable {
         minP = s.sampling.minP
         seed = s.sampling.seed
         probeEvery = s.probe?.every
+        self.mask = mask?.isEmpty == false ? mask : nil
     }
 }
 

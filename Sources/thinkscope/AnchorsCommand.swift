@@ -42,7 +42,7 @@ struct AnchorsCommand: ParsableCommand {
         if loaded.file.headerFingerprint != recorded.header.model.headerHash {
             err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
         }
-        let lm = loaded.languageModel()
+        let lm = try loaded.languageModel(rereading: trace, recorded.header)
         let prompt = recorded.header.promptTokens
         let thinkingEnd = tokens.firstIndex { $0.phase == .answer } ?? tokens.count
         try lm.evaluate(prompt + tokens[..<thinkingEnd].map(\.id))

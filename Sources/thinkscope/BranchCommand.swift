@@ -22,7 +22,7 @@ struct BranchCommand: ParsableCommand {
     @Option(help: "Force this token id at --at.") var alternative: Int?
     @Option(help: "Replace the text from --at with this text (off-policy).") var edit: String?
     @Option(help: "Seed of the resamples.") var seed: UInt64 = 1
-    @Option(help: "Expert mask for the branches (LAYER:EXPERT,…, as --mask of run): the prefix is read unmasked.")
+    @Option(help: "Expert mask for the branches (LAYER:EXPERT,…, as --mask of run): the prefix is read with the mask the trace was recorded with, if any.")
     var mask: String?
     @Flag(help: "Also run each branch alone, and print the batch's wall time against one continuation's (their mean).") var timing = false
     @Option(name: .customShort("t"), help: "Threads (default: all cores).") var threads: Int?
@@ -48,7 +48,7 @@ struct BranchCommand: ParsableCommand {
         if loaded.file.headerFingerprint != recorded.header.model.headerHash {
             err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
         }
-        let lm = loaded.languageModel()
+        let lm = try loaded.languageModel(rereading: trace, recorded.header)
         try lm.evaluate(prompt + tokens[..<at].map(\.id))
         if let mask {
             guard case .success(let m) = ExpertMask.parse(mask) else { throw CLIError("--mask: '\(mask)' is not LAYER:EXPERT,…") }

@@ -102,13 +102,29 @@ struct LoadedModel {
         return EngineModel(session: session)
     }
 
-    func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
+    /// A model that re-reads `trace`'s run as it was made: with the expert mask the run started
+    /// with (a model the mask does not fit is an error).
+    func languageModel(rereading trace: String, _ header: TraceHeader) throws -> EngineModel {
+        let lm = languageModel()
+        if let m = header.settings.mask, !m.isEmpty {
+            let c = model.config
+            if let why = c.isMoE ? m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) : "the model has no experts" {
+                throw CLIError("\(trace) was recorded with the expert mask \(m.text), which does not fit \(file.path): \(why)")
+            }
+            lm.session.expertMask = m
+        }
+        return lm
+    }
+
+    /// The header of a run's trace; `mask`: the one the run started with (default: `--mask`).
+    func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool,
+                     mask: ExpertMask?? = nil) -> TraceHeader {
         let c = model.config
         return TraceHeader(
             model: .init(file: URL(fileURLWithPath: file.path).lastPathComponent, size: file.fileSize,
                          headerHash: file.headerFingerprint, architecture: c.architecture, layers: c.layerCount,
                          experts: c.isMoE ? c.expertCount : nil),
-            settings: TraceSettings(thinking: thinking, settings: settings),
+            settings: TraceSettings(thinking: thinking, settings: settings, mask: mask ?? expertMask),
             messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
             promptTokens: promptTokens.map(Int.init),
             created: ISO8601DateFormatter().string(from: Date()))

@@ -30,6 +30,8 @@ struct SweepCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingOptions
     @Flag(help: "Afterwards, time the cap sweeps against independent runs at each budget and check they match.")
     var timing = false
+    @Option(help: ArgumentHelp("MoE: count each run's expert routing and write, as JSON, the experts that fire more often in correct runs than in wrong ones and the reverse (risk difference, as SteerMoE), with a --mask of the wrong runs' top experts.", valueName: "file"))
+    var expertsJson: String?
     @Flag(help: "Print the table as JSON.") var json = false
     @Flag(help: "Print the table as CSV.") var csv = false
 
@@ -91,10 +93,15 @@ struct SweepCommand: ParsableCommand {
         var base = GenerationSettings()
         base.endStyle = EndStyle(rawValue: endStyle)!
         base.maxTokens = maxTokens
-        let sweep = Sweep(chat: loaded.chat, makeModel: { loaded.languageModel() }, base: base,
+        var sweep = Sweep(chat: loaded.chat, makeModel: { loaded.languageModel() }, base: base,
                           thinkingSampling: sampling.parameters(thinking: true),
                           answerOnlySampling: sampling.parameters(thinking: false),
                           budgets: try parsedBudgets(), modes: try parsedModes(), samples: samples)
+        if expertsJson != nil {
+            let c = loaded.model.config
+            guard c.isMoE else { throw CLIError("--experts-json: \(loaded.file.path) is a dense model (no experts)") }
+            sweep.experts = SweepExperts(layers: c.layerCount, experts: c.expertCount)
+        }
         let progress = ProgressBar(total: sweep.runCount(tasks: problems.count))
         let table = sweep.run(problems) { progress.update($0) }
         progress.finish()
@@ -112,6 +119,23 @@ struct SweepCommand: ParsableCommand {
             }
         } else {
             out(SweepChart.render(cells: table, summaries: summaries))
+        }
+        if let path = expertsJson, let experts = sweep.experts {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            let report = experts.report()
+            do {
+                try (String(decoding: try enc.encode(report), as: UTF8.self) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw CLIError("--experts-json: cannot write \(path): \(error.localizedDescription)")
+            }
+            func list(_ f: [FoundExpert]) -> String {
+                f.prefix(4).map { String(format: "L%d e%d %+.3f", $0.layer, $0.expert, $0.riskDifference) }.joined(separator: ", ")
+            }
+            err("experts (\(report.runs.correct) correct, \(report.runs.wrong) wrong runs) written to \(path)\n"
+                + "  more in correct runs: " + (report.moreInCorrectRuns.isEmpty ? "none" : list(report.moreInCorrectRuns)) + "\n"
+                + "  more in wrong runs:   " + (report.moreInWrongRuns.isEmpty ? "none" : list(report.moreInWrongRuns))
+                + (report.maskWrong.isEmpty ? "" : "  (try --mask \(report.maskWrong))") + "\n")
         }
         if timing {
             let t = SweepTiming.measure(sweep, tasks: problems)

@@ -85,9 +85,11 @@ struct TUICommand: ParsableCommand {
             let loaded = opened
             let c = loaded.model.config
             let summary = ModelSummary(name: name, architecture: c.architecture, layers: c.layerCount,
-                                       experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking)
-            return GeneratorBackend.Loaded(model: loaded.languageModel(), chat: loaded.chat, summary: summary) { messages, prompt, settings, thinking in
-                loaded.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
+                                       experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking,
+                                       mask: loaded.expertMask)
+            return GeneratorBackend.Loaded(model: loaded.languageModel(), chat: loaded.chat, summary: summary) { messages, prompt, settings, thinking, mask in
+                loaded.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking,
+                                   mask: .some(mask))
             }
         }
         try InspectorRunner.run(theme: theme, terminalOptions: terminalOptions, queue: queue, makeState: { w, h, depth in

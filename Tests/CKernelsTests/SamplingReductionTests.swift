@@ -43,4 +43,19 @@ import Testing
             #expect(Array(val.prefix(found)) == reference.map(\.element))
         }
     }
+
+    @Test func theLogNormaliserWithAKnownMaximumIsTheSame() {
+        var state: UInt64 = 7
+        for n in [1, 15, 16, 17, 1000, 151_936] {
+            let x: [Float] = (0..<n).map { i in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                if i % 50 == 3 { return i % 100 == 3 ? -.infinity : .nan }
+                return Float(Int(state >> 40) % 2000) / 100 - 10
+            }
+            let max = x.reduce(-Float.infinity) { $1 > $0 ? $1 : $0 }
+            #expect(ck_logsumexp_with_max(x, Int32(n), max).bitPattern == ck_logsumexp(x, Int32(n)).bitPattern, "n \(n)")
+        }
+        let none: [Float] = [-.infinity, -.infinity]
+        #expect(ck_logsumexp_with_max(none, 2, -.infinity) == -.infinity)
+    }
 }

@@ -125,6 +125,34 @@ struct CLI {
         #expect(missing.status != 0 && missing.stderr.contains("cannot read"), "\(missing.stderr)")
     }
 
+    /// `sweep --experts-json`: routing counts of correct and wrong runs, ranked.
+    @Test func sweepWritesTheExpertsOfCorrectAndWrongRuns() throws {
+        let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
+        let path = CLI.temp("experts.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLI.run(["sweep", "--model", demo, "--builtin", "add", "--count", "4", "--budgets", "8,inf", "--modes", "cap",
+                             "--experts-json", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("more in wrong runs"), "\(r.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: path))
+        let j = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let runs = try #require(j["runs"] as? [String: Int]), tokens = try #require(j["tokenCounts"] as? [String: Int])
+        #expect(runs["correct"]! + runs["wrong"]! == 8, "4 problems × 2 budgets")
+        #expect(runs["correct"]! > 0 && runs["wrong"]! > 0, "budget 8 gets some wrong, unlimited some right: \(runs)")
+        // Every counted token picks k distinct experts in every layer.
+        let counts = try #require(j["counts"] as? [String: [[Int]]])
+        for side in ["correct", "wrong"] {
+            let rows = try #require(counts[side])
+            #expect(rows.count == 4 && rows.allSatisfy { $0.count == 8 })
+            let k = rows[0].reduce(0, +) / max(1, tokens[side]!)
+            #expect(k >= 1 && rows.allSatisfy { $0.reduce(0, +) == k * tokens[side]! }, "\(side)")
+        }
+        let wrong = try #require(j["moreInWrongRuns"] as? [[String: Any]])
+        #expect(!wrong.isEmpty && (j["maskWrong"] as? String)?.isEmpty == false)
+        let d = wrong.map { $0["riskDifference"] as? Double ?? -1 }
+        #expect(d == d.sorted(by: >) && d.allSatisfy { $0 > 0 })
+    }
+
     /// `branch` and `anchors` on a recorded demo run; `--mask` checked against the model.
     @Test func branchesAndAnchorsOfARecordedRun() throws {
         let demo = Self.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
@@ -147,6 +175,22 @@ struct CLI {
 
         let masked = try CLI.run(["branch", trace, "--model", demo, "--at", "6", "--resample", "1", "--mask", "*:0"])
         #expect(masked.status == 0 && masked.stdout.contains("#1 resample"), "\(masked.stderr)")
+        // A run's --mask is in its trace's header, and branches of that trace read the prefix with it.
+        let maskedTrace = CLI.temp("masked.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: maskedTrace) }
+        let maskedRun = try CLI.run(["run", "--model", demo, "--prompt", "What is 12 + 7?", "--seed", "3", "--mask", "*:0,1:2",
+                                     "--max-tokens", "24", "--trace", maskedTrace])
+        #expect(maskedRun.status == 0, "\(maskedRun.stderr)")
+        func headerSettings(_ path: String) throws -> [String: Any] {
+            let first = try #require(try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first)
+            let h = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+            return try #require(h["settings"] as? [String: Any])
+        }
+        let mask = try #require(try headerSettings(maskedTrace)["mask"] as? [String: Any])
+        #expect(mask["dropped"] as? [Int] == [0] && (mask["droppedInLayer"] as? [String: [Int]]) == ["1": [2]], "\(mask)")
+        #expect(try headerSettings(trace)["mask"] == nil)
+        let fromMasked = try CLI.run(["branch", maskedTrace, "--model", demo, "--at", "4", "--resample", "1"])
+        #expect(fromMasked.status == 0, "\(fromMasked.stderr)")
         let badMask = try CLI.run(["run", "--model", demo, "--prompt", "x", "--mask", "0:99"])
         #expect(badMask.status != 0 && badMask.stderr.contains("expert 99"), "\(badMask.stderr)")
         let beyond = try CLI.run(["branch", trace, "--model", demo, "--at", "99999"])

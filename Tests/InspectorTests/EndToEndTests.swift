@@ -291,4 +291,35 @@ import Testing
         try s.keys("q")
         try s.wait("the program to exit") { $0.contains("EXITCODE=0") }
     }
+
+    @Test(.enabled(if: EndToEndTests.tmuxPath != nil, "tmux is not installed: the end-to-end test needs it (`.ci/run` installs it)"))
+    func theLiveExpertMaskIsSetShownAndCleared() throws {
+        let s = try EndToEndTests.Session()
+        try s.start("tui --seed 3 --probe-every 0", width: 110, height: 36)
+        try s.wait("the idle screen") { $0.contains("Type a prompt") && $0.contains("demo model") }
+        try s.keys("What is 12 + 7?", literal: true)
+        try s.keys("Enter")
+        try s.wait(seconds: 60, "the run to finish") { $0.contains("✓ done") }
+        try s.keys("Escape")  // to the panes
+        try s.keys("M")
+        try s.wait("the mask editor") { $0.contains("Expert mask of the main run") && $0.contains("now: the router's own choice") }
+        try s.keys("9:99", literal: true)
+        try s.keys("Enter")
+        try s.wait("the refusal") { $0.contains("does not exist") && $0.contains("Expert mask of the main run") }
+        try s.keys("C-u")
+        try s.keys("*:3", literal: true)
+        try s.keys("Enter")
+        let masked = try s.wait("the mask in the title bar") { $0.contains("⊘ *:3") && !$0.contains("Expert mask of the main run") }
+        #expect(masked.split(separator: "\n").first?.contains("⊘ *:3") == true)
+        // The next run routes with it; then M, an empty line and Enter clear it.
+        try s.keys("i")
+        try s.keys("What is 5 + 4?", literal: true)
+        try s.keys("Enter")
+        try s.wait(seconds: 60, "the masked run to finish") { $0.contains("✓ done") && $0.contains("5 + 4") }
+        try s.keys("Escape", "M", "C-u", "Enter")
+        try s.wait("the mask cleared") { !$0.contains("⊘") && $0.contains("mask cleared") }
+        try s.keys("q")
+        try s.wait("the program to exit") { $0.contains("EXITCODE=0") }
+        #expect(s.terminalRestored())
+    }
 }

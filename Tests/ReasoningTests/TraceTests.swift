@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Testing
 @testable import Reasoning
@@ -58,6 +59,21 @@ import Tokenizer
         let older = try Trace(data: Data((old.joined(separator: "\n") + "\n").utf8))
         #expect(older.header.settings.probeEvery == nil)
         #expect(older.footer?.reason == .endOfTurn)
+    }
+
+    @Test func theMaskARunStartedWithIsInTheHeaderAndOlderTracesStillRead() throws {
+        var h = header()
+        h.settings = TraceSettings(thinking: true, settings: settings(Cap(8)), mask: ExpertMask(dropped: [5], droppedInLayer: [1: [2]]))
+        let line = String(decoding: try JSONEncoder().encode(TraceLine.header(h)), as: UTF8.self)
+        #expect(line.contains(#""mask":{"#))
+        let text = line + "\n" + #"{"type":"footer","reason":"endOfTurn","stats":{"promptTokens":3,"thinkingTokens":0,"answerTokens":0,"injectedTokens":0,"prefillTokensPerSecond":0,"decodeTokensPerSecond":0,"elapsed":0}}"# + "\n"
+        let trace = try Trace(data: Data(text.utf8))
+        #expect(trace.header.settings.mask == ExpertMask(dropped: [5], droppedInLayer: [1: [2]]))
+        // No mask: no field; a trace without the field reads as unmasked.
+        let plain = String(decoding: try JSONEncoder().encode(TraceLine.header(header())), as: UTF8.self)
+        #expect(!plain.contains("mask"))
+        #expect(try Trace(data: Data((plain + "\n").utf8)).header.settings.mask == nil)
+        #expect(TraceSettings(thinking: true, settings: settings(Cap(8)), mask: ExpertMask()).mask == nil)
     }
 
     @Test func everyLineIsOneJSONObject() throws {

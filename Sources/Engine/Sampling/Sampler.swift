@@ -133,6 +133,18 @@ public final class Sampler {
     private var candidates: Candidates
     private var penalized: [Float]
     private var recent: [Int] = []
+    /// `prepare`'s work for the logits it was given, taken by the next `sample`.
+    private var prepared: Analysis?
+
+    /// Everything `sample` computes from the logits before its random draw.
+    private struct Analysis {
+        let logits: UnsafePointer<Float>?
+        let count: Int
+        /// The greedy pick (temperature 0), else -1; the candidates are in `candidates`.
+        var chosen: Int
+        var logZ: Double
+        var alternatives: [SampledToken.Alternative]
+    }
 
     public init(_ p: SamplingParameters, vocabularySize: Int) throws {
         if let problem = p.problem { throw EngineError.invalidSampling(problem) }
@@ -180,17 +192,40 @@ public final class Sampler {
         Double(logits[token]) - ck_logsumexp(logits.baseAddress, Int32(logits.count))
     }
 
+    /// Does the work of the next `sample` of `logits` that does not depend on the random stream
+    /// (penalties, candidates, the log-normaliser, the alternatives), so that several sequences'
+    /// samplers can do it on several threads at once; `sample` then only draws. The logits must not
+    /// change before that `sample`. The result is the same, bit for bit, as without it.
+    public func prepare(_ logits: UnsafeBufferPointer<Float>) {
+        prepared = analyse(logits, suppressed: [])
+    }
+
+    /// Prepares each sampler with its logits, spread over `parallel`'s threads.
+    public static func prepareTogether(_ items: [(sampler: Sampler, logits: UnsafeBufferPointer<Float>)], on parallel: Parallel) {
+        guard items.count > 1, parallel.threads > 1 else {
+            for item in items { item.sampler.prepare(item.logits) }
+            return
+        }
+        let box = UnsafeSendable(items)
+        parallel.forRanges(items.count, align: 1) { r, _ in
+            for i in r { box.value[i].sampler.prepare(box.value[i].logits) }
+        }
+    }
+
+    /// Forgets what `prepare` did (its logits are about to change without a `sample`).
+    public func discardPrepared() { prepared = nil }
+
     /// Chooses the next token from `logits`, never choosing a token in `suppressed`.
     public func sample(_ logits: UnsafeBufferPointer<Float>, suppressed: Set<Int> = []) -> SampledToken {
-        let n = min(logits.count, penalized.count)
-        penalized.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: logits.baseAddress!, count: n) }
-        applyPenalties()
-        for t in suppressed where t < n { penalized[t] = -.infinity }
-        var chosen = -1
-        if parameters.temperature == 0 {
-            chosen = Int(ck_argmax(penalized, Int32(n)))
+        let a: Analysis
+        if suppressed.isEmpty, let p = prepared, p.logits == logits.baseAddress, p.count == logits.count {
+            a = p
         } else {
-            gatherCandidates(n)
+            a = analyse(logits, suppressed: suppressed)
+        }
+        prepared = nil
+        var chosen = a.chosen
+        if parameters.temperature > 0 {
             if candidates.count > 0 {
                 for step in steps { step.apply(&candidates) }
                 let probs = candidates.probabilities()
@@ -204,12 +239,57 @@ public final class Sampler {
             }
         }
         if chosen < 0 { chosen = max(0, Int(ck_argmax(logits.baseAddress, Int32(logits.count)))) }
-        return describe(chosen, in: logits)
+        return SampledToken(token: chosen, logProbability: Float(Double(logits[chosen]) - a.logZ), alternatives: a.alternatives)
     }
 
-    /// The candidates after penalties and suppression: the top k (in C, sorted) when top-k is on,
-    /// else every token with a finite logit.
-    private func gatherCandidates(_ n: Int) {
+    /// Penalties and suppression applied (on a copy, only when they change something), then the
+    /// greedy pick or the candidates, and the raw distribution's log-normaliser and alternatives.
+    private func analyse(_ logits: UnsafeBufferPointer<Float>, suppressed: Set<Int>) -> Analysis {
+        let n = min(logits.count, penalized.count)
+        let p = parameters
+        let penalize = !recent.isEmpty && (p.presencePenalty != 0 || p.repetitionPenalty != 1)
+        let changed = penalize || suppressed.contains { $0 < n }
+        return penalized.withUnsafeMutableBufferPointer { buffer -> Analysis in
+            // Unchanged logits are read in place: the same values as a copy.
+            var source = UnsafePointer(logits.baseAddress!)
+            if changed {
+                buffer.baseAddress!.update(from: logits.baseAddress!, count: n)
+                applyPenalties(buffer)
+                for t in suppressed where t < n { buffer[t] = -.infinity }
+                source = UnsafePointer(buffer.baseAddress!)
+            }
+            var chosen = -1
+            if p.temperature == 0 {
+                chosen = Int(ck_argmax(source, Int32(n)))
+            } else {
+                gatherCandidates(source, n)
+            }
+            // The raw maximum is the first candidate when nothing changed the logits (ck_top_k and
+            // the maximum both skip NaN), so the log-normaliser needs one pass, not two.
+            let rawTop = !changed && p.temperature > 0 && p.topK > 0 && n == logits.count && candidates.count > 0
+            let logZ = rawTop ? ck_logsumexp_with_max(logits.baseAddress, Int32(logits.count), candidates.logits[0])
+                : ck_logsumexp(logits.baseAddress, Int32(logits.count))
+            var alts: [SampledToken.Alternative] = []
+            let k = min(p.alternatives, logits.count)
+            if k > 0 {
+                if !changed && p.temperature > 0 && p.topK >= k && n == logits.count {
+                    // The raw top k are the first of the candidates (ck_top_k's order and skips).
+                    alts = (0..<min(k, candidates.count)).map {
+                        .init(token: Int(candidates.ids[$0]), logProbability: Float(Double(candidates.logits[$0]) - logZ))
+                    }
+                } else {
+                    var ids = [Int32](repeating: 0, count: k), vals = [Float](repeating: 0, count: k)
+                    let found = Int(ck_top_k(logits.baseAddress, Int32(logits.count), Int32(k), &ids, &vals))
+                    alts = (0..<found).map { .init(token: Int(ids[$0]), logProbability: Float(Double(vals[$0]) - logZ)) }
+                }
+            }
+            return Analysis(logits: logits.baseAddress, count: logits.count, chosen: chosen, logZ: logZ, alternatives: alts)
+        }
+    }
+
+    /// The candidates from `source` (the logits after penalties and suppression): the top k (in C,
+    /// sorted) when top-k is on, else every token with a finite logit.
+    private func gatherCandidates(_ source: UnsafePointer<Float>, _ n: Int) {
         candidates.sorted = false
         if parameters.topK > 0 {
             let k = min(parameters.topK, n)
@@ -217,7 +297,7 @@ public final class Sampler {
             candidates.ids = []
             candidates.logits = []
             let found = ids.withUnsafeMutableBufferPointer { i in
-                vals.withUnsafeMutableBufferPointer { v in ck_top_k(penalized, Int32(n), Int32(k), i.baseAddress, v.baseAddress) }
+                vals.withUnsafeMutableBufferPointer { v in ck_top_k(source, Int32(n), Int32(k), i.baseAddress, v.baseAddress) }
             }
             candidates.ids = ids
             candidates.logits = vals
@@ -225,15 +305,15 @@ public final class Sampler {
             candidates.sorted = true
         } else {
             candidates.count = 0
-            for i in 0..<n where penalized[i] > -.infinity {
+            for i in 0..<n where source[i] > -.infinity {
                 candidates.ids[candidates.count] = Int32(i)
-                candidates.logits[candidates.count] = penalized[i]
+                candidates.logits[candidates.count] = source[i]
                 candidates.count += 1
             }
         }
     }
 
-    private func applyPenalties() {
+    private func applyPenalties(_ penalized: UnsafeMutableBufferPointer<Float>) {
         let p = parameters
         guard !recent.isEmpty, p.presencePenalty != 0 || p.repetitionPenalty != 1 else { return }
         var seen = Set<Int>()
@@ -242,18 +322,5 @@ public final class Sampler {
             l = l <= 0 ? l * p.repetitionPenalty : l / p.repetitionPenalty
             penalized[t] = l - p.presencePenalty
         }
-    }
-
-    /// The chosen token's log-probability and the top alternatives, under the raw distribution.
-    private func describe(_ token: Int, in logits: UnsafeBufferPointer<Float>) -> SampledToken {
-        let logZ = ck_logsumexp(logits.baseAddress, Int32(logits.count))
-        var alts: [SampledToken.Alternative] = []
-        let k = min(parameters.alternatives, logits.count)
-        if k > 0 {
-            var ids = [Int32](repeating: 0, count: k), vals = [Float](repeating: 0, count: k)
-            let found = Int(ck_top_k(logits.baseAddress, Int32(logits.count), Int32(k), &ids, &vals))
-            alts = (0..<found).map { .init(token: Int(ids[$0]), logProbability: Float(Double(vals[$0]) - logZ)) }
-        }
-        return SampledToken(token: token, logProbability: Float(Double(logits[token]) - logZ), alternatives: alts)
     }
 }

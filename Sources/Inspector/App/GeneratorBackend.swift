@@ -27,8 +27,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         public init() {}
     }
 
-    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on.
-    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool) -> TraceHeader
+    /// A trace header for a run: the conversation, the rendered prompt, the settings, thinking on,
+    /// the expert mask the run started with.
+    public typealias TraceHeaderMaker = @Sendable ([ChatMessage], [Int], GenerationSettings, Bool, ExpertMask?) -> TraceHeader
 
     /// What a background load produces.
     public struct Loaded {
@@ -76,6 +77,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         /// The whole rendered prompt (the model holds it, then the tokens).
         var prompt: [Int]
         var position: Int
+        /// The expert mask the run started with.
+        var mask: ExpertMask?
         var endStyle: EndStyle { settings.endStyle }
     }
 
@@ -117,7 +120,35 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         case .saveTrace(let branches, let automatic): saveTrace(branches: branches, automatic: automatic)
         case .findAnchors(let tree, let samples): findAnchors(tree: tree, samples: samples)
         case .probeBranch(let tree, let node, let path, let every): probeBranch(tree: tree, node: node, path: path, every: every)
+        case .setExpertMask(let mask): setExpertMask(mask)
         }
+    }
+
+    /// The live mask: a running generation takes it at its next token (through its control); the
+    /// model keeps it for the runs after, which read their prompts again under it (the cached
+    /// prefix was computed under the old mask).
+    func setExpertMask(_ mask: ExpertMask?) {
+        control.withLock { $0?.setExpertMask(mask) }
+        work.async { [self] in
+            guard model?.expertMask != mask else { return }
+            model?.expertMask = mask
+            cached = []
+        }
+    }
+
+    /// Runs `body` with the main model routing as the latest run did (its forks keep that mask:
+    /// branches, anchors and the pivot search continue the run, not the live mask set since).
+    private func withRunMask<T>(_ last: LastRun, _ body: () throws -> T) rethrows -> T {
+        guard let model, model.expertMask != last.mask else { return try body() }
+        let live = model.expertMask
+        model.expertMask = last.mask
+        defer { model.expertMask = live }
+        return try body()
+    }
+
+    /// Tells the UI how loud each expert has been so far (for the super-expert warning).
+    private func reportNorms() {
+        if let norms = model?.expertNorms, norms.counts.contains(where: { $0 > 0 }) { queue.push(action: .expertNorms(norms)) }
     }
 
     /// The prompt ids for `messages` (the chat format, plus the thinking opener when prefilling thinking).
@@ -177,6 +208,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             var fed = Array(prompt[..<reuse])
             fed += prompt[reuse...]
             var tokens: [TokenEvent] = [], probes: [Int: Probe] = [:], events: [ReasoningEvent] = []
+            let mask = model.expertMask
             lastRun = nil
             branchModels = [:]
             generator.run(prompt: prompt[reuse...].map { TokenID($0) }, control: c) { event in
@@ -192,7 +224,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             cached = fed
             lastRun = LastRun(messages: request.messages, thinking: request.thinking, events: events, savedPath: nil, tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
-                              prompt: prompt, position: model.position)
+                              prompt: prompt, position: model.position, mask: mask)
+            reportNorms()
             if options.traceDirectory != nil { writeTrace(branches: [], automatic: true) }
         }
     }
@@ -240,7 +273,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                     queue.push(action: .pivotFailed("the run has no final answer to score"))
                     return
                 }
-                let pivot = try prober.pivot(probes: last.probes)
+                let pivot = try withRunMask(last) { try prober.pivot(probes: last.probes) }
                 queue.push(action: .pivotFound(pivot, token: pivot.map { last.tokens[$0.tokenIndex].text } ?? ""))
             } catch {
                 queue.push(action: .pivotFailed("\(error)"))
@@ -267,12 +300,14 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             let runner = BranchRunner(chat: chat, settings: last.settings, prompt: last.prompt)
             do {
-                try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
-                               control: c) { i, outcome, branchModel in
-                    let node = request.nodes[i]
-                    branchModels[node] = branchModel
-                    queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
-                                                       reason: outcome.reason, stats: outcome.stats))
+                try withRunMask(last) {
+                    try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
+                                   control: c) { i, outcome, branchModel in
+                        let node = request.nodes[i]
+                        branchModels[node] = branchModel
+                        queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
+                                                           reason: outcome.reason, stats: outcome.stats))
+                    }
                 }
             } catch {
                 fail("\(error)")
@@ -305,11 +340,14 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                                       seed: last.settings.sampling.seed &+ 0xA1C4)
             var reported = 0.0
             do {
-                let results = try finder.analyse(model: model, tokens: last.tokens, control: c) { done, total in
+                let progress = { (done: Int, total: Int) in
                     let now = monotonicSeconds()
                     guard done == total || now - reported >= 0.1 else { return }
                     reported = now
-                    queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                    self.queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
+                }
+                let results = try withRunMask(last) {
+                    try finder.analyse(model: model, tokens: last.tokens, control: c, progress: progress)
                 }
                 queue.push(action: .anchorsFound(tree: tree, results))
             } catch {
@@ -331,7 +369,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         }
         guard let traceHeader else { return queue.push(action: .traceSaveFailed("this model cannot head a trace")) }
         let path = automatic ? (last.savedPath ?? newTracePath()) : newTracePath()
-        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking)
+        let header = traceHeader(last.messages, last.prompt, last.settings, last.thinking, last.mask)
         do {
             try TraceWriter.save(path: path, header: header, events: last.events, branches: branches)
             if automatic { lastRun?.savedPath = path }

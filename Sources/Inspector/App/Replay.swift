@@ -8,7 +8,7 @@ extension InspectorState {
         let h = trace.header
         let name = h.model.file.isEmpty ? "trace" : h.model.file
         let model = ModelSummary(name: name, architecture: h.model.architecture, layers: h.model.layers ?? 0,
-                                 experts: h.model.experts, thinks: true)
+                                 experts: h.model.experts, thinks: true, mask: h.settings.mask)
         var s = InspectorState(width: width, height: height, model: model, mode: .replay(path: path),
                                theme: theme, colorDepth: colorDepth)
         s.slider = BudgetSlider(step: h.settings.thinking ? BudgetSlider.steps[BudgetSlider.index(for: h.settings.budget)] : .noThink)

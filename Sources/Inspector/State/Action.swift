@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 import Tokenizer
 
@@ -39,6 +40,8 @@ public enum Action: Sendable {
     /// The latest run was written as a trace (`automatic`: by `--trace-dir`).
     case traceSaved(path: String, automatic: Bool)
     case traceSaveFailed(String)
+    /// The main model's expert output norms so far (after each run).
+    case expertNorms(ExpertNorms)
 }
 
 /// What to start: the conversation so far plus the new prompt, and the budget settings.
@@ -88,6 +91,8 @@ public enum Effect: Sendable, Equatable {
     /// Write the latest run and its branches as a trace (`automatic`: only where `--trace-dir`
     /// asks for every run).
     case saveTrace(branches: [Branch], automatic: Bool)
+    /// Route the main model with this mask from its next token on (nil: the router's own choice).
+    case setExpertMask(ExpertMask?)
     case quit
 }
 

@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 
 /// What to run: branches forked from node `parent` of tree `tree` after `at` tokens of its path,
@@ -30,6 +31,9 @@ public struct BranchMenu: Sendable, Equatable {
     public var at: Int
     public var stage = Stage.choose
     public var selection = 0
+    /// The finder's ranking the mask starts from (Tab switches), and its top experts.
+    public var finder = FinderRanking.thinking
+    public var found: [FoundExpert] = []
 
     public enum Stage: Sendable, Equatable {
         case choose
@@ -38,6 +42,8 @@ public struct BranchMenu: Sendable, Equatable {
         /// An expert mask, as `LAYER:EXPERT,…` (prefilled with the finder's top experts, else the
         /// token's top expert per layer).
         case mask(LineEditor)
+        /// The mask drops super experts: Enter runs it anyway, Esc goes back to its text.
+        case confirmMask(ExpertMask, [SuperExpert], LineEditor)
     }
 
     /// Text is being typed (an edit or a mask).
@@ -47,6 +53,9 @@ public struct BranchMenu: Sendable, Equatable {
         default: return false
         }
     }
+
+    /// Experts the finder puts in a mask to start from.
+    public static let finderTop = 2
 
     /// The menu's entries (key, what it does).
     public static let entries: [(key: Character, label: String)] = [

@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 import Tokenizer
 
@@ -10,8 +11,11 @@ public struct ModelSummary: Sendable, Equatable {
     public var experts: Int?
     /// Whether the model has think tokens (a think budget can apply).
     public var thinks: Bool
+    /// The expert mask the model routes with when it opens (`--mask`, or a trace's header).
+    public var mask: ExpertMask?
 
-    public init(name: String, architecture: String, layers: Int, experts: Int?, thinks: Bool = true) {
+    public init(name: String, architecture: String, layers: Int, experts: Int?, thinks: Bool = true, mask: ExpertMask? = nil) {
+        self.mask = mask?.isEmpty == false ? mask : nil
         self.name = name
         self.architecture = architecture
         self.layers = layers
@@ -153,6 +157,12 @@ public struct InspectorState: Sendable {
         public var countedLength = -1
         public var countedAt = -Double.infinity
     }
+    /// The expert mask of the main run (the live toggle `M`; nil: the router's own choice).
+    public var expertMask: ExpertMask?
+    /// How loud each expert has been (after each run), for the super-expert warning.
+    public var expertNorms: ExpertNorms?
+    /// The live mask's editor, while it is open.
+    public var liveMask: LiveMaskEditor?
     /// The latest run's branch tree, the branch menu and the tree view.
     public var branches = BranchesState()
     /// Thought anchors of the latest run (`A`).
@@ -187,6 +197,7 @@ public struct InspectorState: Sendable {
         self.theme = theme
         self.colorDepth = colorDepth
         if let e = model.experts, e > 0 { counts = ExpertCounts(layers: model.layers, experts: e) }
+        expertMask = model.mask
         if case .replay = mode { focus = .thinking }
         if case .noModel = mode { focus = .answer }
         syncLayout()

@@ -10,7 +10,7 @@ public enum Command: String, CaseIterable, Sendable {
     case newConversation
     case compare
     case toggleProbes, findPivot, probePrevious, probeNext
-    case saveTrace, anchors
+    case saveTrace, anchors, liveMask
     case branch, branchAlternative, branchResample, branchEdit, branchMask, toggleBranches, branchParent, branchChild, openBranch, branchDiff
 }
 
@@ -184,6 +184,7 @@ public struct KeyMap: Sendable {
         KeyBinding([.char("T")], .toggleBranches, .view, "branch tree of the latest run"),
         KeyBinding([.char("w")], .saveTrace, .view, "write the latest run and its branches as a trace"),
         KeyBinding([.char("A")], .anchors, .view, "thought anchors: which sentences the answer depends on (K=4 resamples each)"),
+        KeyBinding([.char("M")], .liveMask, .view, "expert mask of the main run, live (MoE)"),
         KeyBinding([.char("S")], .stop, .view, "stop generation"),
         KeyBinding([.char("1")], .focusThinking, .view, "focus the thinking pane"),
         KeyBinding([.char("2")], .focusAnswer, .view, "focus the answer pane"),

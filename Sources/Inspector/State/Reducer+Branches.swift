@@ -44,9 +44,12 @@ extension InspectorState {
     mutating func performInBranchMenu(_ command: Command, _ effects: inout [Effect]) -> Bool {
         guard var menu = branches.menu else { return false }
         let count = menu.stage == .alternative ? branchAlternatives(menu).count : BranchMenu.entries.count
+        if case .confirmMask = menu.stage, ![.escape, .openBranch, .help, .interrupt, .quit, .redraw].contains(command) { return true }
         switch command {
         case .escape:
-            if menu.stage == .choose { branches.menu = nil } else { branches.menu?.stage = .choose; branches.menu?.selection = 0 }
+            if case .confirmMask(_, _, let editor) = menu.stage {
+                branches.menu?.stage = .mask(editor)
+            } else if menu.stage == .choose { branches.menu = nil } else { branches.menu?.stage = .choose; branches.menu?.selection = 0 }
         case .scrollUp: branches.menu?.selection = max(0, menu.selection - 1)
         case .scrollDown: branches.menu?.selection = min(max(0, count - 1), menu.selection + 1)
         case .branchAlternative:
@@ -63,8 +66,8 @@ extension InspectorState {
                 say("a dense model has no experts to mask")
                 return true
             }
-            let found = counts?.thinkingExperts(top: 2) ?? []
-            menu.stage = .mask(LineEditor(found.isEmpty ? topExpertsMask(menu) : found.map { "\($0.layer):\($0.expert)" }.joined(separator: ",")))
+            menu.found = foundExperts(menu.finder, path: branches.tree.path(menu.node), top: BranchMenu.finderTop)
+            menu.stage = .mask(LineEditor(menu.found.isEmpty ? topExpertsMask(menu) : ExpertRanking.maskText(menu.found)))
             branches.menu = menu
         case .openBranch:
             switch menu.stage {
@@ -77,6 +80,8 @@ extension InspectorState {
                 guard alts.indices.contains(menu.selection) else { return true }
                 let a = alts[menu.selection]
                 startBranches([.alternative(token: a.id, text: a.text)], &effects)
+            case .confirmMask(let m, _, _):
+                startBranches([.mask(m)], &effects)
             case .edit, .mask:
                 break
             }
@@ -119,23 +124,32 @@ extension InspectorState {
             branches.menu?.stage = .choose
         case .enter:
             let text = editor.text
-            guard !isMask else { return startMask(text, &effects) }
+            guard !isMask else { return startMask(text, editor: editor, &effects) }
             guard !text.isEmpty else { return say("type the text that replaces the thinking from here, then Enter") }
             startBranches([.edit(text: text)], &effects)
         case .ctrl("c"):
             branches.menu = nil
+        case .tab where isMask:
+            // The other finder ranking: its top experts replace the text.
+            var m = menu
+            m.finder = m.finder.next
+            m.found = foundExperts(m.finder, path: branches.tree.path(m.node), top: BranchMenu.finderTop)
+            if !m.found.isEmpty { m.stage = .mask(LineEditor(ExpertRanking.maskText(m.found))) }
+            branches.menu = m
+            if m.found.isEmpty { say("the finder found no experts that fire more \(m.finder == .aroundWait ? "around \"Wait\"" : "in thinking")") }
         default:
             editor.apply(key)
             branches.menu?.stage = isMask ? .mask(editor) : .edit(editor)
         }
     }
 
-    mutating func startMask(_ text: String, _ effects: inout [Effect]) {
-        switch ExpertMask.parse(text) {
-        case .failure(let e): say(DisplayText.sanitize(e.description), seconds: 8)
-        case .success(let m):
-            if let why = m.problem(layers: model.layers, experts: model.experts ?? 0, used: 1) { return say(why, seconds: 8) }
-            startBranches([.mask(m)], &effects)
+    /// Runs the typed mask as a branch, after a warning when it drops super experts.
+    mutating func startMask(_ text: String, editor: LineEditor, _ effects: inout [Effect]) {
+        switch checkMask(text) {
+        case .invalid(let why): say(why, seconds: 8)
+        case .clear: say("type LAYER:EXPERT,… (the experts to drop), then Enter")
+        case .ready(let m): startBranches([.mask(m)], &effects)
+        case .loud(let m, let found): branches.menu?.stage = .confirmMask(m, found, editor)
         }
     }
 

@@ -2,6 +2,7 @@ extension InspectorState {
     /// The key scopes in force, most specific first.
     public var activeScopes: [KeyScope] {
         if showHelp { return [.help, .global] }
+        if liveMask != nil { return [.global] }
         if branches.menu != nil { return [.branchMenu, .global] }
         if compare != nil { return [.compare, .global] }
         if branches.open { return [.branches, .global] }
@@ -18,6 +19,10 @@ extension InspectorState {
         // In an empty prompt, `?` opens the help (a prompt rarely starts with it).
         if focus == .prompt && !showHelp && key == .char("?") && editor.isEmpty {
             perform(.help, &effects)
+            return
+        }
+        if !showHelp, liveMask != nil {
+            editLiveMask(key, &effects)
             return
         }
         if !showHelp, branches.menu?.isTyping == true {
@@ -174,6 +179,7 @@ extension InspectorState {
             moveToProbe(command == .probeNext ? 1 : -1)
         case .saveTrace: saveTrace(&effects)
         case .anchors: anchorsKey(&effects)
+        case .liveMask: openLiveMask()
         case .branch: openBranchMenu()
         case .toggleBranches: toggleBranchTree()
         case .branchAlternative, .branchResample, .branchEdit, .branchMask, .branchParent, .branchChild, .openBranch, .branchDiff:

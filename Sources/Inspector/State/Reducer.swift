@@ -1,3 +1,4 @@
+import Engine
 import Reasoning
 import Tokenizer
 
@@ -12,6 +13,11 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         if case .edit(var e) = state.branches.menu?.stage {
             e.insert(text)
             state.branches.menu?.stage = .edit(e)
+            break
+        }
+        if var m = state.liveMask, m.pending == nil {
+            m.editor.insert(text)
+            state.liveMask = m
             break
         }
         if case .mask(var e) = state.branches.menu?.stage {
@@ -36,6 +42,7 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
     case .modelLoaded(let summary):
         state.modelLoading = false
         state.model = summary
+        state.expertMask = summary.mask
         if let e = summary.experts, e > 0 { state.counts = ExpertCounts(layers: summary.layers, experts: e) } else { state.counts = nil }
         if !state.model.thinks && state.slider.thinking { state.slider.toggleThinking() }
     case .modelFailed(let why):
@@ -55,6 +62,8 @@ public func reduce(_ state: inout InspectorState, _ action: Action) -> [Effect] 
         if !automatic { state.say("saved the run and its branches: " + DisplayText.sanitize(path), seconds: 8) }
     case .traceSaveFailed(let why):
         state.say("the trace could not be written: " + DisplayText.sanitize(why), seconds: 10)
+    case .expertNorms(let norms):
+        state.expertNorms = norms
     }
     state.syncLayout()
     return effects

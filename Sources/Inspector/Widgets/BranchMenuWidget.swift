@@ -19,13 +19,19 @@ enum BranchMenuWidget {
             return [("the model did not write this text: effects of edits are off-policy", .role(.warning, bg: .surface), false),
                     ("› " + DisplayText.sanitize(editor.text) + "▏", .role(.userText, bg: .surface, [.bold]), false)]
         case .mask(let editor):
-            let found = s.counts?.thinkingExperts(top: 2) ?? []
-            let source = found.isEmpty ? "this token's top expert per layer"
+            let found = menu.found
+            let source = found.isEmpty ? "this token's top expert per layer (finder: none \(menu.finder.title))"
                 : "finder: " + found.map { "L\($0.layer) e\($0.expert) +\(Format.fraction($0.riskDifference))" }.joined(separator: ", ")
-                  + " (thinking − answer)"
+                  + " (\(menu.finder.title))"
             return [("LAYER:EXPERT,… dropped from here on (*:E every layer, +L:E forces)", .role(.statusText, bg: .surface), false),
                     ("start: " + source, .role(.muted, bg: .surface), false),
+                    ("Tab: the finder's experts \(menu.finder.next.title)", .role(.muted, bg: .surface), false),
                     ("› " + DisplayText.sanitize(editor.text) + "▏", .role(.userText, bg: .surface, [.bold]), false)]
+        case .confirmMask(let m, let found, _):
+            return [("⊘ " + m.text, .role(.userText, bg: .surface, [.bold]), false)]
+                + SuperExpertWarning.lines(found).enumerated().map { i, t in
+                    (t, i < 2 ? .role(.warning, bg: .surface, [.bold]) : .role(.statusText, bg: .surface), false)
+                }
         }
     }
 
@@ -38,6 +44,7 @@ enum BranchMenuWidget {
         case .alternative: return "Replace \(token) by (↑↓ Enter)"
         case .edit: return "Edit from \(token) (Enter runs, Esc back)"
         case .mask: return "Mask experts from \(token) (Enter runs, Esc back)"
+        case .confirmMask: return "Mask a super expert from \(token)?"
         }
     }
 

@@ -18,9 +18,15 @@ enum TitleBar {
         case .noModel: modelText = "no model"
         case .live: modelText = DisplayText.sanitize(s.model.name) + (s.modelLoading ? "" : " · " + modelShape(s.model))
         }
+        let maskText = s.expertMask.map { " · ⊘ " + $0.text } ?? ""
         let room = r.maxX - x - rightWidth
         if room > 3 {
-            b.writeTruncated("│ " + modelText, x: x, y: r.y, style: bar, maxWidth: room)
+            // The mask matters more than the model's shape: the model's text gives way to it.
+            let maskWidth = min(DisplayWidth.of(maskText), max(0, room - 8))
+            let w = b.writeTruncated("│ " + modelText, x: x, y: r.y, style: bar, maxWidth: room - maskWidth)
+            if !maskText.isEmpty, room - w > 3 {
+                b.writeTruncated(maskText, x: x + w, y: r.y, style: Style.role(.warning, bg: .surface, .bold), maxWidth: room - w)
+            }
         }
         var rx = max(x, r.maxX - rightWidth)
         rx += b.write(" ", x: rx, y: r.y, style: bar, maxWidth: r.maxX - rx)

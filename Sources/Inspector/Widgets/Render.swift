@@ -36,6 +36,10 @@ public func render(_ s: InspectorState) -> ScreenBuffer {
         b.cursor = nil
         BranchMenuWidget.draw(s, into: &b)
     }
+    if s.liveMask != nil {
+        b.cursor = nil
+        LiveMaskWidget.draw(s, into: &b)
+    }
     if s.showHelp {
         b.cursor = nil
         HelpOverlay.draw(s, into: &b)
