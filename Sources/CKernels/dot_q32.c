@@ -278,40 +278,48 @@ Q32_KERNEL_AVX2(ck_k_mxfp4_avx2, Q32_MXFP4)
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
 
-AI __m512 q32_rows16(const int k, const uint8_t *W, size_t rb, int R, int n, const uint8_t *x) {
+/// Up to 16 rows against up to Q32_COLS activation columns: each block's weights are unpacked (and
+/// their scales read) once for all the columns, which a MoE expert's prefill rows share. Per (row,
+/// column) the sum is the same chain over blocks as for one column alone, so the bits do not change.
+enum { Q32_COLS = 4 };
+AI void q32_rows16(const int k, const uint8_t *W, size_t rb, int R, int n, const uint8_t *X, size_t xs, int C,
+                   float *Y, size_t ys) {
     const q32_layout L = q32_layouts[k];
     const int xo = q32_xqs(k);
     const uint8_t *row[16];
     for (int r = 0; r < 16; r++) row[r] = W + (size_t)(r < R ? r : R - 1) * rb;
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc[Q32_COLS];
+    CK_UNROLL for (int c = 0; c < Q32_COLS; c++) acc[c] = _mm512_setzero_ps();
     for (int ib = 0; ib < n / 32; ib++) {
-        const uint8_t *yb = x + (size_t)ib * L.xbytes;
-        const __m256i y = _mm256_loadu_si256((const __m256i *)(yb + xo));
-        __m256i p[16];
+        __m256i w[16], ws[16];
         CK_UNROLL for (int r = 0; r < 16; r++) {
             const uint8_t *wb = row[r] + (size_t)ib * L.bytes;
             _mm_prefetch((const char *)(wb + 16 * rb), _MM_HINT_T0);
-            const __m256i w = q32_unpack(k, wb);
-            if (q32_signed(k))
-                p[r] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w));
-            else
-                p[r] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), w, y);
+            w[r] = q32_unpack(k, wb);
+            ws[r] = q32_signed(k) ? _mm256_sign_epi8(w[r], w[r]) : w[r];
         }
-        const __m512i s = _mm512_inserti64x4(_mm512_castsi256_si512(q32_reduce8(p)), q32_reduce8(p + 8), 1);
         const __m256 d0 = q32_scales8(k, row, ib), d1 = q32_scales8(k, row + 8, ib);
         const __m512 d = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(d0)), _mm256_castps_pd(d1), 1));
-        acc = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(_cvtsh_ss(ck_ld16(yb)))), _mm512_cvtepi32_ps(s), acc);
+        for (int c = 0; c < C; c++) {
+            const uint8_t *yb = X + (size_t)c * xs + (size_t)ib * L.xbytes;
+            const __m256i y = _mm256_loadu_si256((const __m256i *)(yb + xo));
+            __m256i p[16];
+            CK_UNROLL for (int r = 0; r < 16; r++)
+                p[r] = _mm256_dpbusd_epi32(_mm256_setzero_si256(), ws[r], q32_signed(k) ? _mm256_sign_epi8(y, w[r]) : y);
+            const __m512i s = _mm512_inserti64x4(_mm512_castsi256_si512(q32_reduce8(p)), q32_reduce8(p + 8), 1);
+            acc[c] = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(_cvtsh_ss(ck_ld16(yb)))), _mm512_cvtepi32_ps(s), acc[c]);
+        }
     }
-    return acc;
+    for (int c = 0; c < C; c++) _mm512_mask_storeu_ps(Y + (size_t)c * ys, (__mmask16)((1u << R) - 1u), acc[c]);
 }
 
 AI void q32_avx512(const int k, const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc,
                    float *Y, size_t ys) {
     for (int r = 0; r < nr; r += 16) {
         const int R = nr - r < 16 ? nr - r : 16;
-        for (int c = 0; c < nc; c++)
-            _mm512_mask_storeu_ps(Y + (size_t)c * ys + r, (__mmask16)((1u << R) - 1u),
-                                  q32_rows16(k, W + (size_t)r * rb, rb, R, n, X + (size_t)c * xs));
+        for (int c = 0; c < nc; c += Q32_COLS)
+            q32_rows16(k, W + (size_t)r * rb, rb, R, n, X + (size_t)c * xs, xs, nc - c < Q32_COLS ? nc - c : Q32_COLS,
+                       Y + (size_t)c * ys + r, ys);
     }
 }
 
