@@ -4,6 +4,7 @@ import CursesTerminal
 import Foundation
 import Inspector
 import Reasoning
+import Remote
 import Tokenizer
 
 struct TUICommand: ParsableCommand {
@@ -14,6 +15,7 @@ struct TUICommand: ParsableCommand {
     )
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var serverOptions: ServerOptions
     @Option(help: "Theme: a name in themes/ (thinkscope-dark, thinkscope-light, high-contrast) or a base16 YAML file.")
     var theme: String?
     @Option(help: "Colours: truecolor, 256, 16 or none (default: detected; NO_COLOR turns them off).")
@@ -33,6 +35,7 @@ struct TUICommand: ParsableCommand {
     func validate() throws {
         try sampling.check()
         try probes.check()
+        try serverOptions.check()
         if let b = budget, b < 0 { throw ValidationError("--budget must be 0 or more, got \(b)") }
         guard EndStyle(rawValue: endStyle) != nil else {
             throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
@@ -78,8 +81,20 @@ struct TUICommand: ParsableCommand {
         options.probe = probes.settings(defaultEvery: 32)
         options.traceDirectory = traceDir
         let markers = shippedThinkingMarkers()
+        let server = serverOptions
+        if server.remote { options.probe = nil }  // probes need logits; a server gives tokens
+        let chatFormat = modelOptions.chatFormat
+        let tokenizerPath = modelOptions.model
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
+            if server.remote {
+                let remote = try server.connect(tokenizerPath: tokenizerPath, chatFormat: chatFormat)
+                let summary = ModelSummary(name: "\(name) on \(remote.where_)", architecture: remote.architecture, layers: 0,
+                                           experts: nil, thinks: remote.chat.thinking.supportsThinking)
+                return GeneratorBackend.Loaded(model: remote.languageModel(), chat: remote.chat, summary: summary) { messages, prompt, settings, thinking in
+                    remote.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
+                }
+            }
             var opened = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
             try opened.apply(mask: mask)
             let loaded = opened
