@@ -13,8 +13,9 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
     public let vocabularySize: Int
     /// Texts of the stop ids (the end of thinking), for servers that stop on text.
     private let stopTexts: [Int: String]
-    /// Ids after which a segment ends (the end of a turn): its final item is read at once, so the
-    /// segment's cost is known even when the loop asks for nothing more.
+    /// Ids after which a segment ends (the end of a turn). After these, the stop id, or the last
+    /// token a segment asked for, its final item is read at once, so its cost is known even when
+    /// the loop asks for nothing more.
     private let endOfGeneration: Set<Int>
     /// An item read ahead of time.
     private var peeked: SegmentItem?
@@ -98,7 +99,8 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
             case .token(let t):
                 segments[segments.count - 1].delivered += 1
                 given = t.token
-                if t.token == plan.stopAt || endOfGeneration.contains(t.token) {
+                let record = segments[segments.count - 1]
+                if t.token == record.plan.stopAt || endOfGeneration.contains(t.token) || record.delivered == record.plan.maxTokens {
                     // The final item follows at once: read it now (an error there is the next call's).
                     switch try? open!.next() {
                     case .end(let end)?: ended(end)

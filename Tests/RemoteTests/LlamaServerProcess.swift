@@ -42,10 +42,13 @@ final class LlamaServerProcess {
         try process.run()
     }
 
+    /// Kills the server at once (SIGTERM makes llama-server wait for open connections) and waits
+    /// up to 5 seconds for it to go.
     func kill() {
         guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
     }
 
     deinit { kill() }
