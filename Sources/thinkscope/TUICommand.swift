@@ -89,8 +89,9 @@ struct TUICommand: ParsableCommand {
         let backend = GeneratorBackend(options: options, queue: queue) {
             if server.remote {
                 let remote = try server.connect(tokenizerPath: tokenizerPath, chatFormat: chatFormat)
-                let summary = ModelSummary(name: "\(name) on \(remote.where_)", architecture: remote.architecture, layers: 0,
+                var summary = ModelSummary(name: "\(name) on \(remote.where_)", architecture: remote.architecture, layers: 0,
                                            experts: nil, thinks: remote.chat.thinking.supportsThinking)
+                summary.noRouting = "llama-server does not report expert routing, so no heatmap"
                 return GeneratorBackend.Loaded(model: remote.languageModel(), chat: remote.chat, summary: summary) { messages, prompt, settings, thinking in
                     remote.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
                 }

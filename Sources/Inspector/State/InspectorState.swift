@@ -10,6 +10,9 @@ public struct ModelSummary: Sendable, Equatable {
     public var experts: Int?
     /// Whether the model has think tokens (a think budget can apply).
     public var thinks: Bool
+    /// Why there is no expert routing to show although the model may be MoE (a server that does
+    /// not report it); nil in process.
+    public var noRouting: String?
 
     public init(name: String, architecture: String, layers: Int, experts: Int?, thinks: Bool = true) {
         self.name = name
