@@ -14,6 +14,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The remote backend only (target Remote): swift-nio comes with it.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags),
@@ -28,12 +31,20 @@ let package = Package(
         // Optimised in debug builds too: the UI must answer keys within 50 ms under `swift run`.
         .target(name: "Inspector", dependencies: ["Reasoning", "Tokenizer", "Engine", .product(name: "Yams", package: "Yams")],
                 swiftSettings: [.unsafeFlags(["-O"])]),
+        // Models on a server (llama-server): the generation loop's token source over HTTP. Kept apart
+        // so the engine and the inspector build without swift-nio.
+        .target(name: "Remote", dependencies: [
+            "Reasoning", "Tokenizer", "Engine",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "CursesTerminal", dependencies: ["CNCurses", "Inspector"]),
         .executableTarget(
             name: "thinkscope",
             dependencies: [
-                "GGUF", "Tokenizer", "Engine", "Reasoning", "ModelFactory", "EmbeddedModel", "Inspector", "CursesTerminal",
+                "GGUF", "Tokenizer", "Engine", "Reasoning", "ModelFactory", "EmbeddedModel", "Inspector", "CursesTerminal", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +53,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
         .testTarget(name: "CLITests", dependencies: ["thinkscope", "GGUF", "ModelFactory"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Reasoning", "Tokenizer", "Engine", "ModelFactory", "thinkscope"],
                     exclude: ["Snapshots"]),

@@ -212,7 +212,8 @@ public final class GenerationRun {
             return injection(end, started: t0)
         }
         var suppressed = Set<Int>()
-        var token = sample(suppressed)
+        var token: Int
+        do { token = try sample(suppressed) } catch { return .finished(fail(error)) }
         // Ending thinking (or the turn, from inside thinking) is an attempt the budget may refuse.
         while phase == .thinking, token == g.chat.thinkEnd.map(Int.init) || isEndOfTurn(token) {
             switch policy.onEndAttempt(thinking) {
@@ -223,7 +224,7 @@ public final class GenerationRun {
                 return injection(g.chat.tokenizer.encodeUserText(text).map(Int.init), started: t0)
             case .suppress:
                 suppressed.insert(token)
-                token = sample(suppressed)
+                do { token = try sample(suppressed) } catch { return .finished(fail(error)) }
                 continue
             }
             break
@@ -275,8 +276,14 @@ public final class GenerationRun {
         return true
     }
 
-    private func sample(_ suppressed: Set<Int>) -> Int {
-        let r = sampler!.sample(model.logits, suppressed: suppressed)
+    /// The next token: sampled here from the model's logits, or chosen by a model that samples
+    /// itself (a server), told how far it may stream.
+    private func sample(_ suppressed: Set<Int>) throws -> Int {
+        let r = if let m = model as? SamplingModel {
+            try m.next(g.settings.sampling, suppressed: suppressed, plan: segmentPlan)
+        } else {
+            sampler!.sample(model.logits, suppressed: suppressed)
+        }
         pendingSample = r
         return r.token
     }

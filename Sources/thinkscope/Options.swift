@@ -35,6 +35,14 @@ struct ModelOptions: ParsableArguments {
         guard let path = model ?? EmbeddedModel.path else {
             throw CLIError("no --model given, and this build has no embedded model")
         }
+        let loaded = try open(path: path)
+        if let notice = loaded.contextNotice { err("\(notice)\n") }
+        return loaded
+    }
+
+    /// The model at `path` with these options: context, threads, KV type, chat format, reasoning
+    /// effort and expert mask (the inspector opens its model with this, on its loading queue).
+    func open(path: String) throws -> LoadedModel {
         var loaded = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType, chatFormat: chatFormat)
         if let effort = reasoningEffort {
             guard loaded.chat.template == .harmony else {
@@ -43,7 +51,6 @@ struct ModelOptions: ParsableArguments {
             }
             loaded.chat.reasoningEffort = effort
         }
-        if let notice = loaded.contextNotice { err("\(notice)\n") }
         try loaded.apply(mask: expertMask())
         return loaded
     }

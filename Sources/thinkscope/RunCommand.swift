@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import GGUF
 import Reasoning
+import Remote
 import Tokenizer
 
 struct RunCommand: ParsableCommand {
@@ -13,6 +14,7 @@ struct RunCommand: ParsableCommand {
     )
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var serverOptions: ServerOptions
     @Option(help: "The user prompt.") var prompt: String
     @Option(help: "A system prompt.") var system: String?
     @OptionGroup var budget: BudgetOptions
@@ -28,39 +30,54 @@ struct RunCommand: ParsableCommand {
         try budget.check()
         try sampling.check()
         try probes.check()
+        try serverOptions.check()
+        if serverOptions.remote && (probes.probeEvery ?? 0) > 0 {
+            throw ValidationError("--probe-every needs the model's logits, which a server does not give")
+        }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try modelOptions.load()
-        var settings = try budget.settings(for: loaded.chat)
+        let (languageModel, chat, header) = try open()
+        var settings = try budget.settings(for: chat)
         settings.maxTokens = maxTokens
         settings.sampling = sampling.parameters(thinking: budget.thinking)
         settings.probe = probes.settings()
         var messages: [ChatMessage] = []
         if let s = system { messages.append(.system(s)) }
         messages.append(.user(budget.promptControl.map { $0.apply(to: prompt, budget: budget.budget) } ?? prompt))
-        let languageModel = loaded.languageModel()
-        var promptIDs = loaded.chat.render(messages, enableThinking: budget.thinking)
-        if prefillThink && budget.thinking { promptIDs = loaded.chat.openingThinking(promptIDs) }
+        var promptIDs = chat.render(messages, enableThinking: budget.thinking)
+        if prefillThink && budget.thinking { promptIDs = chat.openingThinking(promptIDs) }
 
         let writer = try trace.map { path in
-            try TraceWriter(path: path, header: loaded.traceHeader(messages: messages, promptTokens: promptIDs,
-                                                                   settings: settings, thinking: budget.thinking))
+            try TraceWriter(path: path, header: header(messages, promptIDs, settings, budget.thinking))
         }
         let control = ReasoningControl()
         let interrupt = StopOnInterrupt(control)
         defer { withExtendedLifetime(interrupt) {} }
 
         let printer = StreamPrinter(json: json)
-        let generator = Generator(model: languageModel, chat: loaded.chat, settings: settings)
+        let generator = Generator(model: languageModel, chat: chat, settings: settings)
         var writeError: Error?
         let reason = generator.run(prompt: promptIDs, control: control) { event in
             printer.show(event)
             do { try writer?.record(event) } catch { if writeError == nil { writeError = error } }
         }
+        if let served = languageModel as? ServerModel { err("[server: \(served.ledger.summary)]\n") }
         if let e = writeError { throw CLIError("\(e)") }
-        if reason == .contextFull { throw CLIError("the context filled up (\(loaded.contextLength) tokens); use --context") }
+        if reason == .contextFull { throw CLIError("the context filled up (\(languageModel.capacity) tokens); use --context") }
+    }
+
+    /// The model in this process, or on `--server`; its chat format; how its traces are headed.
+    private func open() throws -> (LanguageModel, ChatFormat,
+                                   ([ChatMessage], [TokenID], GenerationSettings, Bool) -> TraceHeader) {
+        if serverOptions.remote {
+            let remote = try serverOptions.connect(tokenizerPath: modelOptions.model, chatFormat: modelOptions.chatFormat)
+            err("[model on \(remote.where_)]\n")
+            return (remote.languageModel(), remote.chat, { remote.traceHeader(messages: $0, promptTokens: $1, settings: $2, thinking: $3) })
+        }
+        let loaded = try modelOptions.load()
+        return (loaded.languageModel(), loaded.chat, { loaded.traceHeader(messages: $0, promptTokens: $1, settings: $2, thinking: $3) })
     }
 }
 

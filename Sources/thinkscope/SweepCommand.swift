@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reasoning
+import Remote
 import Tokenizer
 
 struct SweepCommand: ParsableCommand {
@@ -19,6 +20,7 @@ struct SweepCommand: ParsableCommand {
     )
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var serverOptions: ServerOptions
     @Option(help: "Task file (JSON Lines).") var tasks: String?
     @Option(help: "Built-in task set: \(BuiltinTasks.setNames.joined(separator: ", ")).") var builtin: String?
     @Option(help: "Problems per task family of a built-in set.") var count: Int = 20
@@ -66,15 +68,16 @@ struct SweepCommand: ParsableCommand {
         guard EndStyle(rawValue: endStyle) != nil else { throw ValidationError("--end-style must be qwen or bare") }
         guard !(json && csv) else { throw ValidationError("give at most one of --json and --csv") }
         try sampling.check()
+        try serverOptions.check()
     }
 
     func run() throws {
-        let loaded = try modelOptions.load()
-        guard loaded.chat.thinking.supportsThinking else {
+        let (chat, makeModel, ledger, loaded) = try open()
+        guard chat.thinking.supportsThinking else {
             throw CLIError("this model has no think tokens; a thinking-budget sweep needs a thinking model")
         }
-        if try parsedModes().contains(.effort) && loaded.chat.template != .harmony {
-            throw CLIError("--modes effort needs a gpt-oss (harmony) model; this one uses the \(loaded.chat.template.rawValue) chat format")
+        if try parsedModes().contains(.effort) && chat.template != .harmony {
+            throw CLIError("--modes effort needs a gpt-oss (harmony) model; this one uses the \(chat.template.rawValue) chat format")
         }
         let problems: [SweepTask]
         if let path = tasks {
@@ -93,11 +96,12 @@ struct SweepCommand: ParsableCommand {
         var base = GenerationSettings()
         base.endStyle = EndStyle(rawValue: endStyle)!
         base.maxTokens = maxTokens
-        var sweep = Sweep(chat: loaded.chat, makeModel: { loaded.languageModel() }, base: base,
+        var sweep = Sweep(chat: chat, makeModel: makeModel, base: base,
                           thinkingSampling: sampling.parameters(thinking: true),
                           answerOnlySampling: sampling.parameters(thinking: false),
                           budgets: try parsedBudgets(), modes: try parsedModes(), samples: samples)
         if expertsJson != nil {
+            guard let loaded else { throw CLIError("--experts-json needs the model in process: a server does not report routing") }
             let c = loaded.model.config
             guard c.isMoE else { throw CLIError("--experts-json: \(loaded.file.path) is a dense model (no experts)") }
             sweep.experts = SweepExperts(layers: c.layerCount, experts: c.expertCount)
@@ -137,6 +141,7 @@ struct SweepCommand: ParsableCommand {
                 + "  more in wrong runs:   " + (report.moreInWrongRuns.isEmpty ? "none" : list(report.moreInWrongRuns))
                 + (report.maskWrong.isEmpty ? "" : "  (try --mask \(report.maskWrong))") + "\n")
         }
+        if let ledger { err("[server: \(ledger.summary)]\n") }
         if timing {
             let t = SweepTiming.measure(sweep, tasks: problems)
             out(String(format: """
@@ -150,6 +155,22 @@ struct SweepCommand: ParsableCommand {
                 """, t.problems, t.budgets, t.shared, t.independent, t.sharedOverIndependent, t.fullRun,
                 t.sharedOverFullRun, t.identical, t.problems * t.budgets))
         }
+    }
+}
+
+extension SweepCommand {
+    /// The chat format, a maker of fresh models (in process, or sessions on `--server` that share
+    /// one cost ledger).
+    /// The chat format and a model maker: a served model (with its cost ledger), or the file in process.
+    private func open() throws -> (ChatFormat, () -> LanguageModel, SegmentLedger?, LoadedModel?) {
+        if serverOptions.remote {
+            let remote = try serverOptions.connect(tokenizerPath: modelOptions.model, chatFormat: modelOptions.chatFormat)
+            err("[model on \(remote.where_)]\n")
+            let ledger = SegmentLedger()
+            return (remote.chat, { ServerModel(server: remote.llama, chat: remote.chat, ledger: ledger) }, ledger, nil)
+        }
+        let loaded = try modelOptions.load()
+        return (loaded.chat, { loaded.languageModel() }, nil, loaded)
     }
 }
 

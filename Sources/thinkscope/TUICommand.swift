@@ -4,6 +4,7 @@ import CursesTerminal
 import Foundation
 import Inspector
 import Reasoning
+import Remote
 import Tokenizer
 
 struct TUICommand: ParsableCommand {
@@ -14,6 +15,7 @@ struct TUICommand: ParsableCommand {
     )
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var serverOptions: ServerOptions
     @Option(help: "Theme: a name in themes/ (thinkscope-dark, thinkscope-light, high-contrast) or a base16 YAML file.")
     var theme: String?
     @Option(help: "Colours: truecolor, 256, 16 or none (default: detected; NO_COLOR turns them off).")
@@ -33,6 +35,7 @@ struct TUICommand: ParsableCommand {
     func validate() throws {
         try sampling.check()
         try probes.check()
+        try serverOptions.check()
         if let b = budget, b < 0 { throw ValidationError("--budget must be 0 or more, got \(b)") }
         guard EndStyle(rawValue: endStyle) != nil else {
             throw ValidationError("--end-style must be one of: \(EndStyle.allCases.map(\.rawValue).joined(separator: ", ")); got '\(endStyle)'")
@@ -68,8 +71,7 @@ struct TUICommand: ParsableCommand {
         let path = modelOptions.model ?? EmbeddedModel.path!
         guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
         let name = modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
-        let (context, threads, kvType) = (modelOptions.context, modelOptions.threads, modelOptions.kvType)
-        let mask = try modelOptions.expertMask()
+        let modelSettings = modelOptions
         var options = GeneratorBackend.Options()
         options.thinkingSampling = sampling.parameters(thinking: true)
         options.answerSampling = sampling.parameters(thinking: false)
@@ -78,11 +80,22 @@ struct TUICommand: ParsableCommand {
         options.probe = probes.settings(defaultEvery: 32)
         options.traceDirectory = traceDir
         let markers = shippedThinkingMarkers()
+        let server = serverOptions
+        if server.remote { options.probe = nil }  // probes need logits; a server gives tokens
+        let chatFormat = modelOptions.chatFormat
+        let tokenizerPath = modelOptions.model
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
-            var opened = try LoadedModel(path: path, context: context, threads: threads, kvType: kvType)
-            try opened.apply(mask: mask)
-            let loaded = opened
+            if server.remote {
+                let remote = try server.connect(tokenizerPath: tokenizerPath, chatFormat: chatFormat)
+                var summary = ModelSummary(name: "\(name) on \(remote.where_)", architecture: remote.architecture, layers: 0,
+                                           experts: nil, thinks: remote.chat.thinking.supportsThinking)
+                summary.noRouting = "llama-server does not report expert routing, so no heatmap"
+                return GeneratorBackend.Loaded(model: remote.languageModel(), chat: remote.chat, summary: summary) { messages, prompt, settings, thinking, _ in
+                    remote.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
+                }
+            }
+            let loaded = try modelSettings.open(path: path)
             let c = loaded.model.config
             let summary = ModelSummary(name: name, architecture: c.architecture, layers: c.layerCount,
                                        experts: c.isMoE ? c.expertCount : nil, thinks: loaded.chat.thinking.supportsThinking,

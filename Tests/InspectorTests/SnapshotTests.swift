@@ -46,6 +46,14 @@ import Testing
         try Snapshot.check(screen, "done-dense-80x24")
     }
 
+    @Test func aServedModelSaysTheServerDoesNotReportRouting() throws {
+        var served = ModelSummary(name: "demo model on llama-server http://127.0.0.1:8080", architecture: "qwen3moe", layers: 0, experts: nil)
+        served.noRouting = "llama-server does not report expert routing, so no heatmap"
+        let screen = render(Scenario.doneState(80, 24, model: served))
+        #expect(screen.text.contains("llama-server does not report expert"))
+        #expect(!screen.text.contains("Dense model"))
+    }
+
     @Test func withoutColourTheHeatmapUsesDensityGlyphs() throws {
         let s = Scenario.doneState(80, 24, depth: .none)
         let screen = render(s)

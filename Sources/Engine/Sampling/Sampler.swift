@@ -11,9 +11,20 @@ public struct SampledToken: Sendable, Equatable {
     /// The most likely tokens under the raw distribution, best first, with their log-probabilities.
     public var alternatives: [Alternative]
 
+    public init(token: Int, logProbability: Float, alternatives: [Alternative]) {
+        self.token = token
+        self.logProbability = logProbability
+        self.alternatives = alternatives
+    }
+
     public struct Alternative: Sendable, Equatable {
         public var token: Int
         public var logProbability: Float
+
+        public init(token: Int, logProbability: Float) {
+            self.token = token
+            self.logProbability = logProbability
+        }
     }
 }
 

@@ -259,6 +259,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
         }
     }
 
+    /// Why logits-based analysis is off for a model that samples itself (a server).
+    static let needsLogits = "this needs the model's logits, and a model on a server gives only tokens"
+
     /// Searches the latest run for its pivot, from the state the model still holds.
     func findPivot() {
         work.async { [self] in
@@ -266,6 +269,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(action: .pivotFailed("the model no longer holds that run; run the prompt again"))
                 return
             }
+            if model is SamplingModel { return queue.push(action: .pivotFailed(Self.needsLogits)) }
             do {
                 let prober = try TraceProber(model: model, chat: chat, prompt: [], tokens: last.tokens, endStyle: last.endStyle,
                                              alreadyRead: true)
@@ -318,7 +322,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     /// The answer probes along a finished branch, from the model that holds its path.
     func probeBranch(tree: Int, node: Int, path: [TokenEvent], every: Int) {
         work.async { [self] in
-            guard let chat, let last = lastRun, tree == branchTree, let m = branchModels[node],
+            guard let chat, let last = lastRun, tree == branchTree, let m = branchModels[node], !(m is SamplingModel),
                   m.position == last.prompt.count + path.count,
                   let prober = try? TraceProber(model: m, chat: chat, prompt: [], tokens: path, endStyle: last.endStyle,
                                                 rule: options.probe?.rule, alreadyRead: true) else { return }
@@ -336,6 +340,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             guard let model, let chat, let last = lastRun, model.position == last.position else {
                 return queue.push(action: .anchorsFailed(tree: tree, "the model no longer holds that run; run the prompt again"))
             }
+            if model is SamplingModel { return queue.push(action: .anchorsFailed(tree: tree, Self.needsLogits)) }
             let finder = AnchorFinder(chat: chat, settings: last.settings, prompt: last.prompt, samples: samples,
                                       seed: last.settings.sampling.seed &+ 0xA1C4)
             var reported = 0.0

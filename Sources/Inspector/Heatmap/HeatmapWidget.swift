@@ -47,7 +47,9 @@ enum HeatmapWidget {
         guard let counts = s.counts, s.model.isMoE else {
             b.box(r, style: border, title: "Experts", titleStyle: .role(.title, [.bold]))
             let inner = r.height >= 3 ? r.inset(1) : r
-            b.writeTruncated("Dense model (\(s.model.architecture)): every token runs the same feed-forward block, so there is no expert routing to draw. Open a Qwen3-MoE model for the heatmap.",
+            let why = s.model.noRouting.map { "\($0) (\(s.model.architecture))." }
+                ?? "Dense model (\(s.model.architecture)): every token runs the same feed-forward block, so there is no expert routing to draw. Open a Qwen3-MoE model for the heatmap."
+            b.writeTruncated(why,
                              x: inner.x + 1, y: inner.y, style: .role(.muted, [.italic]), maxWidth: inner.width - 1)
             return
         }

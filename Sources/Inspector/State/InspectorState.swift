@@ -13,6 +13,9 @@ public struct ModelSummary: Sendable, Equatable {
     public var thinks: Bool
     /// The expert mask the model routes with when it opens (`--mask`, or a trace's header).
     public var mask: ExpertMask?
+    /// Why there is no expert routing to show although the model may be MoE (a server that does
+    /// not report it); nil in process.
+    public var noRouting: String?
 
     public init(name: String, architecture: String, layers: Int, experts: Int?, thinks: Bool = true, mask: ExpertMask? = nil) {
         self.mask = mask?.isEmpty == false ? mask : nil

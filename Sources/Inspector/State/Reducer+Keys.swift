@@ -97,7 +97,7 @@ extension InspectorState {
         case .focusThinking: setFocus(.thinking)
         case .focusAnswer: setFocus(.answer)
         case .focusHeatmap:
-            if model.isMoE { setFocus(.heatmap) } else { say("dense model: no experts, so no heatmap") }
+            if model.isMoE { setFocus(.heatmap) } else { say(model.noRouting ?? "dense model: no experts, so no heatmap") }
         case .focusPrompt:
             if isLive { setFocus(.prompt) } else { say(modeMessage) }
         case .run:
@@ -137,7 +137,7 @@ extension InspectorState {
         case .top: scroll(-Int.max / 2)
         case .bottom: scroll(Int.max / 2)
         case .heatmapNextView, .heatmapPreviousView:
-            guard model.isMoE else { return say("dense model: no experts, so no heatmap") }
+            guard model.isMoE else { return say(model.noRouting ?? "dense model: no experts, so no heatmap") }
             let all = HeatmapView.allCases
             let i = all.firstIndex(of: heatmapView)!
             heatmapView = all[(i + (command == .heatmapNextView ? 1 : all.count - 1)) % all.count]

@@ -36,6 +36,7 @@ enum TitleBar {
     }
 
     static func modelShape(_ m: ModelSummary) -> String {
+        if m.noRouting != nil { return m.architecture }
         if let e = m.experts, e > 0 { return "\(m.architecture) \(m.layers)L×\(e)E" }
         return "\(m.architecture) \(m.layers)L dense"
     }

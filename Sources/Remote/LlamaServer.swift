@@ -1,0 +1,189 @@
+import AsyncHTTPClient
+import Engine
+import Reasoning
+import Foundation
+
+/// llama.cpp's `llama-server`, through its native `/completion`: token-id prompts (nothing is
+/// added to them), `return_tokens`, `n_probs` for alternatives with ids, `cache_prompt` and a
+/// pinned `id_slot` so each continuation evaluates only the new ids, `stop` on the end of
+/// thinking's text (its id stays in `tokens`), and `logit_bias` to ban ids.
+public struct LlamaServer: TokenServer {
+    public let url: URL
+    public var engine: String { "llama" }
+    public let contextLength: Int
+    /// The slot every request of this connection uses (its KV cache holds the transcript).
+    public let slot: Int
+    private var server: String { url.absoluteString }
+
+    /// Connects: waits up to `wait` seconds for `/health` to say the model is loaded, then reads
+    /// the context per slot from `/props`.
+    public init(url: URL, slot: Int = 0, wait: Double = 0) throws {
+        self.url = url
+        self.slot = slot
+        let server = url.absoluteString
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            do {
+                _ = try HTTP.call(HTTPClientRequest(url: url.appendingPathComponent("health").absoluteString),
+                                  server: server, what: "GET /health", timeout: .seconds(10))
+                break
+            } catch {
+                if Date() >= deadline { throw error }
+                Thread.sleep(forTimeInterval: 0.25)
+            }
+        }
+        let props = try HTTP.call(HTTPClientRequest(url: url.appendingPathComponent("props").absoluteString),
+                                  server: server, what: "GET /props")
+        struct Props: Decodable {
+            struct Settings: Decodable { var n_ctx: Int? }
+            var default_generation_settings: Settings?
+            var total_slots: Int?
+        }
+        guard let p = try? JSONDecoder().decode(Props.self, from: props) else {
+            throw ServerError(server, "GET /props: expected llama-server's properties (JSON), got: \(ServerError.excerpt(props))")
+        }
+        if let slots = p.total_slots, slot >= slots {
+            throw ServerError(server, "slot \(slot) asked for, the server has \(slots) (start it with -np \(slot + 1))")
+        }
+        contextLength = p.default_generation_settings?.n_ctx ?? Int.max
+    }
+
+    /// A connection that was never checked (request bodies in tests).
+    init(testing url: URL, slot: Int, contextLength: Int = 4096) {
+        self.url = url
+        self.slot = slot
+        self.contextLength = contextLength
+    }
+
+    /// The server's tokenization of `text` (special tokens parsed), to check a local tokenizer.
+    public func tokenize(_ text: String) throws -> [Int] {
+        let body = try JSONSerialization.data(withJSONObject: ["content": text, "add_special": false, "parse_special": true])
+        let data = try HTTP.call(HTTP.request(url.appendingPathComponent("tokenize"), json: body), server: server, what: "POST /tokenize")
+        struct Tokens: Decodable { var tokens: [Int] }
+        guard let t = try? JSONDecoder().decode(Tokens.self, from: data) else {
+            throw ServerError(server, "POST /tokenize: expected {\"tokens\": [ids]}, got: \(ServerError.excerpt(data))")
+        }
+        return t.tokens
+    }
+
+    /// The request body of one segment.
+    func body(prompt: [Int], sampling s: SamplingParameters, plan: SegmentPlan, stopText: String?, banned: Set<Int>) -> [String: Any] {
+        var b: [String: Any] = [
+            "prompt": prompt, "n_predict": plan.maxTokens, "stream": true, "return_tokens": true,
+            "cache_prompt": true, "id_slot": slot, "n_probs": max(1, s.alternatives),
+            // Every sampler setting, so the server's own defaults never apply.
+            "temperature": s.temperature, "top_k": s.topK, "top_p": s.topP, "min_p": s.minP,
+            "presence_penalty": s.presencePenalty, "repeat_penalty": s.repetitionPenalty,
+            "repeat_last_n": s.penaltyWindow, "frequency_penalty": 0, "typical_p": 1, "dry_multiplier": 0,
+            "xtc_probability": 0, "top_n_sigma": -1, "mirostat": 0, "seed": Int(truncatingIfNeeded: s.seed & 0x7FFF_FFFF),
+        ]
+        if let stopText, !stopText.isEmpty { b["stop"] = [stopText] }
+        if !banned.isEmpty { b["logit_bias"] = banned.sorted().map { [$0, false] as [Any] } }
+        return b
+    }
+
+    public func segment(prompt: [Int], sampling: SamplingParameters, plan: SegmentPlan, stopText: String?,
+                        banned: Set<Int>) throws -> TokenSegment {
+        let json = try JSONSerialization.data(withJSONObject: body(prompt: prompt, sampling: sampling, plan: plan,
+                                                                   stopText: stopText, banned: banned))
+        let stream = EventStream(HTTP.request(url.appendingPathComponent("completion"), json: json),
+                                 server: server, what: "POST /completion")
+        return LlamaSegment(stream: stream, stopAt: plan.stopAt, alternatives: sampling.alternatives)
+    }
+}
+
+/// A `/completion` stream: one chunk per token (`tokens: [id]`, probabilities with ids), then a
+/// final chunk with `stop: true`, `stop_type` and `timings`. No `[DONE]`.
+final class LlamaSegment: TokenSegment {
+    let stream: EventFeed
+    let stopAt: Int?
+    /// Alternatives each token reports at most.
+    let alternatives: Int
+    private var pending: [SampledToken] = []
+    private var end: SegmentEnd?
+    private var lastToken: Int?
+    private var done = false
+    /// Tokens read so far (to notice ids the server generated but did not stream).
+    private var received = 0
+
+    init(stream: EventFeed, stopAt: Int?, alternatives: Int = 5) {
+        self.stream = stream
+        self.stopAt = stopAt
+        self.alternatives = alternatives
+    }
+
+    func next() throws -> SegmentItem? {
+        while pending.isEmpty && end == nil {
+            if done { return nil }
+            guard let data = try stream.next() else {
+                done = true
+                throw ServerError(stream.server, "POST /completion: the stream ended before its final chunk (stop: true)")
+            }
+            try read(data)
+        }
+        if !pending.isEmpty { return .token(pending.removeFirst()) }
+        defer { end = nil; done = true }
+        return end.map { .end($0) }
+    }
+
+    func cancel() { stream.cancel() }
+
+    struct Chunk: Decodable {
+        struct Probability: Decodable {
+            struct Top: Decodable { var id: Int; var logprob: Float }
+            var id: Int
+            var logprob: Float?
+            var top_logprobs: [Top]?
+        }
+        struct Timings: Decodable { var cache_n: Int?; var prompt_n: Int?; var predicted_n: Int? }
+        struct Failure: Decodable { var message: String?; var code: Int? }
+        var tokens: [Int]?
+        var tokens_predicted: Int?
+        var stop: Bool?
+        var stop_type: String?
+        var completion_probabilities: [Probability]?
+        var timings: Timings?
+        var error: Failure?
+    }
+
+    private func read(_ data: String) throws {
+        let server = stream.server
+        guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(data.utf8)) else {
+            throw ServerError(server, "POST /completion: expected a JSON chunk, got: \(ServerError.excerpt(Array(data.utf8)))")
+        }
+        if let e = chunk.error {
+            throw ServerError(server, "POST /completion: the server reported an error: \(e.message ?? "(no message)")")
+        }
+        let ids = chunk.tokens ?? []
+        received += ids.count
+        // In stream mode llama-server sends nothing for a token that leaves its text in the middle
+        // of a UTF-8 character (server-context.cpp, process_token), so that id never reaches the
+        // client. The transcript would be wrong without it: stop, and say so.
+        if chunk.stop != true, let n = chunk.tokens_predicted, n > received {
+            throw ServerError(server, "POST /completion: the server generated \(n) tokens but streamed \(received) "
+                              + "(it withholds a token that ends inside a UTF-8 character); the turn cannot be kept as ids")
+        }
+        let probs = chunk.completion_probabilities ?? []
+        for (i, id) in ids.enumerated() {
+            guard i < probs.count, probs[i].id == id, let logprob = probs[i].logprob else {
+                throw ServerError(server, "POST /completion: expected completion_probabilities (logprob) for token \(id), as n_probs asks")
+            }
+            pending.append(SampledToken(token: id, logProbability: logprob,
+                                        alternatives: (probs[i].top_logprobs ?? []).prefix(alternatives).map {
+                                            .init(token: $0.id, logProbability: $0.logprob)
+                                        }))
+            lastToken = id
+        }
+        guard chunk.stop == true else { return }
+        let reason: SegmentEnd.Reason = switch chunk.stop_type {
+        case "eos": .endOfTurn
+        case "word": .stop
+        case "limit": .limit
+        default:
+            // "none" or unknown: the stream ended without saying why.
+            lastToken == stopAt && stopAt != nil ? .stop : .limit
+        }
+        end = SegmentEnd(reason: reason, promptEvaluated: chunk.timings?.prompt_n, promptCached: chunk.timings?.cache_n,
+                         generated: chunk.timings?.predicted_n)
+    }
+}
