@@ -126,40 +126,56 @@ public enum PreTokenizer {
             }
             // 3. \p{N}{1,maxDigits}
             if cls & number != 0 {
-                var j = i + len, digits = 1
-                while digits < maxDigits && j < end {
-                    let (c, n) = classify(b, j)
-                    if c & number == 0 { break }
-                    j += n
-                    digits += 1
-                }
+                let j = digitsPiece(b, i, end, maxDigits: maxDigits)
                 body(start, j)
                 i = j
                 continue
             }
             // 4. ` ?[^\s\p{L}\p{N}]+[\r\n]*`
-            var otherFrom = -1
-            if cls == 0 {
-                otherFrom = i
-            } else if b[i] == UInt8(ascii: " ") && i + 1 < end && classify(b, i + 1).0 == 0 {
-                otherFrom = i + 1
-            }
-            if otherFrom >= 0 {
-                var j = otherFrom
-                while j < end {
-                    let (c, n) = classify(b, j)
-                    if c != 0 { break }
-                    j += n
-                }
-                while j < end && (b[j] == 0x0A || b[j] == 0x0D) { j += 1 }
+            if let j = otherPiece(b, i, end, cls: cls, slashes: false) {
                 body(start, j)
                 i = j
                 continue
             }
+            // 5-7: a whitespace run
             let j = whitespacePiece(b, i, end)
             body(start, j)
             i = j
         }
+    }
+
+    /// The end of `\p{N}{1,maxDigits}` at `i` (a number character).
+    @inline(__always)
+    static func digitsPiece(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, maxDigits: Int) -> Int {
+        var j = i + classify(b, i).1, digits = 1
+        while digits < maxDigits && j < end {
+            let (c, n) = classify(b, j)
+            if c & CharClass.number == 0 { break }
+            j += n
+            digits += 1
+        }
+        return j
+    }
+
+    /// The end of ` ?[^\s\p{L}\p{N}]+[\r\n]*` (with `slashes`, `[\r\n/]*`) at `i`, whose class is
+    /// `cls`, or nil when it does not match there.
+    @inline(__always)
+    static func otherPiece(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, cls: UInt8, slashes: Bool) -> Int? {
+        var j: Int
+        if cls == 0 {
+            j = i
+        } else if b[i] == UInt8(ascii: " ") && i + 1 < end && classify(b, i + 1).0 == 0 {
+            j = i + 1
+        } else {
+            return nil
+        }
+        while j < end {
+            let (c, n) = classify(b, j)
+            if c != 0 { break }
+            j += n
+        }
+        while j < end && (b[j] == 0x0A || b[j] == 0x0D || (slashes && b[j] == UInt8(ascii: "/"))) { j += 1 }
+        return j
     }
 
     /// The end of the whitespace piece starting at `i` (both patterns end with these alternatives):

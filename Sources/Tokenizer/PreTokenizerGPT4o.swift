@@ -69,26 +69,13 @@ extension PreTokenizer {
             }
             // 3. \p{N}{1,3}
             if cls & number != 0 {
-                var j = i + len, digits = 1
-                while digits < 3 && j < end && classify(b, j).0 & number != 0 {
-                    j = next(j)
-                    digits += 1
-                }
+                let j = digitsPiece(b, i, end, maxDigits: 3)
                 body(start, j)
                 i = j
                 continue
             }
             // 4. ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-            var otherFrom = -1
-            if cls == 0 {
-                otherFrom = i
-            } else if b[i] == UInt8(ascii: " ") && i + 1 < end && classify(b, i + 1).0 == 0 {
-                otherFrom = i + 1
-            }
-            if otherFrom >= 0 {
-                var j = otherFrom
-                while j < end && classify(b, j).0 == 0 { j = next(j) }
-                while j < end && (b[j] == 0x0A || b[j] == 0x0D || b[j] == UInt8(ascii: "/")) { j += 1 }
+            if let j = otherPiece(b, i, end, cls: cls, slashes: true) {
                 body(start, j)
                 i = j
                 continue
