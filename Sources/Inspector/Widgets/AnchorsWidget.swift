@@ -7,14 +7,8 @@ import Reasoning
 enum AnchorsWidget {
     static func draw(_ s: InspectorState, into b: inout ScreenBuffer) {
         guard let a = s.anchors, a.open, s.height >= 3, s.width >= 10 else { return }
-        var rest = Rect(x: 0, y: 1, width: s.width, height: s.height - 1)
-        let header: Rect
-        (header, rest) = rest.splitTop(1)
-        var footer = Rect.zero
-        if rest.height >= 3 { (footer, rest) = rest.splitBottom(1) }
-        b.fill(Rect(x: 0, y: header.y, width: s.width, height: s.height - 1), style: .role(.text, bg: .background))
-        b.fill(header, style: .role(.statusText, bg: .surface))
-        var x = b.write(" Thought anchors ", x: 0, y: header.y, style: .role(.title, bg: .surface, [.bold]), maxWidth: header.width)
+        var (view, x) = FullView.open(s, title: " Thought anchors ", into: &b)
+        let header = view.header, rest = view.body
         let status = a.running ? "· resampling \(a.done)/\(a.total) continuations (K=\(a.samples) per sentence start)…"
                                : "· \(a.results.count) sentences · K=\(a.samples) · KL(kept ‖ resampled) · shift in P(run's answer)"
         x += b.write(status, x: x, y: header.y, style: .role(.muted, bg: .surface), maxWidth: header.maxX - x)
@@ -45,18 +39,8 @@ enum AnchorsWidget {
             let answers = "resampled " + distribution(r.resampled) + "   kept " + distribution(r.kept)
             b.writeTruncated(answers, x: rest.x + 5, y: y + 1, style: Style.role(.muted).on(bg), maxWidth: rest.width - 6)
         }
-        guard !footer.isEmpty else { return }
-        if let msg = s.message {
-            b.writeTruncated(" " + msg, x: footer.x, y: footer.y, style: .role(.warning, [.bold]), maxWidth: footer.width)
-            return
-        }
-        var fx = footer.x + 1
-        for (k, what) in [("↑↓", "select"), ("Enter", "cursor to the sentence"), ("A/Esc", "close")] + (a.running ? [("S", "stop")] : []) {
-            let w = DisplayWidth.of(k) + DisplayWidth.of(what) + 3
-            if fx + w > footer.maxX { break }
-            fx += b.write(k, x: fx, y: footer.y, style: .role(.keyHint, [.bold]))
-            fx += b.write(" " + what + "  ", x: fx, y: footer.y, style: .role(.muted))
-        }
+        view.drawFooter(s, keys: [("↑↓", "select"), ("Enter", "cursor to the sentence"), ("A/Esc", "close")] + (a.running ? [("S", "stop")] : []),
+                        into: &b)
     }
 
     /// Answers with their counts, most frequent first.

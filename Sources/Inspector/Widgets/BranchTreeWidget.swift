@@ -121,14 +121,8 @@ enum BranchTreeWidget {
 
     static func draw(_ s: InspectorState, into b: inout ScreenBuffer) {
         guard s.branches.open, s.height >= 3, s.width >= 10 else { return }
-        var rest = Rect(x: 0, y: 1, width: s.width, height: s.height - 1)
-        let header: Rect
-        (header, rest) = rest.splitTop(1)
-        var footer = Rect.zero
-        if rest.height >= 3 { (footer, rest) = rest.splitBottom(1) }
-        b.fill(Rect(x: 0, y: header.y, width: s.width, height: s.height - 1), style: .role(.text, bg: .background))
-        b.fill(header, style: .role(.statusText, bg: .surface))
-        var x = b.write(" Branches ", x: 0, y: header.y, style: .role(.title, bg: .surface, [.bold]), maxWidth: header.width)
+        var (view, x) = FullView.open(s, title: " Branches ", into: &b)
+        let header = view.header, rest = view.body
         let tree = s.branches.tree
         let summary = "· \(tree.count - 1) branch\(tree.count == 2 ? "" : "es")" + (s.branches.running.isEmpty ? "" : " · \(s.branches.running.count) running")
         x += b.write(summary, x: x, y: header.y, style: .role(.muted, bg: .surface), maxWidth: header.maxX - x)
@@ -155,19 +149,7 @@ enum BranchTreeWidget {
                 CompareWidget.write(line, x: diffArea.x + 1, y: diffArea.y + 1 + k, maxX: diffArea.maxX - 1, into: &b)
             }
         }
-        guard !footer.isEmpty else { return }
-        if let msg = s.message {
-            b.writeTruncated(" " + msg, x: footer.x, y: footer.y, style: .role(.warning, [.bold]), maxWidth: footer.width)
-            return
-        }
-        var fx = footer.x + 1
-        let keys = [("↑↓", "walk"), ("←→", "parent/child"), ("Enter", "show in panes"), ("d", "diff"), ("T/Esc", "close")]
-            + (s.branches.running.isEmpty ? [] : [("S", "stop")])
-        for (k, what) in keys {
-            let w = DisplayWidth.of(k) + DisplayWidth.of(what) + 3
-            if fx + w > footer.maxX { break }
-            fx += b.write(k, x: fx, y: footer.y, style: .role(.keyHint, [.bold]))
-            fx += b.write(" " + what + "  ", x: fx, y: footer.y, style: .role(.muted))
-        }
+        view.drawFooter(s, keys: [("↑↓", "walk"), ("←→", "parent/child"), ("Enter", "show in panes"), ("d", "diff"), ("T/Esc", "close")]
+                            + (s.branches.running.isEmpty ? [] : [("S", "stop")]), into: &b)
     }
 }
