@@ -213,7 +213,7 @@ public struct ForwardPass {
                     let chosen = ExpertRouting.topK(p, count: e, k: k, layer: l, mask: mask, into: sel)
                     for j in 0..<k { wts[j] = j < chosen ? p[Int(sel[j])] : 0 }
                     ck_softmax(wts, Int32(chosen))
-                    ck_softmax(p, Int32(e))  // the probabilities the routing tap reports
+                    if tap != nil { ck_softmax(p, Int32(e)) }  // the probabilities the routing tap reports
                 }
                 tap?.routing(RoutingTap(layer: l, position: q.session.position + i - q.first,
                                         probabilities: UnsafeBufferPointer(start: p, count: e),

@@ -51,17 +51,8 @@ enum BranchMenuWidget {
     static func draw(_ s: InspectorState, into b: inout ScreenBuffer) {
         guard let menu = s.branches.menu else { return }
         let content = lines(s, menu)
-        let width = min(s.width - 2, 72)
-        let height = min(s.height - 2, content.count + 2)
-        guard width >= 16, height >= 3 else {
-            b.writeTruncated("branch menu: make the terminal larger (Esc closes)", x: 0, y: max(0, s.height - 1),
-                             style: .role(.warning, bg: .surface), maxWidth: s.width)
-            return
-        }
-        let r = Rect(x: (s.width - width) / 2, y: max(1, (s.height - height) / 2), width: width, height: height)
-        b.fill(r, style: .role(.text, bg: .surface))
-        b.box(r, style: .role(.accent, bg: .surface), title: title(s, menu), titleStyle: .role(.accent, bg: .surface, [.bold]))
-        let inner = r.inset(1)
+        guard let inner = Dialog.open(s, name: "branch menu", maxWidth: 72, lines: content.count, title: title(s, menu),
+                                      frame: .accent, into: &b) else { return }
         let top = max(0, min(menu.selection - inner.height + 1, content.count - inner.height))
         for (k, (text, style, selected)) in content.dropFirst(top).prefix(inner.height).enumerated() {
             let y = inner.y + k

@@ -21,20 +21,10 @@ enum LiveMaskWidget {
     static func draw(_ s: InspectorState, into b: inout ScreenBuffer) {
         guard let m = s.liveMask else { return }
         let content = lines(s, m)
-        let width = min(s.width - 2, 76)
-        let height = min(s.height - 2, content.count + 2)
-        guard width >= 16, height >= 3 else {
-            b.writeTruncated("expert mask: make the terminal larger (Esc closes)", x: 0, y: max(0, s.height - 1),
-                             style: .role(.warning, bg: .surface), maxWidth: s.width)
-            return
-        }
-        let r = Rect(x: (s.width - width) / 2, y: max(1, (s.height - height) / 2), width: width, height: height)
         let title = m.pending != nil ? "Mask a super expert?" : s.isRunning ? "Expert mask, from the next token (Enter, Esc)"
             : "Expert mask of the main run (Enter, Esc)"
-        b.fill(r, style: .role(.text, bg: .surface))
-        b.box(r, style: .role(m.pending != nil ? .warning : .accent, bg: .surface), title: title,
-              titleStyle: .role(.accent, bg: .surface, [.bold]))
-        let inner = r.inset(1)
+        guard let inner = Dialog.open(s, name: "expert mask", maxWidth: 76, lines: content.count, title: title,
+                                      frame: m.pending != nil ? .warning : .accent, into: &b) else { return }
         for (k, (text, style)) in content.suffix(inner.height).enumerated() {
             b.writeTruncated("  " + text, x: inner.x, y: inner.y + k, style: style, maxWidth: inner.width)
         }

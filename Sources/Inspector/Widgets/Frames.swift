@@ -33,3 +33,23 @@ struct FullView {
         }
     }
 }
+
+/// A box centred over the screen for a small dialog (the branch menu, the live mask editor): at most
+/// `maxWidth` wide and tall enough for `lines` rows, filled and framed with `title`. Nil — after
+/// writing "`name`: make the terminal larger" on the last row — when the terminal cannot hold it.
+enum Dialog {
+    static func open(_ s: InspectorState, name: String, maxWidth: Int, lines: Int, title: String, frame: Role,
+                     into b: inout ScreenBuffer) -> Rect? {
+        let width = min(s.width - 2, maxWidth)
+        let height = min(s.height - 2, lines + 2)
+        guard width >= 16, height >= 3 else {
+            b.writeTruncated("\(name): make the terminal larger (Esc closes)", x: 0, y: max(0, s.height - 1),
+                             style: .role(.warning, bg: .surface), maxWidth: s.width)
+            return nil
+        }
+        let r = Rect(x: (s.width - width) / 2, y: max(1, (s.height - height) / 2), width: width, height: height)
+        b.fill(r, style: .role(.text, bg: .surface))
+        b.box(r, style: .role(frame, bg: .surface), title: title, titleStyle: .role(.accent, bg: .surface, [.bold]))
+        return r.inset(1)
+    }
+}
