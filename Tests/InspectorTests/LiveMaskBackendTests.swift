@@ -49,6 +49,7 @@ import Tokenizer
         let branched = helper.collect(queue) { if case .branchFinished = $0 { true } else if case .branchFailed = $0 { true } else { false } }
         let branch = try #require(branched.compactMap { if case .branchFinished(_, _, let t, _, _) = $0 { t } else { nil } }.first)
         #expect(branch.map(\.id) == plain[5...].map(\.id), "the branch follows the run it forks, not the live mask")
+        backend.waitUntilIdle()  // the branch's event arrives before its work item restores the live mask
         #expect(main.expertMask == mask, "the live mask is back on the model after the branch")
 
         // The next run routes with the mask from its prompt on: the same as a fresh masked model's run.

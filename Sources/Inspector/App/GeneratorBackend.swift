@@ -53,6 +53,9 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     let options: Options
     let queue: EventQueue
     private let work = DispatchQueue(label: "thinkscope.generation")
+
+    /// Returns once the work queued so far is done (the model's state after it is final: tests).
+    func waitUntilIdle() { work.sync {} }
     private let control = Mutex<ReasoningControl?>(nil)
     /// Token ids the model has evaluated, for prefix reuse.
     private var cached: [Int] = []
