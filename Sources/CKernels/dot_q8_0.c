@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #endif
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 // MARK: Scalar (the definition)
 
@@ -186,43 +188,69 @@ static inline __attribute__((always_inline)) void q8_0_tile_avx512(
     Q8_0_TILE_BODY(1)
 }
 
-/// 8 weight rows x C activation rows with 512-bit registers: a register holds the 8 lanes of
-/// two rows (row 2p low, 2p + 1 high). Weights are biased to unsigned (w + 128) for vpdpbusd and
-/// each accumulator starts at -128 x (the 4-byte group sums of x), so the int32 lanes are the
-/// same exact sums as above; the float steps are the same too.
+// Activations prepared once per call for the 8-row tiles: per column and block, 128 bytes holding
+// the 32 quants twice (one 512-bit load per block), -128 x their 4-byte group sums (the correction
+// for the weights' +128 bias below) and the block scale as a float. Every tile of 8 weight rows
+// used to recompute these for each block; now the tile's vector work per (row pair, column, block)
+// is the four operations of the float order (dpbusd, scale product, cvt, FMA).
+enum { Q8_PREP = 128, Q8_PREP_CORR = 64, Q8_PREP_D = 96 };
+
+static void q8_0_prepare_avx512(const uint8_t *X, size_t xs, int nc, int nb, uint8_t *P) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    for (int c = 0; c < nc; c++)
+        for (int b = 0; b < nb; b++) {
+            const uint8_t *xb = X + (size_t)c * xs + (size_t)b * Q8_0_BYTES;
+            uint8_t *d = P + ((size_t)c * nb + b) * Q8_PREP;
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(xb + 2));
+            _mm512_store_si512((__m512i *)d, _mm512_broadcast_i64x4(q));
+            _mm256_store_si256((__m256i *)(d + Q8_PREP_CORR),
+                               _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), bias, q)));
+            const float dx = _cvtsh_ss(ck_ld16(xb));
+            memcpy(d + Q8_PREP_D, &dx, sizeof dx);
+        }
+}
+
+/// 8 weight rows x C prepared activation columns (stride ps) with 512-bit registers: a register
+/// holds the 8 lanes of two rows (row 2p low, 2p + 1 high). Weights are biased to unsigned
+/// (w + 128) for vpdpbusd and each block's sum starts at the prepared correction, so the int32
+/// lanes are the same exact sums as above; the float steps are the same too.
 static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
-    const int C, const uint8_t *W, size_t rb, int n, const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    const int C, const uint8_t *W, size_t rb, int n, const uint8_t *P, size_t ps, float *Y, size_t ys) {
     __m512 acc[4][4];
     CK_UNROLL for (int p = 0; p < 4; p++)
         CK_UNROLL for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
     const __m512i bias = _mm512_set1_epi8((char)0x80);
-    // Byte offsets of the 8 rows, for one gather of their 8 block scales per block.
-    const __m256i rows = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)rb));
-    for (int b = 0; b < n / QK8_0; b++) {
-        const size_t o = (size_t)b * Q8_0_BYTES;
-        __m512i xq[4], corr[4];
-        __m512 dx[4];
-        CK_UNROLL for (int c = 0; c < C; c++) {
-            const uint8_t *xb = X + c * xs + o;
-            xq[c] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(xb + 2)));
-            corr[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, xq[c]));
-            dx[c] = _mm512_set1_ps(_cvtsh_ss(ck_ld16(xb)));
+    // The 8 rows' block scales, copied a chunk of blocks at a time to sc[block][row] by scalar
+    // loads (no vpgatherdd), then converted 8 at a time.
+    enum { SC_CHUNK = 16 };
+    uint16_t sc[SC_CHUNK * 8] __attribute__((aligned(16)));
+    const int nb = n / QK8_0;
+    // The next tile's 8 rows are the next 8 x rb bytes: stream them in, 8 x 34 bytes per block.
+    const uint8_t *next = W + 8 * rb;
+    for (int b = 0; b < nb; b++) {
+        if (b % SC_CHUNK == 0) {
+            const int m = nb - b < SC_CHUNK ? nb - b : SC_CHUNK;
+            for (int k = 0; k < m; k++)
+                CK_UNROLL for (int r = 0; r < 8; r++) sc[8 * k + r] = ck_ld16(W + r * rb + (size_t)(b + k) * Q8_0_BYTES);
         }
-        // d of rows 0..7 (the low 16 bits of each gathered word), then [d_2p x 8 | d_2p+1 x 8] per pair.
-        const __m256i g = _mm256_i32gather_epi32((const int *)(W + o), rows, 1);
-        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(g)));
+        const size_t o = (size_t)b * Q8_0_BYTES;
+        CK_UNROLL for (int k = 0; k < 5; k++) _mm_prefetch((const char *)(next + 8 * o + 64 * k), _MM_HINT_T0);
+        // d of rows 0..7, then [d_2p x 8 | d_2p+1 x 8] per pair.
+        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(sc + 8 * (b % SC_CHUNK)))));
+        const uint8_t *pb = P + (size_t)b * Q8_PREP;
         CK_UNROLL for (int p = 0; p < 4; p++) {
             const uint8_t *w0 = W + (size_t)(2 * p) * rb + o, *w1 = w0 + rb;
-            _mm_prefetch((const char *)(w0 + 8 * Q8_0_BYTES), _MM_HINT_T0);
-            _mm_prefetch((const char *)(w1 + 8 * Q8_0_BYTES), _MM_HINT_T0);
             const __m512i w = _mm512_xor_si512(
                 _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(w0 + 2))),
                                    _mm256_loadu_si256((const __m256i *)(w1 + 2)), 1), bias);
             const __m512 dw = _mm512_permutexvar_ps(
                 _mm512_inserti64x4(_mm512_set1_epi32(2 * p), _mm256_set1_epi32(2 * p + 1), 1), d8);
             CK_UNROLL for (int c = 0; c < C; c++) {
-                const __m512i s = _mm512_dpbusd_epi32(corr[c], w, xq[c]);
-                acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, dx[c]), _mm512_cvtepi32_ps(s), acc[p][c]);
+                const uint8_t *q = pb + c * ps;
+                const __m512i s = _mm512_dpbusd_epi32(_mm512_broadcast_i64x4(_mm256_load_si256((const __m256i *)(q + Q8_PREP_CORR))),
+                                                      w, _mm512_load_si512((const __m512i *)q));
+                acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dw, _mm512_set1_ps(*(const float *)(q + Q8_PREP_D))),
+                                            _mm512_cvtepi32_ps(s), acc[p][c]);
             }
         }
     }
@@ -233,16 +261,49 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
         }
 }
 
-#define Q8_0_PAIRS(R, C, W, rb, n, X, xs, Y, ys) q8_0_pairs_avx512(C, W, rb, n, X, xs, Y, ys)
+#define Q8_0_PAIRS(R, C, W, rb, n, P, ps, Y, ys) q8_0_pairs_avx512(C, W, rb, n, P, ps, Y, ys)
 CK_TILE_FN(Q8_0_PAIRS, 8, 1) CK_TILE_FN(Q8_0_PAIRS, 8, 2) CK_TILE_FN(Q8_0_PAIRS, 8, 3) CK_TILE_FN(Q8_0_PAIRS, 8, 4)
 CK_TILE_FN(q8_0_tile_avx512, 1, 1) CK_TILE_FN(q8_0_tile_avx512, 1, 2) CK_TILE_FN(q8_0_tile_avx512, 1, 3)
 CK_TILE_FN(q8_0_tile_avx512, 1, 4)
+
+// Per-thread scratch for the prepared activations (Dispatch's worker stacks are too small for it).
+static _Thread_local uint8_t *t_prep;
+static _Thread_local size_t t_prep_size;
+
+static uint8_t *prep_scratch(size_t size) {
+    if (size > t_prep_size) {
+        free(t_prep);
+        t_prep = aligned_alloc(64, size);
+        t_prep_size = t_prep ? size : 0;
+    }
+    return t_prep;
+}
 
 void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     static const ck_tile_fn eight[4] = {Q8_0_PAIRS_8x1, Q8_0_PAIRS_8x2, Q8_0_PAIRS_8x3, Q8_0_PAIRS_8x4};
     static const ck_tile_fn one[4] = {q8_0_tile_avx512_1x1, q8_0_tile_avx512_1x2, q8_0_tile_avx512_1x3,
                                       q8_0_tile_avx512_1x4};
-    ck_run_tiles(eight, one, 8, 4, W, rb, nr, n, X, xs, nc, Y, ys);
+    const int nb = n / QK8_0, full = nr - nr % 8;
+    const size_t ps = (size_t)nb * Q8_PREP;
+    // Columns per chunk: their prepared blocks stay in L2 while the weights stream past.
+    int chunk = (int)((768u * 1024u) / ps) & ~3;
+    if (chunk > 256) chunk = 256;
+    if (chunk < 4) chunk = 4;
+    uint8_t *P = full ? prep_scratch(ps * (size_t)(nc < chunk ? nc : chunk)) : NULL;
+    if (!P) {  // no scratch: the single-row tiles need none
+        ck_run_tiles(one, one, 1, 4, W, rb, nr, n, X, xs, nc, Y, ys);
+        return;
+    }
+    for (int c0 = 0; c0 < nc; c0 += chunk) {
+        const int c1 = nc - c0 < chunk ? nc : c0 + chunk;
+        q8_0_prepare_avx512(X + (size_t)c0 * xs, xs, c1 - c0, nb, P);
+        for (int r = 0; r < full; r += 8)
+            for (int c = c0; c < c1; c += 4) {
+                const int cc = c1 - c < 4 ? c1 - c : 4;
+                eight[cc - 1](W + (size_t)r * rb, rb, n, P + (size_t)(c - c0) * ps, ps, Y + (size_t)c * ys + r, ys);
+            }
+    }
+    if (full < nr) ck_run_tiles(one, one, 1, 4, W + (size_t)full * rb, rb, nr - full, n, X, xs, nc, Y + full, ys);
 }
 #pragma clang attribute pop
 #endif  // CK_X86

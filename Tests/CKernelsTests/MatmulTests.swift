@@ -138,6 +138,22 @@ struct MatmulTests {
         }
     }
 
+    @Test("long rows and many activations: the activation chunks (AVX-512 Q8_0 prepares them per chunk) keep the bits",
+          arguments: [WType.q8_0, .q4_0, .q4_K])
+    func longRowsManyActivations(_ t: WType) {
+        var rng = Rng(4242 + UInt64(t.id))
+        // 8192 values: the AVX-512 Q8_0 kernel's prepared activations take 32 KiB per row, so 53
+        // activation rows span three chunks; 17 weight rows are two 8-row tiles and one single row.
+        let n = 8192, rows = 17, m = 53
+        let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+        let (xq, stride) = activations(t, rng.floats(n * m), m: m, n: n)
+        let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+        for level in Level.simd {
+            let y = at(level) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+            #expect(y.map(bits) == scalar.map(bits), "\(t.name) \(level)")
+        }
+    }
+
     @Test("ck_vec_dot matches matvec", arguments: WType.all)
     func vecDot(_ t: WType) {
         var rng = Rng(5)
