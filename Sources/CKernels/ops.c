@@ -162,9 +162,7 @@ void ck_softmax_sink(float *x, int n, float sink) {
 // expf for the rest, summed in double): a whole vocabulary row in a fraction of the time double
 // exp took, and the same bits at every level.
 double ck_logsumexp(const float *x, int n) {
-    float max = -INFINITY;
-    for (int i = 0; i < n; i++) max = x[i] > max ? x[i] : max;
-    return ck_logsumexp_with_max(x, n, max);
+    return ck_logsumexp_with_max(x, n, ck_max_f32(x, n));
 }
 
 double ck_logsumexp_with_max(const float *x, int n, float max) {

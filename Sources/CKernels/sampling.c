@@ -1,12 +1,82 @@
 #include "ck_sampling.h"
+#include "ck_internal.h"
 
 #include <math.h>
 
-int ck_argmax(const float *x, int n) {
-    // The largest value first (a loop the compiler vectorises), then its first index.
+// MARK: The largest value (NaN skipped), the first pass of argmax and of the log-normaliser.
+// The maximum of a set does not depend on the order it is taken in, so every level gives the same
+// value (a +0/-0 tie may come out either way; both compare equal and subtract alike).
+
+static float max_scalar(const float *x, int n) {
     float m = -INFINITY;
     for (int i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+#if CK_X86
+#include <immintrin.h>
+// vmaxps returns its second operand when either is NaN: max(x, m) skips a NaN x.
+__attribute__((target(CK_TARGET_AVX512))) static float max_avx512(const float *x, int n) {
+    __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        m0 = _mm512_max_ps(_mm512_loadu_ps(x + i), m0);
+        m1 = _mm512_max_ps(_mm512_loadu_ps(x + i + 16), m1);
+        m2 = _mm512_max_ps(_mm512_loadu_ps(x + i + 32), m2);
+        m3 = _mm512_max_ps(_mm512_loadu_ps(x + i + 48), m3);
+    }
+    float m = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+__attribute__((target(CK_TARGET_AVX2))) static float max_avx2(const float *x, int n) {
+    __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0, m2 = m0, m3 = m0;
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+        m2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), m2);
+        m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+    float m = max_scalar(lanes, 8);
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+/// The first index of `m` in x, 16 at a time.
+__attribute__((target(CK_TARGET_AVX512))) static int find_avx512(const float *x, int n, float m) {
+    const __m512 v = _mm512_set1_ps(m);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __mmask16 k = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), v, _CMP_EQ_OQ);
+        if (k) return i + __builtin_ctz(k);
+    }
+    for (; i < n; i++) if (x[i] == m) return i;
+    return -1;
+}
+#endif
+
+float ck_max_f32(const float *x, int n) {
+#if CK_X86
+    switch (ck_level()) {
+    case CK_AVX512: return max_avx512(x, n);
+    case CK_AVX2: return max_avx2(x, n);
+    default: break;
+    }
+#endif
+    return max_scalar(x, n);
+}
+
+int ck_argmax(const float *x, int n) {
+    // The largest value first, then its first index.
+    const float m = ck_max_f32(x, n);
     if (!(m > -INFINITY)) return -1;
+#if CK_X86
+    if (ck_level() == CK_AVX512) return find_avx512(x, n, m);
+#endif
     for (int i = 0; i < n; i++) if (x[i] == m) return i;
     return -1;
 }

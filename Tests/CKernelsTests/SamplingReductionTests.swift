@@ -10,6 +10,31 @@ import Testing
         #expect(ck_argmax(none, 2) == -1)
     }
 
+    @Test("the largest value and its first index are the same at every level", arguments: Level.allCases)
+    func maximumAndArgmaxAtEveryLevel(_ level: Level) {
+        var state: UInt64 = 11
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int(state >> 40) % 400) / 10 - 20
+        }
+        for n in [1, 15, 16, 17, 31, 33, 63, 64, 65, 200, 151_936] {
+            var x = (0..<n).map { _ in next() }
+            for i in stride(from: 3, to: n, by: 37) { x[i] = i % 2 == 0 ? .nan : -.infinity }
+            // The top value twice (the first must win), in turn in the head, the middle and the tail.
+            for at in Set([0, n / 2, n - 1]) {
+                var y = x
+                y[at] = 30
+                if at + 5 < n { y[at + 5] = 30 }
+                let scalar = CKernelsTests.at(.scalar) { (ck_max_f32(y, Int32(n)), ck_argmax(y, Int32(n))) }
+                #expect(scalar.0 == 30 && scalar.1 == Int32(at), "n \(n) at \(at)")
+                let got = CKernelsTests.at(level) { (ck_max_f32(y, Int32(n)), ck_argmax(y, Int32(n))) }
+                #expect(got.0 == scalar.0 && got.1 == scalar.1, "\(level) n \(n) at \(at)")
+            }
+        }
+        let allNaN: [Float] = [.nan, .nan, .nan]
+        #expect(CKernelsTests.at(level) { ck_argmax(allNaN, 3) } == -1)
+    }
+
     @Test func logsumexpIsStable() {
         let x: [Float] = [1000, 1000, -.infinity]
         #expect(abs(ck_logsumexp(x, 3) - (1000 + log(2.0))) < 1e-9)

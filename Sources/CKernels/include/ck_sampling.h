@@ -8,6 +8,9 @@
 extern "C" {
 #endif
 
+/// The largest value, NaN skipped (-inf when there is none), at the machine's SIMD level.
+float ck_max_f32(const float *x, int n);
+
 /// Index of the largest value (the first one on ties); -1 when n <= 0 or every value is -inf/NaN.
 int ck_argmax(const float *x, int n);
 

@@ -195,7 +195,8 @@ public final class Sampler {
     /// picks (same ties), for callers that sample many sequences per step (answer probes).
     public static func greedy(_ logits: UnsafeBufferPointer<Float>) -> (token: Int, logProbability: Float) {
         let token = max(0, Int(ck_argmax(logits.baseAddress, Int32(logits.count))))
-        return (token, Float(Double(logits[token]) - ck_logsumexp(logits.baseAddress, Int32(logits.count))))
+        // The argmax's value is the maximum the log-normaliser needs: one pass less.
+        return (token, Float(Double(logits[token]) - ck_logsumexp_with_max(logits.baseAddress, Int32(logits.count), logits[token])))
     }
 
     /// log p(token) under `logits` (teacher-forced scoring).
