@@ -165,43 +165,54 @@ CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 // - BF16: 2 x 16 lanes over steps of 32; the two ck_tree16 sums and the last n % 32 products
 //   are added in double.
 
-static float rowwise_dot_scalar(const int kind, const uint8_t *w, const uint8_t *x, int n) {
-    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+static inline void rowwise_body_scalar(const int kind, const uint8_t *w, const uint8_t *x, int body, float *r0, float *r1) {
+    const int nacc = kind == K_BF16 ? 2 : 4;
     float acc[4][16] = {{0}};
     for (int i = 0; i < body; i++)
         acc[(i >> 4) % nacc][i & 15] = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), acc[(i >> 4) % nacc][i & 15]);
-    if (kind == K_BF16) return rowwise_tail(kind, ck_tree16(acc[0]), ck_tree16(acc[1]), w, x, body, n);
+    if (kind == K_BF16) {
+        *r0 = ck_tree16(acc[0]);
+        *r1 = ck_tree16(acc[1]);
+        return;
+    }
     float lane[16];
     for (int l = 0; l < 16; l++) lane[l] = (acc[0][l] + acc[2][l]) + (acc[1][l] + acc[3][l]);
-    return rowwise_tail(kind, ck_tree16(lane), 0.0f, w, x, body, n);
+    *r0 = ck_tree16(lane);
+    *r1 = 0.0f;
 }
 
-KIND_DOTS_KERNELS(ck_k_, _rowwise_scalar, rowwise_dot_scalar)
+ROWWISE_KERNELS(ck_k_, _rowwise_scalar, rowwise_body_scalar)
 
 #if CK_X86
 /// The SIMD forms: the vector body, then the scalar definition's tail on the accumulators.
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX512))), apply_to = function)
-static inline __attribute__((always_inline)) float rowwise_dot_avx512(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+static inline __attribute__((always_inline)) void rowwise_body_avx512(const int kind, const uint8_t *w, const uint8_t *x,
+                                                                      int body, float *r0, float *r1) {
     const size_t es = kind == K_F32 ? 4 : 2;
-    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16;
     __m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
     for (int i = 0; i < body; i += step) {
         _mm_prefetch((const char *)(w + (i + 4 * step) * es), _MM_HINT_T0);
         CK_UNROLL for (int j = 0; j < 4; j++)
             if (j < nacc) a[j] = _mm512_fmadd_ps(ld16(kind, w + (i + 16 * j) * es), ld16(kind, x + (i + 16 * j) * es), a[j]);
     }
-    if (kind == K_BF16) return rowwise_tail(kind, ck_hsum16(a[0]), ck_hsum16(a[1]), w, x, body, n);
-    return rowwise_tail(kind, ck_hsum16(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3]))), 0.0f,
-                        w, x, body, n);
+    if (kind == K_BF16) {
+        *r0 = ck_hsum16(a[0]);
+        *r1 = ck_hsum16(a[1]);
+        return;
+    }
+    *r0 = ck_hsum16(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    *r1 = 0.0f;
 }
 
-KIND_DOTS_KERNELS(ck_k_, _rowwise_avx512, rowwise_dot_avx512)
+ROWWISE_KERNELS(ck_k_, _rowwise_avx512, rowwise_body_avx512)
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
-static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int kind, const uint8_t *w, const uint8_t *x, int n) {
+static inline __attribute__((always_inline)) void rowwise_body_avx2(const int kind, const uint8_t *w, const uint8_t *x,
+                                                                    int body, float *r0, float *r1) {
     const size_t es = kind == K_F32 ? 4 : 2;
-    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16, body = n - n % step;
+    const int step = kind == K_BF16 ? 32 : 64, nacc = step / 16;
     __m256 lo[4], hi[4];
     CK_UNROLL for (int j = 0; j < 4; j++) lo[j] = hi[j] = _mm256_setzero_ps();
     for (int i = 0; i < body; i += step) {
@@ -212,12 +223,16 @@ static inline __attribute__((always_inline)) float rowwise_dot_avx2(const int ki
                 hi[j] = _mm256_fmadd_ps(ld8(kind, w + (o + 8) * es), ld8(kind, x + (o + 8) * es), hi[j]);
             }
     }
-    if (kind == K_BF16) return rowwise_tail(kind, ck_hsum16x2(lo[0], hi[0]), ck_hsum16x2(lo[1], hi[1]), w, x, body, n);
-    return rowwise_tail(kind, ck_hsum16x2(_mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3])),
-                                          _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3]))),
-                        0.0f, w, x, body, n);
+    if (kind == K_BF16) {
+        *r0 = ck_hsum16x2(lo[0], hi[0]);
+        *r1 = ck_hsum16x2(lo[1], hi[1]);
+        return;
+    }
+    *r0 = ck_hsum16x2(_mm256_add_ps(_mm256_add_ps(lo[0], lo[2]), _mm256_add_ps(lo[1], lo[3])),
+                      _mm256_add_ps(_mm256_add_ps(hi[0], hi[2]), _mm256_add_ps(hi[1], hi[3])));
+    *r1 = 0.0f;
 }
 
-KIND_DOTS_KERNELS(ck_k_, _rowwise_avx2, rowwise_dot_avx2)
+ROWWISE_KERNELS(ck_k_, _rowwise_avx2, rowwise_body_avx2)
 #pragma clang attribute pop
 #endif  // CK_X86

@@ -84,20 +84,42 @@ int ck_argmax(const float *x, int n) {
 /// a comes before b: larger value, then lower index.
 static int before(float va, int32_t ia, float vb, int32_t ib) { return va > vb || (va == vb && ia < ib); }
 
+/// Whether any of the 64 values at x is above t (NaN never is).
+#if CK_X86
+__attribute__((target(CK_TARGET_AVX512))) static int any_above_avx512(const float *x, float t) {
+    const __m512 v = _mm512_set1_ps(t);
+    return (_mm512_cmp_ps_mask(_mm512_loadu_ps(x), v, _CMP_GT_OQ) | _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 16), v, _CMP_GT_OQ) |
+            _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 32), v, _CMP_GT_OQ) | _mm512_cmp_ps_mask(_mm512_loadu_ps(x + 48), v, _CMP_GT_OQ)) != 0;
+}
+__attribute__((target(CK_TARGET_AVX2))) static int any_above_avx2(const float *x, float t) {
+    const __m256 v = _mm256_set1_ps(t);
+    __m256 m = _mm256_cmp_ps(_mm256_loadu_ps(x), v, _CMP_GT_OQ);
+    for (int j = 8; j < 64; j += 8) m = _mm256_or_ps(m, _mm256_cmp_ps(_mm256_loadu_ps(x + j), v, _CMP_GT_OQ));
+    return _mm256_movemask_ps(m) != 0;
+}
+#endif
+
+static int any_above(const float *x, float t, int level) {
+#if CK_X86
+    if (level == CK_AVX512) return any_above_avx512(x, t);
+    if (level == CK_AVX2) return any_above_avx2(x, t);
+#endif
+    (void)level;
+    for (int j = 0; j < 64; j++) if (x[j] > t) return 1;
+    return 0;
+}
+
 int ck_top_k(const float *x, int n, int k, int32_t *idx, float *val) {
     int count = 0;
     if (k <= 0) return 0;
+    const int level = ck_level();
     int i = 0;
     while (i < n) {
         // Once k are found, a block of 64 whose largest value does not beat the k-th is skipped
         // (a later equal value never comes before an earlier one).
-        if (count == k && i + 64 <= n) {
-            float bm = -INFINITY;
-            for (int j = i; j < i + 64; j++) bm = x[j] > bm ? x[j] : bm;
-            if (!(bm > val[k - 1])) {
-                i += 64;
-                continue;
-            }
+        if (count == k && i + 64 <= n && !any_above(x + i, val[k - 1], level)) {
+            i += 64;
+            continue;
         }
         const int stop = i + 64 <= n ? i + 64 : n;
         for (; i < stop; i++) {
