@@ -35,9 +35,6 @@ static float dot_q8_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
 CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
 
 #if CK_X86
-#ifndef Q8_PF
-#define Q8_PF 8
-#endif
 
 // MARK: SIMD tile (vnni selects vpdpbusd over vpmaddubsw + vpmaddwd; both give exact int32 lanes)
 
@@ -49,6 +46,9 @@ CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
     (void)ones;                                                                                  \
     for (int b = 0; b < n / QK8_0; b++) {                                                        \
         const size_t o = (size_t)b * Q8_0_BYTES;                                                 \
+        /* The next tile's R rows are the next R x rb bytes: stream them in, R x 34 per block. */ \
+        CK_UNROLL for (int k = 0; k <= R * Q8_0_BYTES / 64; k++)                                  \
+            _mm_prefetch((const char *)(W + R * rb + R * o + 64 * k), _MM_HINT_T0);               \
         __m256i xq[4];                                                                           \
         __m256 dx[4];                                                                            \
         CK_UNROLL for (int c = 0; c < C; c++) {                                                  \
@@ -57,7 +57,6 @@ CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
         }                                                                                        \
         CK_UNROLL for (int r = 0; r < R; r++) {                                                  \
             const uint8_t *wb = W + r * rb + o;                                                  \
-            _mm_prefetch((const char *)(wb + Q8_PF * Q8_0_BYTES), _MM_HINT_T0);                     \
             const __m256i w = _mm256_loadu_si256((const __m256i *)(wb + 2));                     \
             const __m256i aw = _mm256_sign_epi8(w, w);                                           \
             const __m256 dw = _mm256_set1_ps(_cvtsh_ss(ck_ld16(wb)));                            \
@@ -210,6 +209,23 @@ static void q8_0_prepare_avx512(const uint8_t *X, size_t xs, int nc, int nb, uin
         }
 }
 
+/// The 8 sums of four pair registers (a_p: row 2p in lanes 0..7, row 2p + 1 in 8..15), each the
+/// 8-lane tree of ck_hsum8 (t_i = a_i + a_{i+4}; (t_0 + t_2) + (t_1 + t_3)), all 8 rows at once;
+/// stored to y[0..7].
+static inline __attribute__((always_inline)) void q8_0_reduce8_avx512(__m512 a0, __m512 a1, __m512 a2, __m512 a3, float *y) {
+    // t: 128-bit block b holds row b's t_0..t_3 (rows 0..3 from a0, a1; rows 4..7 from a2, a3).
+    const __m512 t = _mm512_add_ps(_mm512_shuffle_f32x4(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                                   _mm512_shuffle_f32x4(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)));
+    const __m512 t4 = _mm512_add_ps(_mm512_shuffle_f32x4(a2, a3, _MM_SHUFFLE(3, 1, 3, 1)),
+                                    _mm512_shuffle_f32x4(a2, a3, _MM_SHUFFLE(2, 0, 2, 0)));
+    // u: block b = [t_0 + t_2, t_1 + t_3] of row b, then of row 4 + b.
+    const __m512 u = _mm512_add_ps(_mm512_shuffle_ps(t, t4, _MM_SHUFFLE(1, 0, 1, 0)), _mm512_shuffle_ps(t, t4, _MM_SHUFFLE(3, 2, 3, 2)));
+    // r: block b = [row b, row 4 + b, (copies)].
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(u, u, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(u, u, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 rows = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), r);
+    _mm256_storeu_ps(y, _mm512_castps512_ps256(rows));
+}
+
 /// 8 weight rows x C prepared activation columns (stride ps) with 512-bit registers: a register
 /// holds the 8 lanes of two rows (row 2p low, 2p + 1 high). Weights are biased to unsigned
 /// (w + 128) for vpdpbusd and each block's sum starts at the prepared correction, so the int32
@@ -254,11 +270,7 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
             }
         }
     }
-    CK_UNROLL for (int p = 0; p < 4; p++)
-        CK_UNROLL for (int c = 0; c < C; c++) {
-            Y[c * ys + 2 * p] = ck_hsum8(_mm512_castps512_ps256(acc[p][c]));
-            Y[c * ys + 2 * p + 1] = ck_hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p][c]), 1)));
-        }
+    CK_UNROLL for (int c = 0; c < C; c++) q8_0_reduce8_avx512(acc[0][c], acc[1][c], acc[2][c], acc[3][c], Y + c * ys);
 }
 
 #define Q8_0_PAIRS(R, C, W, rb, n, P, ps, Y, ys) q8_0_pairs_avx512(C, W, rb, n, P, ps, Y, ys)
