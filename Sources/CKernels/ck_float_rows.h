@@ -33,47 +33,56 @@ static inline float rowwise_tail(const int kind, float r0, float r1, const uint8
 /// Elements of a row that ggml_vec_dot_* takes in its vector steps; the rest go to the tail.
 static inline int rowwise_body(const int kind, int n) { return n - n % (kind == K_BF16 ? 32 : 64); }
 
-/// rowwise_tail of four rows (rb bytes apart) against one activation: each row's sum is taken in
-/// its own order, as rowwise_tail takes it; the rows only share the loop, so their dependency
-/// chains overlap (a row shorter than one vector step, such as a 32-wide attention head, is all
-/// tail).
-static inline void rowwise_tail4(const int kind, const float r0[4], const float r1[4], const uint8_t *w, size_t rb,
-                                 const uint8_t *x, int body, int n, float *y) {
+/// rowwise_tail of four rows against one activation, on their tails already converted to float
+/// (wf: 4 x 64, xf: 64; len = n - body < 64): each row's sum is taken in its own order, as
+/// rowwise_tail takes it; the rows only share the loop, so their dependency chains overlap (a row
+/// shorter than one vector step, such as a 32-wide attention head, is all tail).
+static inline void rowwise_tail4(const int kind, const float r0[4], const float r1[4], const float *wf, const float *xf,
+                                 int len, float *y) {
     if (kind == K_F32) {
         float s[4] = {r0[0], r0[1], r0[2], r0[3]};
-        for (int i = body; i < n; i++) {
-            const float xv = ld_elem(kind, x, i);
+        for (int i = 0; i < len; i++)
             for (int j = 0; j < 4; j++) {
-                const float p = ld_elem(kind, w + j * rb, i) * xv;
+                const float p = wf[64 * j + i] * xf[i];
                 s[j] = s[j] + p;
             }
-        }
         for (int j = 0; j < 4; j++) y[j] = s[j];
         return;
     }
     double s[4];
     for (int j = 0; j < 4; j++) s[j] = kind == K_BF16 ? (double)r0[j] + (double)r1[j] : (double)r0[j];
-    for (int i = body; i < n; i++) {
-        const float xv = ld_elem(kind, x, i);
-        for (int j = 0; j < 4; j++) s[j] += (double)(ld_elem(kind, w + j * rb, i) * xv);
-    }
+    for (int i = 0; i < len; i++)
+        for (int j = 0; j < 4; j++) s[j] += (double)(wf[64 * j + i] * xf[i]);
     for (int j = 0; j < 4; j++) y[j] = (float)s[j];
 }
 
+/// The elements of a row's tail as floats (exact for every kind), one by one.
+static inline void rowwise_to_float(const int kind, const uint8_t *p, int len, float *out) {
+    for (int i = 0; i < len; i++) out[i] = ld_elem(kind, p, i);
+}
+
 /// Kernel NAME in the row-by-row order: BODY(KIND, w, x, body, &r0, &r1) gives a row's reduced
-/// vector part, rowwise_tail(4) adds the rest; four rows at a time.
-#define ROWWISE_KERNEL(NAME, KIND, BODY)                                                                 \
+/// vector part, rowwise_tail(4) adds the rest; four rows at a time, their tails converted to float
+/// by TOF(KIND, p, len, out) first.
+#define ROWWISE_KERNEL(NAME, KIND, BODY, TOF)                                                            \
     void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, \
               size_t ys) {                                                                               \
-        const int body = rowwise_body(KIND, n);                                                          \
+        const int body = rowwise_body(KIND, n), len = n - body;                                          \
+        const size_t off = (size_t)body * (KIND == K_F32 ? 4 : 2);                                       \
+        float xf[64], wf[4 * 64];                                                                        \
         for (int c = 0; c < nc; c++) {                                                                   \
             const uint8_t *x = X + (size_t)c * xs;                                                       \
             float *y = Y + (size_t)c * ys;                                                               \
+            TOF(KIND, x + off, len, xf);                                                                 \
             int r = 0;                                                                                   \
             for (; r + 4 <= nr; r += 4) {                                                                \
                 float a[4], b[4];                                                                        \
-                for (int j = 0; j < 4; j++) BODY(KIND, W + (size_t)(r + j) * rb, x, body, &a[j], &b[j]); \
-                rowwise_tail4(KIND, a, b, W + (size_t)r * rb, rb, x, body, n, y + r);                    \
+                for (int j = 0; j < 4; j++) {                                                            \
+                    const uint8_t *w = W + (size_t)(r + j) * rb;                                         \
+                    BODY(KIND, w, x, body, &a[j], &b[j]);                                                \
+                    TOF(KIND, w + off, len, wf + 64 * j);                                                \
+                }                                                                                        \
+                rowwise_tail4(KIND, a, b, wf, xf, len, y + r);                                           \
             }                                                                                            \
             for (; r < nr; r++) {                                                                        \
                 float a, b;                                                                              \
@@ -82,9 +91,9 @@ static inline void rowwise_tail4(const int kind, const float r0[4], const float 
             }                                                                                            \
         }                                                                                                \
     }
-#define ROWWISE_KERNELS(PREFIX, SUFFIX, BODY)                 \
-    ROWWISE_KERNEL(PREFIX##f32##SUFFIX, K_F32, BODY)          \
-    ROWWISE_KERNEL(PREFIX##f16##SUFFIX, K_F16, BODY)          \
-    ROWWISE_KERNEL(PREFIX##bf16##SUFFIX, K_BF16, BODY)
+#define ROWWISE_KERNELS(PREFIX, SUFFIX, BODY, TOF)            \
+    ROWWISE_KERNEL(PREFIX##f32##SUFFIX, K_F32, BODY, TOF)     \
+    ROWWISE_KERNEL(PREFIX##f16##SUFFIX, K_F16, BODY, TOF)     \
+    ROWWISE_KERNEL(PREFIX##bf16##SUFFIX, K_BF16, BODY, TOF)
 
 #endif

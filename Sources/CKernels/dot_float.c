@@ -181,7 +181,7 @@ static inline void rowwise_body_scalar(const int kind, const uint8_t *w, const u
     *r1 = 0.0f;
 }
 
-ROWWISE_KERNELS(ck_k_, _rowwise_scalar, rowwise_body_scalar)
+ROWWISE_KERNELS(ck_k_, _rowwise_scalar, rowwise_body_scalar, rowwise_to_float)
 
 #if CK_X86
 /// The SIMD forms: the vector body, then the scalar definition's tail on the accumulators.
@@ -205,7 +205,16 @@ static inline __attribute__((always_inline)) void rowwise_body_avx512(const int 
     *r1 = 0.0f;
 }
 
-ROWWISE_KERNELS(ck_k_, _rowwise_avx512, rowwise_body_avx512)
+/// A tail (len < 64 elements) as floats, 16 at a time.
+static inline __attribute__((always_inline)) void to_float_avx512(const int kind, const uint8_t *p, int len, float *out) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    for (int i = 0; i < len; i += 16) {
+        const __mmask16 m = len - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (len - i)) - 1u);
+        _mm512_mask_storeu_ps(out + i, m, ld16m(kind, p + i * es, m));
+    }
+}
+
+ROWWISE_KERNELS(ck_k_, _rowwise_avx512, rowwise_body_avx512, to_float_avx512)
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)
@@ -233,6 +242,14 @@ static inline __attribute__((always_inline)) void rowwise_body_avx2(const int ki
     *r1 = 0.0f;
 }
 
-ROWWISE_KERNELS(ck_k_, _rowwise_avx2, rowwise_body_avx2)
+/// A tail (len < 64 elements) as floats, 8 at a time, the last few one by one.
+static inline __attribute__((always_inline)) void to_float_avx2(const int kind, const uint8_t *p, int len, float *out) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    int i = 0;
+    for (; i + 8 <= len; i += 8) _mm256_storeu_ps(out + i, ld8(kind, p + i * es));
+    for (; i < len; i++) out[i] = ld_elem(kind, p, i);
+}
+
+ROWWISE_KERNELS(ck_k_, _rowwise_avx2, rowwise_body_avx2, to_float_avx2)
 #pragma clang attribute pop
 #endif  // CK_X86
