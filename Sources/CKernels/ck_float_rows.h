@@ -12,6 +12,18 @@ static inline float ld_elem(const int kind, const uint8_t *p, int i) {
     return kind == K_F16 ? ck_h2f(ck_ld16(p + 2 * i)) : ck_b2f(ck_ld16(p + 2 * i));
 }
 
+/// a x b rounded to float before anything else uses it: no compiler may fuse it into the add that
+/// follows (GCC contracts across statements by default; clang, as SwiftPM runs it, does not).
+static inline float rounded_product(float a, float b) {
+    float p = a * b;
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__("" : "+x"(p));
+#elif defined(__aarch64__)
+    __asm__("" : "+w"(p));
+#endif
+    return p;
+}
+
 /// The scalar end of ggml_vec_dot_*: the reduced vector part (BF16: its two halves, added in
 /// double), then the last elements one by one: F32 adds each rounded product in float, F16 and
 /// BF16 in double.
@@ -19,8 +31,7 @@ static inline float rowwise_tail(const int kind, float r0, float r1, const uint8
     if (kind == K_F32) {
         float s = r0;
         for (int i = body; i < n; i++) {
-            const float p = ld_elem(kind, w, i) * ld_elem(kind, x, i);
-            s = s + p;
+            s = s + rounded_product(ld_elem(kind, w, i), ld_elem(kind, x, i));
         }
         return s;
     }
@@ -43,8 +54,7 @@ static inline void rowwise_tail4(const int kind, const float r0[4], const float 
         float s[4] = {r0[0], r0[1], r0[2], r0[3]};
         for (int i = 0; i < len; i++)
             for (int j = 0; j < 4; j++) {
-                const float p = wf[64 * j + i] * xf[i];
-                s[j] = s[j] + p;
+                s[j] = s[j] + rounded_product(wf[64 * j + i], xf[i]);
             }
         for (int j = 0; j < 4; j++) y[j] = s[j];
         return;
