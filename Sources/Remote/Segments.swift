@@ -21,15 +21,28 @@ class StreamedSegment: TokenSegment {
 
     var server: String { stream.server }
 
+    /// An error met after tokens that are still to be handed out (they are the model's).
+    private var failed: Error?
+
     func next() throws -> SegmentItem? {
         while pending.isEmpty && end == nil {
-            if done { return nil }
-            guard let data = try stream.next() else {
+            if let failed {
+                self.failed = nil
                 done = true
-                try closed()
-                continue
+                throw failed
             }
-            try read(data)
+            if done { return nil }
+            do {
+                guard let data = try stream.next() else {
+                    done = true
+                    try closed()
+                    continue
+                }
+                try read(data)
+            } catch {
+                guard !pending.isEmpty else { throw error }
+                failed = error
+            }
         }
         if !pending.isEmpty { return .token(pending.removeFirst()) }
         defer { end = nil; done = true }

@@ -89,7 +89,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         if let routing { plan.maxTokens = min(plan.maxTokens, routing.segmentLength) }
         var emptySegments = 0
         while true {
-            if open == nil {
+            if open == nil && queue.isEmpty && failure == nil {
                 open = try server.segment(SegmentRequest(prompt: transcript, sampling: sampling, plan: plan,
                                                          stopText: plan.stopAt.flatMap { stopTexts[$0] }, banned: suppressed,
                                                          routingFrom: routing == nil ? nil : transcript.count))
