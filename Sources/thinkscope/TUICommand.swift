@@ -92,8 +92,10 @@ struct TUICommand: ParsableCommand {
             if server.remote {
                 let remote = try server.connect(model: modelArgument, chatFormat: chatFormat, effort: effort)
                 let shape = remote.routingShape
-                var summary = ModelSummary(name: "\(URL(fileURLWithPath: name).lastPathComponent) on \(remote.where_)",
-                                           architecture: remote.architecture, layers: shape?.layers ?? 0,
+                // The header says where the model runs (a chat API: which model, and that it only streams text).
+                let display = remote.displayOnly != nil
+                var summary = ModelSummary(name: display ? remote.where_ : "\(URL(fileURLWithPath: name).lastPathComponent) on \(remote.where_)",
+                                           architecture: display ? "text only" : remote.architecture, layers: shape?.layers ?? 0,
                                            experts: shape?.experts, thinks: remote.chat.thinking.supportsThinking)
                 summary.noRouting = remote.noRouting
                 summary.displayOnly = remote.displayOnly
