@@ -24,7 +24,7 @@ public struct LlamaServer: TokenServer {
         self.slot = slot
         let server = url.absoluteString
         _ = try Connect.waitFor(url, path: "health", server: server, wait: wait)
-        let props = try HTTP.call(HTTPClientRequest(url: url.appendingPathComponent("props").absoluteString),
+        let props = try HTTP.call(HTTP.get(url.appendingPathComponent("props")),
                                   server: server, what: "GET /props")
         struct Props: Decodable {
             struct Settings: Decodable { var n_ctx: Int? }

@@ -27,7 +27,16 @@ public struct SGLangServer: TokenServer {
         let data = try HTTP.call(HTTP.get(url.appendingPathComponent("get_model_info"), headers: headers), server: server, what: "GET /get_model_info")
         let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "GET /get_model_info",
                                 expected: "SGLang's model info (JSON)")
-        contextLength = JSON.int(o["max_context_length"]) ?? JSON.int(o["context_length"]) ?? Int.max
+        if let n = JSON.int(o["max_context_length"]) ?? JSON.int(o["context_length"]) {
+            contextLength = n
+        } else if let info = try? HTTP.call(HTTP.get(url.appendingPathComponent("get_server_info"), headers: headers), server: server,
+                                            what: "GET /get_server_info"),
+                  let i = try? JSON.object(String(decoding: info, as: UTF8.self), server: server, what: "", expected: ""),
+                  let n = JSON.int(i["context_length"]) {
+            contextLength = n
+        } else {
+            contextLength = Int.max
+        }
     }
 
     /// A connection that was never checked (request bodies and recorded streams in tests).

@@ -75,4 +75,17 @@ import Testing
             #expect(r.stderr.contains(expected), "\(args): \(r.stderr)")
         }
     }
+
+    @Test func aStalledServerTimesOutWithOneLineAndTheTraceKeepsTheThinking() throws {
+        var lines = Self.thought.map { #"{"model":"m","message":{"role":"assistant","content":"","thinking":"\#($0)"},"done":false}"# + "\n" }
+        let fake = try FakeServer(["POST /api/chat": [FakeServer.Response(contentType: "application/x-ndjson", pieces: lines, stall: 4)]])
+        let trace = CLI.temp("stalled.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "ollama", "--model", "m", "--prompt", "What is 17+25?",
+                             "--trace", trace], environment: ["THINKSCOPE_SERVER_TIMEOUT": "1", "NO_COLOR": "1"])
+        #expect(r.stderr.contains("Add 17 and 25: 42."), "what was generated is kept: \(r.stderr)")
+        #expect(r.stderr.contains("error: server \(fake.url.absoluteString): POST /api/chat: the stream broke (no data from the server for 1 s"), "\(r.stderr)")
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(text.split(separator: "\n").last?.contains(#""type":"footer""#) == true, "the trace ends with its footer: \(text.suffix(200))")
+    }
 }

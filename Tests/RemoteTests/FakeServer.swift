@@ -11,12 +11,15 @@ final class FakeServer: @unchecked Sendable {
         var pieces: [String]
         /// Close the connection after the pieces without ending the body (a connection lost mid-stream).
         var cut = false
+        /// Seconds to send nothing after the pieces (a server that stalls).
+        var stall: Double = 0
 
-        init(status: Int = 200, contentType: String = "text/event-stream", pieces: [String], cut: Bool = false) {
+        init(status: Int = 200, contentType: String = "text/event-stream", pieces: [String], cut: Bool = false, stall: Double = 0) {
             self.status = status
             self.contentType = contentType
             self.pieces = pieces
             self.cut = cut
+            self.stall = stall
         }
 
         /// Server-sent events, one `data:` event per item.
@@ -151,6 +154,7 @@ final class FakeServer: @unchecked Sendable {
             guard send(c, out) else { return }
             usleep(300)
         }
+        if r.stall > 0 { usleep(UInt32(r.stall * 1_000_000)) }
         if r.cut { return }
         _ = send(c, "0\r\n\r\n")
     }

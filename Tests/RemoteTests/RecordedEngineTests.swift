@@ -261,6 +261,30 @@ func tracedTurn(_ model: LanguageModel, _ chat: ChatFormat, _ settings: Generati
         }
     }
 
+    @Test func olderVLLMWithoutTokenIdsStillGivesIdsFromTheLogprobNames() throws {
+        // Versions before `return_token_ids` send only the "token_id:N" names.
+        let events = try Recording.events("vllm-thinking.sse").map { e -> String in
+            guard var o = try? JSONSerialization.jsonObject(with: Data(e.utf8)) as? [String: Any],
+                  var choices = o["choices"] as? [[String: Any]], !choices.isEmpty else { return e }
+            choices[0]["token_ids"] = nil
+            o["choices"] = choices
+            return String(decoding: try JSONSerialization.data(withJSONObject: o), as: UTF8.self)
+        }
+        let request = SegmentRequest(prompt: prompt, sampling: .greedy, plan: .init(maxTokens: 100, stopAt: 151668))
+        let segment = VLLMSegment(stream: RecordedFeed(events), request: request, routing: nil)
+        var ids: [Int] = []
+        var end: SegmentEnd?
+        while let item = try segment.next() {
+            switch item {
+            case .token(let t): ids.append(t.token)
+            case .end(let e): end = e
+            }
+        }
+        #expect(ids == r.thinking)
+        #expect(end?.reason == .stop)
+        #expect(end?.promptCached == 0 && end?.promptEvaluated == 17 && end?.generated == r.thinking.count)
+    }
+
     @Test func theRequestBodiesAskForEverything() {
         let request = SegmentRequest(prompt: [1, 2], sampling: .greedy, plan: .init(maxTokens: 3, stopAt: 151668), banned: [151668], routingFrom: 2)
         let v = VLLMServer(testing: URL(string: "http://x:1")!, model: "m", routing: RoutingShape(layers: 2, experts: 4, topK: 1)).body(request)
