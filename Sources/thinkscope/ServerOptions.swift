@@ -201,8 +201,11 @@ struct RemoteModel: @unchecked Sendable {
     }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
-        TraceHeader(
-            model: .init(file: "\(URL(fileURLWithPath: file.path).lastPathComponent) on \(where_)", size: file.fileSize,
+        let gguf = URL(fileURLWithPath: file.path).lastPathComponent
+        // A display-only server's ids are the local tokenizer's reading of its text: say so.
+        let name = displayOnly == nil ? "\(gguf) on \(where_)" : "\(where_); ids and counts from \(gguf)'s tokenizer"
+        return TraceHeader(
+            model: .init(file: name, size: file.fileSize,
                          headerHash: file.headerFingerprint, architecture: architecture),
             settings: TraceSettings(thinking: thinking, settings: settings),
             messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
