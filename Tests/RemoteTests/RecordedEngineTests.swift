@@ -116,6 +116,25 @@ func tracedTurn(_ model: LanguageModel, _ chat: ChatFormat, _ settings: Generati
         #expect(requests[1]["prompt"] as? [Int] == prompt + r.thinking.prefix(5) + forced)
     }
 
+    @Test func aLoweredSliderCancelsTheStreamWithoutWaitingForTheServer() throws {
+        // The thinking stream stalls after six tokens; the slider goes down at the third.
+        let events = try Recording.events("vllm-thinking.sse")
+        let (fake, model) = try vllm([FakeServer.Response(pieces: events.prefix(6).map { "data: \($0)\n\n" }, stall: 20),
+                                      .recording(try Recording.text("vllm-answer.sse"))])
+        let started = Date()
+        let turn = runTurn(model, chat, greedySettings(Unlimited())) { t, control in
+            if t.phase == .thinking && t.index == 3 { control.setBudget(2) }
+        }
+        #expect(Date().timeIntervalSince(started) < 10, "the cancel does not wait for the stalled server")
+        #expect(turn.errors.isEmpty, "\(turn.errors)")
+        let forced = try #require(chat.forcedEnd(.qwen))
+        #expect(turn.ids == Array(r.thinking.prefix(4)) + forced + r.answer.dropLast())
+        #expect(model.segments.first?.end == nil, "the thinking segment was cancelled")
+        let requests = fake.requests("POST /v1/completions").map(\.json)
+        #expect(requests.count == 2)
+        #expect(requests.last?["prompt"] as? [Int] == prompt + r.thinking.prefix(4) + forced)
+    }
+
     @Test func vllmRoutingFillsEveryTokenSegmentBySegment() throws {
         for lists in [false, true] {
             let responses = try (0..<8).map { FakeServer.Response.recording(try Recording.text("vllm-routed-\(lists ? "lists-" : "")\($0).json"), contentType: "application/json") }
