@@ -31,7 +31,8 @@ let package = Package(
         // Optimised in debug builds too: the UI must answer keys within 50 ms under `swift run`.
         .target(name: "Inspector", dependencies: ["Reasoning", "Tokenizer", "Engine", .product(name: "Yams", package: "Yams")],
                 swiftSettings: [.unsafeFlags(["-O"])]),
-        // Models on a server (llama-server): the generation loop's token source over HTTP. Kept apart
+        // Models on a server (llama-server, vLLM, SGLang; display-only chat APIs): the generation
+        // loop's token source over HTTP. Kept apart
         // so the engine and the inspector build without swift-nio.
         .target(name: "Remote", dependencies: [
             "Reasoning", "Tokenizer", "Engine",
@@ -53,7 +54,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "ModelFactory", "GGUF", "CKernels"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "GGUF"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
-        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
+        .testTarget(name: "RemoteTests", dependencies: ["Remote", "Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"],
+                    exclude: ["Recordings"]),
         .testTarget(name: "CLITests", dependencies: ["thinkscope", "GGUF", "ModelFactory"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Reasoning", "Tokenizer", "Engine", "ModelFactory", "thinkscope"],
                     exclude: ["Snapshots"]),

@@ -197,8 +197,10 @@ public final class GenerationRun {
         let cmd = control.take()
         if cmd.stop { return .finished(finish(.stopped)) }
         if let mask = cmd.mask { model.expertMask = mask }
-        if let budget = cmd.budget { setPolicy(policy.withLimit(budget)) }
-        if cmd.endThinking && phase == .thinking { endRequested = true }
+        // A display-only server took its budget with the request: nothing can change it now.
+        let forcible = !(model is MessageModel)
+        if let budget = cmd.budget, forcible { setPolicy(policy.withLimit(budget)) }
+        if cmd.endThinking && phase == .thinking && forcible { endRequested = true }
         if generated >= g.settings.maxTokens { return .finished(finish(.maxTokens)) }
         // A context about to fill up mid-thinking ends thinking while the end and an answer still fit.
         if phase == .thinking, let end = forcedEnd,
@@ -332,7 +334,9 @@ public final class GenerationRun {
             TokenEvent.Alternative(id: $0.token, text: g.chat.tokenizer.decode([TokenID($0.token)]), logProbability: $0.logProbability)
         }
         emit(.token(TokenEvent(index: index, id: token, text: text, phase: eventPhase, origin: origin,
-                               logProbability: sampled?.logProbability, alternatives: alternatives,
+                               // NaN: a model that does not know it (a display-only server).
+                               logProbability: sampled.flatMap { $0.logProbability.isNaN ? nil : $0.logProbability },
+                               alternatives: alternatives,
                                routing: routing)))
         index += 1
     }

@@ -1,4 +1,5 @@
 import Engine
+import Tokenizer
 
 /// A model that chooses its own tokens: a server that streams a segment of sampled tokens rather
 /// than handing out logits. The generation loop asks it for the next token where it would sample
@@ -39,4 +40,12 @@ extension GenerationRun {
         }
         return SegmentPlan(maxTokens: n, stopAt: g.chat.thinkEnd.map(Int.init))
     }
+}
+
+/// A model that takes the conversation as messages, not ids: a display-only chat API (Ollama,
+/// Anthropic, OpenAI-compatible chat). Each run's request is set before the run; the budget goes
+/// with it as the engine's own knob, so the loop forces nothing on it and ignores live budget
+/// changes (they could not reach the server).
+public protocol MessageModel: SamplingModel {
+    func prepare(messages: [ChatMessage], thinking: Bool, budget: Int?, maxTokens: Int)
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 import Tokenizer
 
@@ -50,32 +51,52 @@ public struct Sweep {
     public func runCount(tasks: Int) -> Int { tasks * samples * modes.count }
 
     /// Runs every task under every mode and returns one cell per (mode, budget), in first-seen order.
+    /// (The overload below: with `parallel` > 1, that many (problem, sample, mode) units run at once, each worker on
+    /// models from `workerModel(worker)` (a server's own slot); the table is the same as in order.)
     public func run(_ tasks: [SweepTask], progress: (Int) -> Void = { _ in }) -> [SweepCell] {
-        var cells: [String: SweepCell] = [:]
-        var order: [String] = []
-        var done = 0
+        run(tasks, parallel: 1, workerModel: nil, progress: progress)
+    }
+
+    public func run(_ tasks: [SweepTask], parallel: Int, workerModel: ((Int) -> LanguageModel)?,
+                    progress: (Int) -> Void) -> [SweepCell] {
+        var units: [Unit] = []
         for mode in modes {
             for task in tasks {
-                for s in 0..<samples {
-                    for r in results(mode: mode, task: task, sample: s) {
-                        let key = r.mode + "|" + (r.budget.map(String.init) ?? "inf")
-                        if cells[key] == nil {
-                            cells[key] = SweepCell(mode: r.mode, budget: r.budget)
-                            order.append(key)
-                        }
-                        cells[key]!.runs += 1
-                        cells[key]!.correct += r.correct ? 1 : 0
-                        cells[key]!.thinkingTokens += r.sampledThinking
-                        cells[key]!.withinBudget += (r.budget.map { r.sampledThinking <= $0 } ?? true) ? 1 : 0
-                        if let routing = r.routing { experts?.add(correct: r.correct, routing) }
-                    }
-                    done += 1
-                    progress(done)
-                }
+                for s in 0..<samples { units.append((mode, task, s)) }
             }
+        }
+        var outcomes = [[Result]](repeating: [], count: units.count)
+        if parallel <= 1 {
+            for (i, u) in units.enumerated() {
+                outcomes[i] = results(mode: u.mode, task: u.task, sample: u.sample)
+                progress(i + 1)
+            }
+        } else {
+            let workers = min(parallel, units.count)
+            outcomes = withoutActuallyEscaping(progress) { progress in
+                let shared = ParallelSweep(sweep: self, units: units, progress: progress, model: workerModel)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in shared.work(worker: worker) }
+                return shared.outcomes
+            }
+        }
+        var cells: [String: SweepCell] = [:]
+        var order: [String] = []
+        for r in outcomes.joined() {
+            let key = r.mode + "|" + (r.budget.map(String.init) ?? "inf")
+            if cells[key] == nil {
+                cells[key] = SweepCell(mode: r.mode, budget: r.budget)
+                order.append(key)
+            }
+            cells[key]!.runs += 1
+            cells[key]!.correct += r.correct ? 1 : 0
+            cells[key]!.thinkingTokens += r.sampledThinking
+            cells[key]!.withinBudget += (r.budget.map { r.sampledThinking <= $0 } ?? true) ? 1 : 0
+            if let routing = r.routing { experts?.add(correct: r.correct, routing) }
         }
         return order.map { cells[$0]! }
     }
+
+    typealias Unit = (mode: SweepMode, task: SweepTask, sample: Int)
 
     struct Result {
         var mode: String
@@ -156,6 +177,46 @@ public struct Sweep {
                 c.reasoningEffort = e
                 return single(task, mode: "effort-\(e.rawValue)", budget: nil, policy: Unlimited(), chat: c, sample: sample)
             }
+        }
+    }
+}
+
+/// The state a parallel sweep's workers share: the next unit to take, the outcomes, progress.
+/// Everything is touched under the lock, except each worker's own copy of the sweep.
+private final class ParallelSweep: @unchecked Sendable {
+    let sweep: Sweep
+    let units: [Sweep.Unit]
+    let progress: (Int) -> Void
+    private let lock = NSLock()
+    private var next = 0
+    private var done = 0
+    private(set) var outcomes: [[Sweep.Result]]
+
+    let model: ((Int) -> LanguageModel)?
+
+    init(sweep: Sweep, units: [Sweep.Unit], progress: @escaping (Int) -> Void, model: ((Int) -> LanguageModel)?) {
+        self.sweep = sweep
+        self.units = units
+        self.progress = progress
+        self.model = model
+        outcomes = Array(repeating: [], count: units.count)
+    }
+
+    func work(worker: Int) {
+        var mine = sweep
+        if let model { mine.makeModel = { model(worker) } }
+        while true {
+            lock.lock()
+            let i = next
+            next += 1
+            lock.unlock()
+            guard i < units.count else { return }
+            let r = mine.results(mode: units[i].mode, task: units[i].task, sample: units[i].sample)
+            lock.lock()
+            outcomes[i] = r
+            done += 1
+            progress(done)
+            lock.unlock()
         }
     }
 }

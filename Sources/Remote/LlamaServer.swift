@@ -13,6 +13,8 @@ public struct LlamaServer: TokenServer {
     public let contextLength: Int
     /// The slot every request of this connection uses (its KV cache holds the transcript).
     public let slot: Int
+    /// The server's slots (`-np`).
+    public let totalSlots: Int
     private var server: String { url.absoluteString }
 
     /// Connects: waits up to `wait` seconds for `/health` to say the model is loaded, then reads
@@ -21,18 +23,8 @@ public struct LlamaServer: TokenServer {
         self.url = url
         self.slot = slot
         let server = url.absoluteString
-        let deadline = Date().addingTimeInterval(wait)
-        while true {
-            do {
-                _ = try HTTP.call(HTTPClientRequest(url: url.appendingPathComponent("health").absoluteString),
-                                  server: server, what: "GET /health", timeout: .seconds(10))
-                break
-            } catch {
-                if Date() >= deadline { throw error }
-                Thread.sleep(forTimeInterval: 0.25)
-            }
-        }
-        let props = try HTTP.call(HTTPClientRequest(url: url.appendingPathComponent("props").absoluteString),
+        _ = try Connect.waitFor(url, path: "health", server: server, wait: wait)
+        let props = try HTTP.call(HTTP.get(url.appendingPathComponent("props")),
                                   server: server, what: "GET /props")
         struct Props: Decodable {
             struct Settings: Decodable { var n_ctx: Int? }
@@ -46,13 +38,26 @@ public struct LlamaServer: TokenServer {
             throw ServerError(server, "slot \(slot) asked for, the server has \(slots) (start it with -np \(slot + 1))")
         }
         contextLength = p.default_generation_settings?.n_ctx ?? Int.max
+        totalSlots = p.total_slots ?? 1
     }
+
+    private init(copying s: LlamaServer, slot: Int) {
+        url = s.url
+        contextLength = s.contextLength
+        totalSlots = s.totalSlots
+        self.slot = slot
+    }
+
+    /// The same connection on another slot (a parallel sweep's worker); slots past the server's
+    /// wrap around.
+    public func pinning(_ slot: Int) -> LlamaServer { LlamaServer(copying: self, slot: slot % max(1, totalSlots)) }
 
     /// A connection that was never checked (request bodies in tests).
     init(testing url: URL, slot: Int, contextLength: Int = 4096) {
         self.url = url
         self.slot = slot
         self.contextLength = contextLength
+        totalSlots = slot + 1
     }
 
     /// The server's tokenization of `text` (special tokens parsed), to check a local tokenizer.
@@ -67,7 +72,8 @@ public struct LlamaServer: TokenServer {
     }
 
     /// The request body of one segment.
-    func body(prompt: [Int], sampling s: SamplingParameters, plan: SegmentPlan, stopText: String?, banned: Set<Int>) -> [String: Any] {
+    func body(_ r: SegmentRequest) -> [String: Any] {
+        let (prompt, s, plan, stopText, banned) = (r.prompt, r.sampling, r.plan, r.stopText, r.banned)
         var b: [String: Any] = [
             "prompt": prompt, "n_predict": plan.maxTokens, "stream": true, "return_tokens": true,
             "cache_prompt": true, "id_slot": slot, "n_probs": max(1, s.alternatives),
@@ -82,51 +88,29 @@ public struct LlamaServer: TokenServer {
         return b
     }
 
-    public func segment(prompt: [Int], sampling: SamplingParameters, plan: SegmentPlan, stopText: String?,
-                        banned: Set<Int>) throws -> TokenSegment {
-        let json = try JSONSerialization.data(withJSONObject: body(prompt: prompt, sampling: sampling, plan: plan,
-                                                                   stopText: stopText, banned: banned))
-        let stream = EventStream(HTTP.request(url.appendingPathComponent("completion"), json: json),
+    public func segment(_ r: SegmentRequest) throws -> TokenSegment {
+        let stream = EventStream(try HTTP.request(url.appendingPathComponent("completion"), object: body(r), server: server),
                                  server: server, what: "POST /completion")
-        return LlamaSegment(stream: stream, stopAt: plan.stopAt, alternatives: sampling.alternatives)
+        return LlamaSegment(stream: stream, stopAt: r.plan.stopAt, alternatives: r.sampling.alternatives)
     }
 }
 
 /// A `/completion` stream: one chunk per token (`tokens: [id]`, probabilities with ids), then a
 /// final chunk with `stop: true`, `stop_type` and `timings`. No `[DONE]`.
-final class LlamaSegment: TokenSegment {
-    let stream: EventFeed
+final class LlamaSegment: StreamedSegment {
     let stopAt: Int?
     /// Alternatives each token reports at most.
     let alternatives: Int
-    private var pending: [SampledToken] = []
-    private var end: SegmentEnd?
-    private var lastToken: Int?
-    private var done = false
-    /// Tokens read so far (to notice ids the server generated but did not stream).
-    private var received = 0
 
     init(stream: EventFeed, stopAt: Int?, alternatives: Int = 5) {
-        self.stream = stream
         self.stopAt = stopAt
         self.alternatives = alternatives
+        super.init(stream: stream, what: "POST /completion")
     }
 
-    func next() throws -> SegmentItem? {
-        while pending.isEmpty && end == nil {
-            if done { return nil }
-            guard let data = try stream.next() else {
-                done = true
-                throw ServerError(stream.server, "POST /completion: the stream ended before its final chunk (stop: true)")
-            }
-            try read(data)
-        }
-        if !pending.isEmpty { return .token(pending.removeFirst()) }
-        defer { end = nil; done = true }
-        return end.map { .end($0) }
+    override func closed() throws {
+        throw failure("the stream ended before its final chunk (stop: true)")
     }
-
-    func cancel() { stream.cancel() }
 
     struct Chunk: Decodable {
         struct Probability: Decodable {
@@ -146,7 +130,7 @@ final class LlamaSegment: TokenSegment {
         var error: Failure?
     }
 
-    private func read(_ data: String) throws {
+    override func read(_ data: String) throws {
         let server = stream.server
         guard let chunk = try? JSONDecoder().decode(Chunk.self, from: Data(data.utf8)) else {
             throw ServerError(server, "POST /completion: expected a JSON chunk, got: \(ServerError.excerpt(Array(data.utf8)))")
@@ -155,12 +139,11 @@ final class LlamaSegment: TokenSegment {
             throw ServerError(server, "POST /completion: the server reported an error: \(e.message ?? "(no message)")")
         }
         let ids = chunk.tokens ?? []
-        received += ids.count
         // In stream mode llama-server sends nothing for a token that leaves its text in the middle
         // of a UTF-8 character (server-context.cpp, process_token), so that id never reaches the
         // client. The transcript would be wrong without it: stop, and say so.
-        if chunk.stop != true, let n = chunk.tokens_predicted, n > received {
-            throw ServerError(server, "POST /completion: the server generated \(n) tokens but streamed \(received) "
+        if chunk.stop != true, let n = chunk.tokens_predicted, n > received.count + ids.count {
+            throw ServerError(server, "POST /completion: the server generated \(n) tokens but streamed \(received.count + ids.count) "
                               + "(it withholds a token that ends inside a UTF-8 character); the turn cannot be kept as ids")
         }
         let probs = chunk.completion_probabilities ?? []
@@ -168,11 +151,10 @@ final class LlamaSegment: TokenSegment {
             guard i < probs.count, probs[i].id == id, let logprob = probs[i].logprob else {
                 throw ServerError(server, "POST /completion: expected completion_probabilities (logprob) for token \(id), as n_probs asks")
             }
-            pending.append(SampledToken(token: id, logProbability: logprob,
-                                        alternatives: (probs[i].top_logprobs ?? []).prefix(alternatives).map {
-                                            .init(token: $0.id, logProbability: $0.logprob)
-                                        }))
-            lastToken = id
+            take(SampledToken(token: id, logProbability: logprob,
+                              alternatives: (probs[i].top_logprobs ?? []).prefix(alternatives).map {
+                                  .init(token: $0.id, logProbability: $0.logprob)
+                              }))
         }
         guard chunk.stop == true else { return }
         let reason: SegmentEnd.Reason = switch chunk.stop_type {
@@ -181,7 +163,7 @@ final class LlamaSegment: TokenSegment {
         case "limit": .limit
         default:
             // "none" or unknown: the stream ended without saying why.
-            lastToken == stopAt && stopAt != nil ? .stop : .limit
+            received.last == stopAt && stopAt != nil ? .stop : .limit
         }
         end = SegmentEnd(reason: reason, promptEvaluated: chunk.timings?.prompt_n, promptCached: chunk.timings?.cache_n,
                          generated: chunk.timings?.predicted_n)

@@ -17,8 +17,10 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
     /// token a segment asked for, its final item is read at once, so its cost is known even when
     /// the loop asks for nothing more.
     private let endOfGeneration: Set<Int>
-    /// An item read ahead of time.
-    private var peeked: SegmentItem?
+    /// Items read ahead of time (the rest of a segment read whole for its routing).
+    private var queue: [SegmentItem] = []
+    /// The experts each position was routed to, where the server reported it.
+    private var routed: [Int: [LayerRouting]] = [:]
     public private(set) var transcript: [Int]
     /// Every segment so far: what was asked and how it ended (the cost figures).
     public private(set) var segments: [SegmentRecord] = []
@@ -56,6 +58,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         stopTexts = m.stopTexts
         endOfGeneration = m.endOfGeneration
         self.transcript = transcript
+        routed = m.routed.filter { $0.key < transcript.count }
     }
 
     deinit { open?.cancel() }
@@ -79,18 +82,37 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         if given != nil || !suppressed.isEmpty { closeSegment() }
         // A banned token is refused for one position only: a one-token segment with the ban, then
         // the stream goes on without it (the budget may accept the same end later).
-        let plan = suppressed.isEmpty ? plan : SegmentPlan(maxTokens: 1, stopAt: plan.stopAt)
+        var plan = suppressed.isEmpty ? plan : SegmentPlan(maxTokens: 1, stopAt: plan.stopAt)
+        // Routing comes when a request ends: short segments, each read whole before its tokens go
+        // out, so every token carries its routing (the heatmap fills segment by segment).
+        let routing = server.routing
+        if let routing { plan.maxTokens = min(plan.maxTokens, routing.segmentLength) }
         var emptySegments = 0
         while true {
-            if open == nil {
-                open = try server.segment(prompt: transcript, sampling: sampling, plan: plan,
-                                          stopText: plan.stopAt.flatMap { stopTexts[$0] }, banned: suppressed)
+            if open == nil && queue.isEmpty && failure == nil {
+                open = try server.segment(SegmentRequest(prompt: transcript, sampling: sampling, plan: plan,
+                                                         stopText: plan.stopAt.flatMap { stopTexts[$0] }, banned: suppressed,
+                                                         routingFrom: routing == nil ? nil : transcript.count))
                 segments.append(SegmentRecord(promptLength: transcript.count, plan: plan, banned: suppressed))
+                if routing != nil {
+                    do { try readWhole() } catch {
+                        open = nil
+                        // What arrived before the failure is still the model's: hand it out first.
+                        if queue.isEmpty { throw error }
+                        failure = error
+                    }
+                }
             }
             let item: SegmentItem?
             do {
-                item = try peeked ?? open!.next()
-                peeked = nil
+                if !queue.isEmpty {
+                    item = queue.removeFirst()
+                } else if let f = failure {
+                    failure = nil
+                    throw f
+                } else {
+                    item = try open?.next()
+                }
             } catch {
                 open = nil
                 throw error
@@ -100,11 +122,12 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
                 segments[segments.count - 1].delivered += 1
                 given = t.token
                 let record = segments[segments.count - 1]
-                if t.token == record.plan.stopAt || endOfGeneration.contains(t.token) || record.delivered == record.plan.maxTokens {
+                if open != nil, queue.isEmpty,
+                   t.token == record.plan.stopAt || endOfGeneration.contains(t.token) || record.delivered == record.plan.maxTokens {
                     // The final item follows at once: read it now (an error there is the next call's).
                     switch try? open!.next() {
                     case .end(let end)?: ended(end)
-                    case let ahead?: peeked = ahead
+                    case let ahead?: queue.append(ahead)
                     case nil: break
                     }
                 }
@@ -123,6 +146,24 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         }
     }
 
+    /// An error met while reading a segment whole, raised once its tokens are handed out.
+    private var failure: Error?
+
+    /// Reads the open segment to its end: its tokens queue up, its end (and routing) is noted now.
+    private func readWhole() throws {
+        while let item = try open?.next() {
+            if case .end(let end) = item {
+                if let r = end.routing {
+                    for (i, row) in r.rows.enumerated() where !row.isEmpty { routed[r.firstPosition + i] = row }
+                }
+                // A segment without tokens ends through the loop below (which counts empty segments).
+                if queue.isEmpty { queue.append(item) } else { ended(end) }
+                return
+            }
+            queue.append(item)
+        }
+    }
+
     /// The open segment ended by itself.
     private func ended(_ end: SegmentEnd) {
         segments[segments.count - 1].end = end
@@ -136,19 +177,24 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         open?.cancel()
         open = nil
         given = nil
-        peeked = nil
+        queue = []
+        failure = nil
     }
 
     /// Truncates the transcript (the server's cache truncates to the common prefix by itself).
     public func rewind(to position: Int) {
         closeSegment()
         transcript = Array(transcript.prefix(position))
+        routed = routed.filter { $0.key < position }
     }
 
-    // A server hands out tokens, not logits or routing.
+    // A server hands out tokens, not logits; routing where it reports it (vLLM, SGLang).
     public var logits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: nil, count: 0) }
-    public var lastRouting: [LayerRouting] { [] }
-    public var expertShape: (layers: Int, experts: Int)? { nil }
+    public var lastRouting: [LayerRouting] { transcript.isEmpty ? [] : routed[transcript.count - 1] ?? [] }
+    public func routing(ofLast count: Int) -> [[LayerRouting]] {
+        (max(0, transcript.count - count)..<transcript.count).map { routed[$0] ?? [] }
+    }
+    public var expertShape: (layers: Int, experts: Int)? { server.routing.map { ($0.layers, $0.experts) } }
 
     public func fork() -> LanguageModel { ServerModel(copying: self, transcript: transcript) }
     public func fork(at position: Int) -> LanguageModel {

@@ -3,9 +3,10 @@ import Reasoning
 import Foundation
 
 /// A server that continues a transcript of token ids, streaming what it samples: one adapter per
-/// serving engine (llama-server's `/completion`, …). The budget logic stays in the generation
-/// loop; an adapter only turns a segment request into the engine's request and its stream back
-/// into tokens.
+/// serving engine (llama-server's `/completion`, vLLM's `/v1/completions`, SGLang's `/generate`).
+/// The budget logic stays in the generation loop; an adapter only turns a segment request into
+/// the engine's request and its stream back into tokens (and, where the engine reports it, the
+/// experts each token was routed to).
 public protocol TokenServer: Sendable {
     /// Where the server is (for messages and the header).
     var url: URL { get }
@@ -13,10 +14,40 @@ public protocol TokenServer: Sendable {
     var engine: String { get }
     /// Positions one request may hold (the server's context per slot).
     var contextLength: Int { get }
-    /// Starts a segment: continue `prompt` for at most `plan.maxTokens` tokens, stopping after
-    /// `plan.stopAt` (whose text is `stopText`), never choosing one of `banned`.
-    func segment(prompt: [Int], sampling: SamplingParameters, plan: SegmentPlan, stopText: String?,
-                 banned: Set<Int>) throws -> TokenSegment
+    /// How routing comes back, when the server reports it (nil: it does not, or it was not asked to).
+    var routing: RoutingShape? { get }
+    /// The server's tokenization of `text` (special tokens parsed), to check the local tokenizer.
+    func tokenize(_ text: String) throws -> [Int]
+    /// Starts a segment: continue `request.prompt` for at most `request.plan.maxTokens` tokens,
+    /// stopping after `request.plan.stopAt`, never choosing one of `request.banned`.
+    func segment(_ request: SegmentRequest) throws -> TokenSegment
+}
+
+extension TokenServer {
+    public var routing: RoutingShape? { nil }
+}
+
+/// One segment the loop asks a server for.
+public struct SegmentRequest: Sendable, Equatable {
+    /// The whole transcript so far, as ids.
+    public var prompt: [Int]
+    public var sampling: SamplingParameters
+    public var plan: SegmentPlan
+    /// The text of `plan.stopAt`, for servers that stop on text (llama-server).
+    public var stopText: String?
+    public var banned: Set<Int>
+    /// The first position whose routing the segment should return (nil: none asked).
+    public var routingFrom: Int?
+
+    public init(prompt: [Int], sampling: SamplingParameters, plan: SegmentPlan, stopText: String? = nil,
+                banned: Set<Int> = [], routingFrom: Int? = nil) {
+        self.prompt = prompt
+        self.sampling = sampling
+        self.plan = plan
+        self.stopText = stopText
+        self.banned = banned
+        self.routingFrom = routingFrom
+    }
 }
 
 /// One streamed segment. `next` blocks for the next item; nil after the end (or a cancel).
@@ -49,11 +80,15 @@ public struct SegmentEnd: Sendable, Equatable {
     public var promptCached: Int?
     /// Tokens the server generated.
     public var generated: Int?
+    /// The experts the segment's tokens were routed to (servers that report it).
+    public var routing: SegmentRouting?
 
-    public init(reason: Reason, promptEvaluated: Int? = nil, promptCached: Int? = nil, generated: Int? = nil) {
+    public init(reason: Reason, promptEvaluated: Int? = nil, promptCached: Int? = nil, generated: Int? = nil,
+                routing: SegmentRouting? = nil) {
         self.reason = reason
         self.promptEvaluated = promptEvaluated
         self.promptCached = promptCached
         self.generated = generated
+        self.routing = routing
     }
 }

@@ -34,6 +34,9 @@ struct RunCommand: ParsableCommand {
         if serverOptions.remote && (probes.probeEvery ?? 0) > 0 {
             throw ValidationError("--probe-every needs the model's logits, which a server does not give")
         }
+        if serverOptions.remote && !serverOptions.api.tokenLevel && budget.minBudget != nil {
+            throw ValidationError("--min-budget: \(serverOptions.api.title) only streams text, so \"Wait\" cannot be forced; --budget goes to the engine's own knob")
+        }
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
     }
 
@@ -49,13 +52,19 @@ struct RunCommand: ParsableCommand {
         var promptIDs = chat.render(messages, enableThinking: budget.thinking)
         if prefillThink && budget.thinking { promptIDs = chat.openingThinking(promptIDs) }
 
-        let writer = try trace.map { path in
+        let writer = try trace.map { [settings] path in
             try TraceWriter(path: path, header: header(messages, promptIDs, settings, budget.thinking))
         }
         let control = ReasoningControl()
         let interrupt = StopOnInterrupt(control)
         defer { withExtendedLifetime(interrupt) {} }
 
+        if let chatModel = languageModel as? ChatModel {
+            // A display-only server: the budget goes with the request; the loop forces nothing.
+            chatModel.prepare(messages: messages, thinking: budget.thinking, budget: budget.budget, maxTokens: maxTokens)
+            settings.policy = Unlimited()
+            settings.grace = 0
+        }
         let printer = StreamPrinter(json: json)
         let generator = Generator(model: languageModel, chat: chat, settings: settings)
         var writeError: Error?
@@ -64,6 +73,9 @@ struct RunCommand: ParsableCommand {
             do { try writer?.record(event) } catch { if writeError == nil { writeError = error } }
         }
         if let served = languageModel as? ServerModel { err("[server: \(served.ledger.summary)]\n") }
+        if let c = languageModel as? ChatModel, let end = c.lastEnd, let n = end.outputTokens {
+            err("[server: \(n) output tokens\(end.thinkingTokens.map { ", \($0) of them thinking" } ?? ""); counts above are the local tokenizer's]\n")
+        }
         if let e = writeError { throw CLIError("\(e)") }
         if reason == .contextFull { throw CLIError("the context filled up (\(languageModel.capacity) tokens); use --context") }
     }
@@ -72,7 +84,8 @@ struct RunCommand: ParsableCommand {
     private func open() throws -> (LanguageModel, ChatFormat,
                                    ([ChatMessage], [TokenID], GenerationSettings, Bool) -> TraceHeader) {
         if serverOptions.remote {
-            let remote = try serverOptions.connect(tokenizerPath: modelOptions.model, chatFormat: modelOptions.chatFormat)
+            let remote = try serverOptions.connect(model: modelOptions.model, chatFormat: modelOptions.chatFormat,
+                                                   effort: modelOptions.reasoningEffort)
             err("[model on \(remote.where_)]\n")
             return (remote.languageModel(), remote.chat, { remote.traceHeader(messages: $0, promptTokens: $1, settings: $2, thinking: $3) })
         }

@@ -7,16 +7,53 @@ import Remote
 import Inspector
 import Tokenizer
 
-/// Where the model runs when it is not in this process: `--server URL` (llama-server's native API).
-/// The token ids, the chat format and the thinking markers come from a local GGUF (`--model`, by
-/// default the embedded demo model); the server's `/tokenize` must agree with it.
+/// The serving engines `--api` names.
+enum ServerAPI: String, CaseIterable, ExpressibleByArgument {
+    case llama, vllm, sglang, openai, ollama, anthropic
+
+    /// Token-level: the loop keeps the turn as ids and forces budgets itself.
+    var tokenLevel: Bool { self == .llama || self == .vllm || self == .sglang }
+
+    /// The environment variable an API key is read from (never a file, never a trace).
+    var keyVariable: String? {
+        switch self {
+        case .llama, .ollama: nil
+        case .vllm: "VLLM_API_KEY"
+        case .sglang: "SGLANG_API_KEY"
+        case .openai: "OPENAI_API_KEY"
+        case .anthropic: "ANTHROPIC_API_KEY"
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .llama: "llama-server"
+        case .vllm: "vLLM"
+        case .sglang: "SGLang"
+        case .openai: "OpenAI-compatible chat"
+        case .ollama: "Ollama"
+        case .anthropic: "Anthropic"
+        }
+    }
+}
+
+/// Where the model runs when it is not in this process: `--server URL` with `--api` naming the
+/// engine. Token-level engines (llama, vllm, sglang) take ids: the tokenizer, the chat format
+/// and the thinking markers come from a local GGUF (`--tokenizer`, or `--model FILE`, by default
+/// the embedded demo model), and the server's `/tokenize` must agree with it. Display-only APIs
+/// (openai, ollama, anthropic) take messages; `--model NAME` is the served model's name there.
 struct ServerOptions: ParsableArguments {
-    @Option(help: "Run the model on a server at this URL (e.g. http://127.0.0.1:8080); --model then only gives the tokenizer and chat format.")
+    @Option(help: "Run the model on a server at this URL (e.g. http://127.0.0.1:8080); see --api.")
     var server: String?
-    @Option(help: "The server's API: llama (llama-server's /completion). vllm and sglang are not in this build yet.")
-    var api: String = "llama"
-    @Option(help: "The llama-server slot to pin (its KV cache holds the turn).") var slot: Int = 0
+    @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a GGUF file.")
+    var api: ServerAPI = .llama
+    @Option(help: "GGUF whose tokenizer and chat format match the served model (token-level APIs; default: --model when it is a file, else the embedded demo model).")
+    var tokenizer: String?
+    @Option(help: "The llama-server slot to pin (its KV cache holds the turn); sweeps use this slot and the next --parallel - 1.") var slot: Int = 0
     @Option(help: "Seconds to wait for the server to finish loading its model.") var serverWait: Double = 0
+    @Flag(help: "Ask vLLM or SGLang for the experts each token was routed to (the server must run with --enable-return-routed-experts); the heatmap fills segment by segment.")
+    var routing = false
+    @Option(help: "Tokens per segment while --routing is on (routing comes when a request ends).") var routingSegment: Int = 32
 
     var remote: Bool { server != nil }
 
@@ -25,50 +62,150 @@ struct ServerOptions: ParsableArguments {
         guard let u = URL(string: server), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
             throw ValidationError("--server \(server): expected a URL such as http://127.0.0.1:8080")
         }
-        guard api == "llama" else {
-            throw ValidationError("--api \(api): only llama (llama-server's /completion) is implemented in this build")
-        }
         guard slot >= 0 else { throw ValidationError("--slot must be 0 or more") }
+        guard routingSegment >= 1 else { throw ValidationError("--routing-segment must be at least 1") }
+        if routing && !(api == .vllm || api == .sglang) {
+            throw ValidationError("--routing: only vllm and sglang return routed experts; \(api.title) does not")
+        }
     }
 
-    /// Connects to the server and checks it tokenizes as the local GGUF does.
-    func connect(tokenizerPath: String?, chatFormat: ChatFormat.Template?) throws -> RemoteModel {
+    /// `--model`'s meaning with a server: a GGUF file (the tokenizer), or the served model's name.
+    static func split(model: String?) -> (file: String?, name: String?) {
+        guard let model else { return (nil, nil) }
+        return FileManager.default.fileExists(atPath: model) ? (model, nil) : (nil, model)
+    }
+
+    /// Connects to the server (checking a token-level server tokenizes as the local GGUF does).
+    func connect(model: String?, chatFormat: ChatFormat.Template?, effort: ChatFormat.ReasoningEffort? = nil,
+                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RemoteModel {
         guard let server, let url = URL(string: server) else { throw CLIError("no --server given") }
-        guard let path = tokenizerPath ?? EmbeddedModel.path else {
-            throw CLIError("--server needs --model FILE.gguf for the tokenizer and chat format (this build has no embedded model)")
+        let (file, name) = Self.split(model: model)
+        guard let path = tokenizer ?? file ?? EmbeddedModel.path else {
+            throw CLIError("--server needs --tokenizer FILE.gguf for the tokenizer and chat format (this build has no embedded model)")
         }
-        return try RemoteModel(url: url, slot: slot, wait: serverWait, tokenizerPath: path, chatFormat: chatFormat)
+        return try RemoteModel(api: api, url: url, name: name, slot: slot, wait: serverWait, tokenizerPath: path,
+                               chatFormat: chatFormat, routing: routing ? routingSegment : nil, effort: effort,
+                               apiKey: api.keyVariable.flatMap { APIKey.from($0, environment: environment) })
     }
 }
 
 /// A served model: the connection, the local tokenizer and chat format, and the GGUF they came from.
-struct RemoteModel {
-    let llama: LlamaServer
+struct RemoteModel: @unchecked Sendable {
+    enum Connection {
+        case tokens(any TokenServer)
+        case chat(any ChatServer)
+    }
+
+    let api: ServerAPI
+    let connection: Connection
     let file: GGUFFile
     let chat: ChatFormat
     let architecture: String
+    /// llama-server's slot count (sweeps pin one slot per parallel problem).
+    let slots: Int
 
-    init(url: URL, slot: Int, wait: Double, tokenizerPath: String, chatFormat: ChatFormat.Template?) throws {
+    init(api: ServerAPI, url: URL, name: String?, slot: Int, wait: Double, tokenizerPath: String, chatFormat: ChatFormat.Template?,
+         routing segment: Int?, effort: ChatFormat.ReasoningEffort?, apiKey: String?) throws {
+        self.api = api
         file = try GGUFFile(path: tokenizerPath)
         chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file), template: chatFormat)
         architecture = file["general.architecture"]?.string ?? "unknown"
-        llama = try LlamaServer(url: url, slot: slot, wait: wait)
-        let probe = "ThinkScope checks its tokenizer: 17 + 25 = 42, naïve café, 東京."
-        let local = chat.tokenizer.encode(probe, parseSpecial: false).map(Int.init)
-        let remote = try llama.tokenize(probe)
-        guard local == remote else {
-            throw CLIError("server \(url.absoluteString): its tokenizer disagrees with \(tokenizerPath) "
-                           + "(\(remote.count) vs \(local.count) tokens for a test sentence); pass the served model's GGUF as --model")
+        var slots = 1
+        switch api {
+        case .llama:
+            let llama = try LlamaServer(url: url, slot: slot, wait: wait)
+            slots = llama.totalSlots
+            connection = .tokens(llama)
+        case .vllm:
+            connection = .tokens(try VLLMServer(url: url, model: name, routing: try Self.shape(file, segment, tokenizerPath),
+                                                apiKey: apiKey, wait: wait))
+        case .sglang:
+            connection = .tokens(try SGLangServer(url: url, routing: try Self.shape(file, segment, tokenizerPath), apiKey: apiKey, wait: wait))
+        case .openai, .ollama, .anthropic:
+            guard let name else {
+                throw CLIError("--api \(api.rawValue) needs --model NAME: the served model's name")
+            }
+            switch api {
+            case .openai: connection = .chat(OpenAIChatServer(url: url, model: name, effort: effort?.rawValue, apiKey: apiKey))
+            case .ollama: connection = .chat(OllamaChatServer(url: url, model: name))
+            default: connection = .chat(AnthropicServer(url: url, model: name, apiKey: apiKey))
+            }
+        }
+        self.slots = slots
+        if case .tokens(let server) = connection {
+            let probe = "ThinkScope checks its tokenizer: 17 + 25 = 42, naïve café, 東京."
+            let local = chat.tokenizer.encode(probe, parseSpecial: false).map(Int.init)
+            let remote = try server.tokenize(probe)
+            guard local == remote else {
+                throw CLIError("server \(url.absoluteString): its tokenizer disagrees with \(tokenizerPath) "
+                               + "(\(remote.count) vs \(local.count) tokens for a test sentence); pass the served model's GGUF as --tokenizer")
+            }
         }
     }
 
-    func languageModel() -> ServerModel { ServerModel(server: llama, chat: chat) }
+    /// The routing shape from the served model's GGUF (layers, experts, top-k), for --routing.
+    static func shape(_ file: GGUFFile, _ segment: Int?, _ path: String) throws -> RoutingShape? {
+        guard let segment else { return nil }
+        let arch = file["general.architecture"]?.string ?? ""
+        guard let layers = file["\(arch).block_count"]?.int, let experts = file["\(arch).expert_count"]?.int, experts > 0,
+              let topK = file["\(arch).expert_used_count"]?.int, topK > 0 else {
+            throw CLIError("--routing: \(path) does not say the model's experts (\(arch).expert_count, expert_used_count); pass the served MoE model's GGUF as --tokenizer")
+        }
+        return RoutingShape(layers: layers, experts: experts, topK: topK, segmentLength: segment)
+    }
 
-    var where_: String { "llama-server \(llama.url.absoluteString)" }
+    /// A model for one run (a sweep's `worker` pins its own llama-server slot).
+    func languageModel(ledger: SegmentLedger = SegmentLedger(), worker: Int = 0) -> LanguageModel {
+        switch connection {
+        case .tokens(let server):
+            if worker > 0, let llama = server as? LlamaServer {
+                return ServerModel(server: llama.pinning(llama.slot + worker), chat: chat, ledger: ledger)
+            }
+            return ServerModel(server: server, chat: chat, ledger: ledger)
+        case .chat(let server):
+            return ChatModel(server: server, chat: chat)
+        }
+    }
+
+    var url: URL {
+        switch connection {
+        case .tokens(let s): s.url
+        case .chat(let s): s.url
+        }
+    }
+
+    /// Where the model runs, for the header and the trace (never a key).
+    var where_: String {
+        switch connection {
+        case .tokens: "\(api.title) \(url.absoluteString)"
+        case .chat(let s): "\(api.title) \(url.absoluteString) (\(s.model), display only)"
+        }
+    }
+
+    var routingShape: RoutingShape? {
+        if case .tokens(let s) = connection { return s.routing }
+        return nil
+    }
+
+    /// Why the heatmap is empty (nil when the server reports routing).
+    var noRouting: String? {
+        routingShape != nil ? nil : api == .vllm || api == .sglang
+            ? "\(api.title) reports routing only with --routing (and --enable-return-routed-experts on the server), so no heatmap"
+            : "\(api.title) does not expose expert routing, so no heatmap"
+    }
+
+    /// Why mid-run controls are off (display-only APIs), nil for token-level ones.
+    var displayOnly: String? {
+        guard case .chat(let s) = connection else { return nil }
+        return "\(api.title) only streams text: the budget goes as \(s.budgetKnob) with the request; nothing can be forced mid-run"
+    }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
-        TraceHeader(
-            model: .init(file: "\(URL(fileURLWithPath: file.path).lastPathComponent) on \(where_)", size: file.fileSize,
+        let gguf = URL(fileURLWithPath: file.path).lastPathComponent
+        // A display-only server's ids are the local tokenizer's reading of its text: say so.
+        let name = displayOnly == nil ? "\(gguf) on \(where_)" : "\(where_); ids and counts from \(gguf)'s tokenizer"
+        return TraceHeader(
+            model: .init(file: name, size: file.fileSize,
                          headerHash: file.headerFingerprint, architecture: architecture),
             settings: TraceSettings(thinking: thinking, settings: settings),
             messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
@@ -78,3 +215,4 @@ struct RemoteModel {
 }
 
 extension ServerModel: RewindableModel {}
+extension ChatModel: RewindableModel {}

@@ -34,6 +34,8 @@ struct SweepCommand: ParsableCommand {
     var timing = false
     @Option(help: ArgumentHelp("MoE: count each run's expert routing and write, as JSON, the experts that fire more often in correct runs than in wrong ones and the reverse (risk difference, as SteerMoE), with a --mask of the wrong runs' top experts.", valueName: "file"))
     var expertsJson: String?
+    @Option(help: "With --server: problems sent at once (a sweep over a cluster should use the cluster; llama-server pins slots --slot … --slot+N-1, start it with -np N).")
+    var parallel: Int = 1
     @Flag(help: "Print the table as JSON.") var json = false
     @Flag(help: "Print the table as CSV.") var csv = false
 
@@ -69,10 +71,17 @@ struct SweepCommand: ParsableCommand {
         guard !(json && csv) else { throw ValidationError("give at most one of --json and --csv") }
         try sampling.check()
         try serverOptions.check()
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
+        if parallel > 1 && !serverOptions.remote {
+            throw ValidationError("--parallel needs --server: in process the runs already share this machine's cores")
+        }
+        if serverOptions.remote && !serverOptions.api.tokenLevel {
+            throw ValidationError("sweep --api \(serverOptions.api.rawValue): a sweep forces budgets and forks thinking, which needs a token-level API (llama, vllm, sglang); \(serverOptions.api.title) only streams text")
+        }
     }
 
     func run() throws {
-        let (chat, makeModel, ledger, loaded) = try open()
+        let (chat, makeModel, ledger, loaded, workerModel) = try open()
         guard chat.thinking.supportsThinking else {
             throw CLIError("this model has no think tokens; a thinking-budget sweep needs a thinking model")
         }
@@ -107,7 +116,7 @@ struct SweepCommand: ParsableCommand {
             sweep.experts = SweepExperts(layers: c.layerCount, experts: c.expertCount)
         }
         let progress = ProgressBar(total: sweep.runCount(tasks: problems.count))
-        let table = sweep.run(problems) { progress.update($0) }
+        let table = sweep.run(problems, parallel: parallel, workerModel: workerModel) { progress.update($0) }
         progress.finish()
         let modeNames = table.map(\.mode).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let summaries = modeNames.map { m in SweepSummary(mode: m, cells: table.filter { $0.mode == m }) }
@@ -162,15 +171,19 @@ extension SweepCommand {
     /// The chat format, a maker of fresh models (in process, or sessions on `--server` that share
     /// one cost ledger).
     /// The chat format and a model maker: a served model (with its cost ledger), or the file in process.
-    private func open() throws -> (ChatFormat, () -> LanguageModel, SegmentLedger?, LoadedModel?) {
+    private func open() throws -> (ChatFormat, () -> LanguageModel, SegmentLedger?, LoadedModel?, ((Int) -> LanguageModel)?) {
         if serverOptions.remote {
-            let remote = try serverOptions.connect(tokenizerPath: modelOptions.model, chatFormat: modelOptions.chatFormat)
-            err("[model on \(remote.where_)]\n")
+            let remote = try serverOptions.connect(model: modelOptions.model, chatFormat: modelOptions.chatFormat)
+            err("[model on \(remote.where_)\(parallel > 1 ? ", \(parallel) problems at once" : "")]\n")
+            if parallel > remote.slots && remote.api == .llama {
+                err("note: the server has \(remote.slots) slot(s) for --parallel \(parallel): workers share slots (start it with -np \(parallel))\n")
+            }
             let ledger = SegmentLedger()
-            return (remote.chat, { ServerModel(server: remote.llama, chat: remote.chat, ledger: ledger) }, ledger, nil)
+            return (remote.chat, { remote.languageModel(ledger: ledger) }, ledger, nil,
+                    { worker in remote.languageModel(ledger: ledger, worker: worker) })
         }
         let loaded = try modelOptions.load()
-        return (loaded.chat, { loaded.languageModel() }, nil, loaded)
+        return (loaded.chat, { loaded.languageModel() }, nil, loaded, nil)
     }
 }
 

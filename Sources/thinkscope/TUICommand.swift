@@ -69,8 +69,10 @@ struct TUICommand: ParsableCommand {
             return
         }
         let path = modelOptions.model ?? EmbeddedModel.path!
-        guard FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
-        let name = modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
+        // With a server, --model may be the served model's name rather than a file.
+        guard serverOptions.remote || FileManager.default.isReadableFile(atPath: path) else { throw CLIError("\(path): cannot read the file") }
+        let name = serverOptions.remote ? (modelOptions.model ?? "demo model")
+            : modelOptions.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "demo model"
         let modelSettings = modelOptions
         var options = GeneratorBackend.Options()
         options.thinkingSampling = sampling.parameters(thinking: true)
@@ -83,14 +85,20 @@ struct TUICommand: ParsableCommand {
         let server = serverOptions
         if server.remote { options.probe = nil }  // probes need logits; a server gives tokens
         let chatFormat = modelOptions.chatFormat
-        let tokenizerPath = modelOptions.model
+        let modelArgument = modelOptions.model
+        let effort = modelOptions.reasoningEffort
         // The UI opens at once; the model (and its tokenizer) loads on the generation queue.
         let backend = GeneratorBackend(options: options, queue: queue) {
             if server.remote {
-                let remote = try server.connect(tokenizerPath: tokenizerPath, chatFormat: chatFormat)
-                var summary = ModelSummary(name: "\(name) on \(remote.where_)", architecture: remote.architecture, layers: 0,
-                                           experts: nil, thinks: remote.chat.thinking.supportsThinking)
-                summary.noRouting = "llama-server does not report expert routing, so no heatmap"
+                let remote = try server.connect(model: modelArgument, chatFormat: chatFormat, effort: effort)
+                let shape = remote.routingShape
+                // The header says where the model runs (a chat API: which model, and that it only streams text).
+                let display = remote.displayOnly != nil
+                var summary = ModelSummary(name: display ? remote.where_ : "\(URL(fileURLWithPath: name).lastPathComponent) on \(remote.where_)",
+                                           architecture: display ? "text only" : remote.architecture, layers: shape?.layers ?? 0,
+                                           experts: shape?.experts, thinks: remote.chat.thinking.supportsThinking)
+                summary.noRouting = remote.noRouting
+                summary.displayOnly = remote.displayOnly
                 return GeneratorBackend.Loaded(model: remote.languageModel(), chat: remote.chat, summary: summary) { messages, prompt, settings, thinking, _ in
                     remote.traceHeader(messages: messages, promptTokens: prompt.map { TokenID($0) }, settings: settings, thinking: thinking)
                 }

@@ -20,7 +20,7 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], stdin: String? = nil) throws -> Result {
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -29,6 +29,7 @@ struct CLI {
         p.standardError = err
         var env = ProcessInfo.processInfo.environment
         env["COLUMNS"] = "100"
+        for (k, v) in environment { env[k] = v }
         p.environment = env
         try p.run()
         let o = out.fileHandleForReading.readDataToEndOfFile()

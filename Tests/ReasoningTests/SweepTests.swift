@@ -63,4 +63,32 @@ import Testing
         #expect(think["exact/4"] == 4)
         #expect(cells.allSatisfy { $0.runs == 2 && $0.accuracy == 1 && $0.control == 1 })
     }
+
+    @Test func aParallelSweepGivesTheSameTableOnEachWorkersModels() throws {
+        let chat = try testChat()
+        let sweep = Sweep(chat: chat, makeModel: { ScriptedModel(chat: chat, thinkLength: 12) },
+                          base: settings(Unlimited()), thinkingSampling: .greedy, answerOnlySampling: .greedy,
+                          budgets: [0, 4, nil], modes: [.cap, .noThink, .exact], samples: 2)
+        let tasks = (0..<5).map { SweepTask(id: "t\($0)", prompt: "q\($0)", answer: "42") }
+        let sequential = sweep.run(tasks)
+        let workers = Workers()
+        var progress: [Int] = []
+        let parallel = sweep.run(tasks, parallel: 3, workerModel: { w in
+            workers.add(w)
+            return ScriptedModel(chat: chat, thinkLength: 12)
+        }, progress: { progress.append($0) })
+        #expect(parallel == sequential)
+        #expect(progress.sorted() == Array(1...sweep.runCount(tasks: tasks.count)))
+        #expect(workers.seen.isSubset(of: [0, 1, 2]) && !workers.seen.isEmpty)
+    }
+}
+
+final class Workers: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var seen = Set<Int>()
+    func add(_ w: Int) {
+        lock.lock()
+        seen.insert(w)
+        lock.unlock()
+    }
 }

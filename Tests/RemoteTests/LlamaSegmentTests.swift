@@ -79,8 +79,8 @@ import Testing
 
     @Test func theRequestCarriesIdsCacheSlotAndEverySampler() throws {
         let server = LlamaServer(testing: URL(string: "http://127.0.0.1:1")!, slot: 1)
-        let b = server.body(prompt: [1, 2, 3], sampling: .greedy, plan: .init(maxTokens: 9, stopAt: 151668),
-                            stopText: "</think>", banned: [151668])
+        let b = server.body(SegmentRequest(prompt: [1, 2, 3], sampling: .greedy, plan: .init(maxTokens: 9, stopAt: 151668),
+                                           stopText: "</think>", banned: [151668]))
         #expect(b["prompt"] as? [Int] == [1, 2, 3])
         #expect(b["n_predict"] as? Int == 9)
         #expect(b["cache_prompt"] as? Bool == true)

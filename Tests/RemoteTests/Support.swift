@@ -72,8 +72,10 @@ final class LocalTokenServer: TokenServer, @unchecked Sendable {
         self.chat = chat
     }
 
-    func segment(prompt: [Int], sampling: SamplingParameters, plan: SegmentPlan, stopText: String?,
-                 banned: Set<Int>) throws -> TokenSegment {
+    func tokenize(_ text: String) throws -> [Int] { chat.tokenizer.encode(text, parseSpecial: true).map(Int.init) }
+
+    func segment(_ r: SegmentRequest) throws -> TokenSegment {
+        let (prompt, sampling, plan, banned) = (r.prompt, r.sampling, r.plan, r.banned)
         requests.append((prompt, plan, banned))
         let m = EngineModel(session: Session(model: model, context: contextLength))
         try m.evaluate(prompt)

@@ -198,6 +198,13 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(.finished(.stopped, GenerationStats()))
                 return
             }
+            var settings = settings
+            if let m = model as? MessageModel {
+                // A display-only server: the budget goes with the request, the loop forces nothing.
+                m.prepare(messages: request.messages, thinking: request.thinking, budget: request.limit, maxTokens: settings.maxTokens)
+                settings.policy = Unlimited()
+                settings.grace = 0
+            }
             let prompt = Self.promptTokens(request.messages, thinking: request.thinking, chat: chat,
                                            prefillThink: options.prefillThink).map(Int.init)
             var reuse = 0
@@ -245,6 +252,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 queue.push(action: .compareFailed(id: id, loadError ?? "no model"))
                 return
             }
+            if model is MessageModel { return queue.push(action: .compareFailed(id: id, Self.displayOnly)) }
             let prompt = Self.promptTokens(request.messages, thinking: true, chat: chat,
                                            prefillThink: options.prefillThink)
             if let why = rewind(model, to: 0) {
@@ -264,6 +272,8 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
 
     /// Why logits-based analysis is off for a model that samples itself (a server).
     static let needsLogits = "this needs the model's logits, and a model on a server gives only tokens"
+    /// Why forks of a run are off for a display-only server.
+    static let displayOnly = "this server only streams text: runs cannot be forked or forced"
 
     /// Searches the latest run for its pivot, from the state the model still holds.
     func findPivot() {
@@ -302,6 +312,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                 branchModels = [:]
                 branchTree = request.tree
             }
+            if model is MessageModel { return fail(Self.displayOnly) }
             guard let source = request.parent == 0 ? model : branchModels[request.parent] else {
                 return fail("branch #\(request.parent) is not held any more")
             }

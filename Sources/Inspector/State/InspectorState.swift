@@ -16,6 +16,9 @@ public struct ModelSummary: Sendable, Equatable {
     /// Why there is no expert routing to show although the model may be MoE (a server that does
     /// not report it); nil in process.
     public var noRouting: String?
+    /// Why controls that act on a run cannot (a display-only server: the budget goes with the
+    /// request, nothing can be forced mid-run); nil where they work. Those controls are greyed.
+    public var displayOnly: String?
 
     public init(name: String, architecture: String, layers: Int, experts: Int?, thinks: Bool = true, mask: ExpertMask? = nil) {
         self.mask = mask?.isEmpty == false ? mask : nil

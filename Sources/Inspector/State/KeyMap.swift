@@ -14,6 +14,22 @@ public enum Command: String, CaseIterable, Sendable {
     case branch, branchAlternative, branchResample, branchEdit, branchMask, toggleBranches, branchParent, branchChild, openBranch, branchDiff
 }
 
+extension Command {
+    /// Needs a model the loop can force, fork or read logits from: off on a display-only server.
+    public var needsForcing: Bool {
+        switch self {
+        case .toggleBudgetMode, .cycleEndStyle, .endThinkingNow, .compare, .toggleProbes, .findPivot, .probePrevious, .probeNext,
+             .anchors, .liveMask, .branch, .branchAlternative, .branchResample, .branchEdit, .branchMask:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Changes the budget: on a display-only server only between runs (it goes with the request).
+    public var movesBudget: Bool { self == .budgetDown || self == .budgetUp }
+}
+
 /// Where a binding applies. The reducer tries the scopes in the order of `InspectorState.activeScopes`.
 public enum KeyScope: String, Sendable, CaseIterable {
     /// Help overlay open.

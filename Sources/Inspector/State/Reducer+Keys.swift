@@ -47,9 +47,9 @@ extension InspectorState {
             let page = max(1, height - 4)
             switch command {
             case .scrollUp: helpScroll = max(0, helpScroll - 1); return
-            case .scrollDown: helpScroll = min(helpScroll + 1, HelpOverlay.lines(keyMap).count); return
+            case .scrollDown: helpScroll = min(helpScroll + 1, HelpOverlay.lines(keyMap, displayOnly: model.displayOnly).count); return
             case .pageUp: helpScroll = max(0, helpScroll - page); return
-            case .pageDown: helpScroll = min(helpScroll + page, HelpOverlay.lines(keyMap).count); return
+            case .pageDown: helpScroll = min(helpScroll + page, HelpOverlay.lines(keyMap, displayOnly: model.displayOnly).count); return
             default: break
             }
         } else if branches.menu != nil {
@@ -60,6 +60,9 @@ extension InspectorState {
             return
         } else if anchors?.open == true && performInAnchors(command, &effects) {
             return
+        }
+        if let why = model.displayOnly, command.needsForcing || (command.movesBudget && isRunning) {
+            return say("off: \(why)")
         }
         switch command {
         case .help:

@@ -40,12 +40,14 @@ enum BudgetSliderWidget {
         b.write(g.prefix, x: r.x + 1, y: r.y, style: .role(.statusText, [.bold]), maxWidth: r.width - 1)
         let spent = s.live.thinking
         let thinkingOn = s.model.thinks
+        // A display-only server takes the budget with the request: the slider is fixed while it runs.
+        let fixed = s.model.displayOnly != nil && s.isRunning
         for (i, label) in g.labels.enumerated() {
             let step = BudgetSlider.steps[i]
             var style: Style
             if i == s.slider.index {
                 style = .role(.sliderMarker, [.reverse, .bold])
-            } else if !thinkingOn {
+            } else if !thinkingOn || fixed {
                 style = .role(.muted)
             } else if let l = step.limit, l > 0, l <= spent {
                 style = .role(.sliderFill, [.bold])
@@ -67,7 +69,9 @@ enum BudgetSliderWidget {
             if i > 0 { x += b.write(" ·", x: x, y: r.y, style: .role(.muted), maxWidth: r.maxX - x) }
             x += b.write(" ", x: x, y: r.y, style: .plain, maxWidth: r.maxX - x)
             if wide { x += b.write(key + ":", x: x, y: r.y, style: .role(.keyHint), maxWidth: r.maxX - x) }
-            x += b.write(text, x: x, y: r.y, style: .role(.text, [.bold]), maxWidth: r.maxX - x)
+            // Exact ("Wait") and the end style need forcing: greyed on a display-only server.
+            let off = s.model.displayOnly != nil && key != "t"
+            x += b.write(text, x: x, y: r.y, style: off ? .role(.muted) : .role(.text, [.bold]), maxWidth: r.maxX - x)
         }
     }
 }

@@ -1,6 +1,7 @@
 /// `?`: every key, grouped by where it applies, read from the key map.
 enum HelpOverlay {
-    static func lines(_ keyMap: KeyMap) -> [(String, String, Bool)] {
+    /// `displayOnly`: the reason controls that force a run are off (they are listed as off).
+    static func lines(_ keyMap: KeyMap, displayOnly: String? = nil) -> [(String, String, Bool)] {
         var out: [(String, String, Bool)] = []
         let order: [KeyScope] = [.global, .prompt, .view, .panes, .heatmap, .cursor, .branchMenu, .branches, .anchors, .compare, .help]
         for scope in order {
@@ -12,13 +13,15 @@ enum HelpOverlay {
                     .flatMap(\.keys).map(\.description)
                 var unique: [String] = []
                 for k in keys where !unique.contains(k) { unique.append(k) }
-                out.append((unique.joined(separator: " "), binding.help, false))
+                let off = displayOnly != nil && (binding.command.needsForcing || binding.command.movesBudget)
+                out.append((unique.joined(separator: " "), binding.help + (off ? binding.command.movesBudget ? " (between runs only here)" : " (off here)" : ""), false))
             }
             if scope == .prompt {
                 for (k, what) in KeyMap.editingHelp { out.append((k, what, false)) }
             }
             out.append(("", "", false))
         }
+        if let displayOnly { out.append(("Off on this server", displayOnly, true)) }
         out.append(("Colours", "", true))
         out.append(("underlined", "injected text (forced end, \"Wait\")", false))
         out.append(("italic", "thinking", false))
@@ -28,7 +31,7 @@ enum HelpOverlay {
 
     static func draw(_ s: InspectorState, into b: inout ScreenBuffer) {
         guard s.showHelp else { return }
-        let all = lines(s.keyMap)
+        let all = lines(s.keyMap, displayOnly: s.model.displayOnly)
         let width = min(s.width - 2, 78)
         let height = min(s.height - 2, all.count + 2)
         guard width >= 20, height >= 3 else {

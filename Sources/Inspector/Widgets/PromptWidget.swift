@@ -75,11 +75,13 @@ enum PromptWidget {
                 : [("i", "prompt"), ("[ ]", "budget"), ("t", "think"), ("m", "cap/exact"), ("e", "end style"), ("x", "end thinking"),
                    ("b", "compare"), ("c", "token cursor"), ("v", "heatmap"), ("z", "zoom"), ("n", "new"), ("?", "help"), ("q", "quit")]
         }
+        // On a display-only server the keys that force a run are greyed (pressing one says why).
+        let off: Set<String> = s.model.displayOnly == nil ? [] : s.isRunning ? ["[ ]", "m", "e", "x", "b"] : ["m", "e", "x", "b"]
         var x = r.x + 1
         for (k, what) in pairs {
             let w = DisplayWidth.of(k) + 1 + DisplayWidth.of(what) + 2
             if x + w > r.maxX { break }
-            x += b.write(k, x: x, y: r.y, style: .role(.keyHint, [.bold]))
+            x += b.write(k, x: x, y: r.y, style: off.contains(k) ? .role(.muted) : .role(.keyHint, [.bold]))
             x += b.write(" " + what + "  ", x: x, y: r.y, style: .role(.muted))
         }
     }
