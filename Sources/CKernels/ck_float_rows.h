@@ -4,6 +4,7 @@
 #define CK_FLOAT_ROWS_H
 
 #include "ck_internal.h"
+#include <math.h>
 
 enum { K_F32 = 0, K_F16 = 1, K_BF16 = 2 };
 
@@ -24,15 +25,26 @@ static inline float rounded_product(float a, float b) {
     return p;
 }
 
+/// Where the F32 tail of ggml_vec_dot_f32 stops adding rounded products and starts fusing: GCC
+/// vectorizes its `sumf += x[i]*y[i]` loop into steps of 16, then one of 8 (vmulps, then the
+/// products added in order), and fuses the last 7 or fewer (vfmadd231ss), as the oracle's x86
+/// build runs it (read off its disassembly; Tests/Fixtures/float-row-goldens.json checks it).
+static inline int f32_tail_fused_from(int body, int n) {
+    int end = body + (n - body) / 16 * 16;
+    if (n - end >= 8) end += 8;
+    return end;
+}
+
 /// The scalar end of ggml_vec_dot_*: the reduced vector part (BF16: its two halves, added in
-/// double), then the last elements one by one: F32 adds each rounded product in float, F16 and
-/// BF16 in double.
+/// double), then the last elements one by one: F32 in float, as above; F16 and BF16 add each
+/// product (exact in float) in double.
 static inline float rowwise_tail(const int kind, float r0, float r1, const uint8_t *w, const uint8_t *x, int body, int n) {
     if (kind == K_F32) {
         float s = r0;
-        for (int i = body; i < n; i++) {
-            s = s + rounded_product(ld_elem(kind, w, i), ld_elem(kind, x, i));
-        }
+        const int fused = f32_tail_fused_from(body, n);
+        int i = body;
+        for (; i < fused; i++) s = s + rounded_product(ld_elem(kind, w, i), ld_elem(kind, x, i));
+        for (; i < n; i++) s = fmaf(ld_elem(kind, w, i), ld_elem(kind, x, i), s);
         return s;
     }
     double s = (double)r0;
@@ -52,10 +64,12 @@ static inline void rowwise_tail4(const int kind, const float r0[4], const float 
                                  int len, float *y) {
     if (kind == K_F32) {
         float s[4] = {r0[0], r0[1], r0[2], r0[3]};
-        for (int i = 0; i < len; i++)
-            for (int j = 0; j < 4; j++) {
-                s[j] = s[j] + rounded_product(wf[64 * j + i], xf[i]);
-            }
+        const int fused = f32_tail_fused_from(0, len);
+        int i = 0;
+        for (; i < fused; i++)
+            for (int j = 0; j < 4; j++) s[j] = s[j] + rounded_product(wf[64 * j + i], xf[i]);
+        for (; i < len; i++)
+            for (int j = 0; j < 4; j++) s[j] = fmaf(wf[64 * j + i], xf[i], s[j]);
         for (int j = 0; j < 4; j++) y[j] = s[j];
         return;
     }

@@ -161,7 +161,7 @@ CK_DEFINE_KERNEL(ck_k_bf16_avx512, BF16_TILE_AVX512, 4, 4)
 // llama.cpp takes this path for single-token passes and for MoE experts (mul_mat_id):
 // - F32, F16: 4 x 16 lanes over steps of 64 elements (element i to accumulator (i / 16) % 4,
 //   lane i % 16), combined as (a0 + a2) + (a1 + a3), then ck_tree16. The last n % 64 elements:
-//   F32 adds each rounded product to the float sum; F16 sums in double.
+//   F32 fuses each product into the float sum (fmaf, as GCC compiles ggml's loop); F16 sums in double.
 // - BF16: 2 x 16 lanes over steps of 32; the two ck_tree16 sums and the last n % 32 products
 //   are added in double.
 

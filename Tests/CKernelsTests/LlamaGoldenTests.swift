@@ -64,3 +64,36 @@ struct LlamaGoldenTests {
         }
     }
 }
+
+/// Golden dot products of float rows from llama.cpp's CPU library (tools/parity/make_float_row_goldens.py):
+/// ggml_vec_dot_f32 / _f16 on rows whose length leaves a scalar tail after the 64-element steps.
+struct FloatRowGolden: Decodable, CustomTestStringConvertible, Sendable {
+    var type: String
+    var n: Int
+    var rows: Int
+    var weights: String
+    var x: String
+    var dots: String
+    var testDescription: String { "\(type) n=\(n)" }
+
+    static let all: [FloatRowGolden] = {
+        struct File: Decodable { var cases: [FloatRowGolden] }
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/float-row-goldens.json")
+        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
+    }()
+}
+
+@Suite("llama.cpp golden float rows")
+struct FloatRowGoldenTests {
+    @Test("the row-by-row order equals ggml_vec_dot_f32/_f16 bit for bit, tails included", arguments: FloatRowGolden.all, Level.allCases)
+    func rowwise(_ g: FloatRowGolden, _ level: Level) {
+        guard level.available else { return }
+        let t: WType = g.type == "F32" ? .f32 : .f16
+        let w = VecDotGolden.bytes(g.weights), x = VecDotGolden.bytes(g.x)
+        // Five rows: four go through the kernels' four-row tails, the fifth alone.
+        let ours = at(level) {
+            matmul(t, w, rows: g.rows, n: g.n, x, stride: x.count, m: 1, order: Int32(CK_ORDER_ROWWISE))
+        }
+        #expect(ours.map(bits) == VecDotGolden.floats(g.dots).map(bits))
+    }
+}
