@@ -25,12 +25,16 @@ struct VecDotGolden: Decodable, CustomTestStringConvertible, Sendable {
     /// repacked kernels llama.cpp's x86 build runs for them instead: docs/DECISIONS.md).
     static let vecDotOrder: Set<String> = ["Q4_1", "Q5_0", "Q5_1", "Q3_K", "IQ4_XS"]
 
-    static let all: [VecDotGolden] = {
-        struct File: Decodable { var cases: [VecDotGolden] }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/vecdot-goldens.json")
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }()
+    static let all: [VecDotGolden] = goldenCases("vecdot-goldens.json")
 }
+
+/// The `cases` of a golden fixture in Tests/Fixtures.
+private func goldenCases<T: Decodable>(_ name: String) -> [T] {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/" + name)
+    return try! JSONDecoder().decode(GoldenFile<T>.self, from: Data(contentsOf: url)).cases
+}
+
+private struct GoldenFile<T: Decodable>: Decodable { var cases: [T] }
 
 @Suite("llama.cpp golden vectors")
 struct LlamaGoldenTests {
@@ -76,11 +80,7 @@ struct FloatRowGolden: Decodable, CustomTestStringConvertible, Sendable {
     var dots: String
     var testDescription: String { "\(type) n=\(n)" }
 
-    static let all: [FloatRowGolden] = {
-        struct File: Decodable { var cases: [FloatRowGolden] }
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures/float-row-goldens.json")
-        return try! JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
-    }()
+    static let all: [FloatRowGolden] = goldenCases("float-row-goldens.json")
 }
 
 @Suite("llama.cpp golden float rows")

@@ -70,6 +70,12 @@ final class FakeServer: @unchecked Sendable {
 
     /// A listening socket on a free loopback port.
     private static func listen() throws -> (Int32, Int) {
+        guard let (fd, port) = bindLoopback(), Foundation.listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        return (fd, port)
+    }
+
+    /// A TCP socket bound to a free loopback port (port 0, then read back), or nil.
+    static func bindLoopback() -> (Int32, Int)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -81,7 +87,10 @@ final class FakeServer: @unchecked Sendable {
         let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
         }
-        guard ok, Foundation.listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
+        guard ok else {
+            close(fd)
+            return nil
+        }
         return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 

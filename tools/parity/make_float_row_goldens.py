@@ -8,18 +8,14 @@ kernels against them at every SIMD level.
 
   python3 tools/parity/make_float_row_goldens.py   # writes Tests/Fixtures/float-row-goldens.json
 """
-import base64, ctypes, json, os, sys
+import ctypes, json, os, sys
 
 import numpy as np
 
-from oracle_cases import ORACLE_NAME, ROOT
+from oracle_cases import ORACLE_NAME, ROOT, b64_bytes as b64
 
 LENGTHS = [15, 32, 67, 100, 130, 200]
 ROWS = 5
-
-
-def b64(b):
-    return base64.b64encode(bytes(b)).decode()
 
 
 def main():

@@ -7,11 +7,11 @@ ThinkScope's quantizer, dequantizer and dot product against them at every SIMD l
 
   python3 tools/parity/make_vecdot_goldens.py   # writes Tests/Fixtures/vecdot-goldens.json
 """
-import base64, ctypes, json, os, sys
+import ctypes, json, os, sys
 
 import numpy as np
 
-from oracle_cases import ORACLE_NAME, ROOT
+from oracle_cases import ORACLE_NAME, ROOT, b64_bytes as b64
 
 # name: (ggml type id, block elements, block bytes, offsets of the fp16 scales to set, vec_dot suffix, act. type, act. block bytes)
 TYPES = {
@@ -25,10 +25,6 @@ TYPES = {
     "IQ4_XS": (23, 256, 136, [0], "iq4_xs_q8_K", 15, 292),
 }
 CASES_PER_TYPE = 4
-
-
-def b64(b):
-    return base64.b64encode(bytes(b)).decode()
 
 
 def main():

@@ -37,6 +37,11 @@ def b64(row):
     return base64.b64encode(np.asarray(row).astype("<f4").tobytes()).decode()
 
 
+def b64_bytes(b):
+    """Raw bytes (quantized blocks, fp16 rows) as the fixtures store them (base64)."""
+    return base64.b64encode(bytes(b)).decode()
+
+
 def llama_logits(path, ids, vocab, tmp):
     """llama.cpp's logits of every position of `ids`, [len(ids), vocab] float32."""
     out = os.path.join(tmp, os.path.basename(path) + ".logits")
