@@ -67,7 +67,8 @@ import Tokenizer
         return (vocab, added.enumerated().map { HuggingFaceFixture.addedToken(base + $0.offset, $0.element.0, special: $0.element.1) })
     }
 
-    static let merges = [bl("h e"), bl("l l"), bl("he ll"), bl("hell o"), bl(" w"), bl(" w o")]
+    static func merge(_ a: String, _ b: String) -> String { bl(a) + " " + bl(b) }
+    static let merges = [merge("h", "e"), merge("l", "l"), merge("he", "ll"), merge("hell", "o"), merge(" ", "w"), merge(" w", "o")]
 
     /// Writes a tokenizer folder and loads it (`edit` changes the tokenizer.json object first).
     static func load(_ name: String, merges: [Any] = merges.map { $0 as Any }, added: [(String, Bool)] = [],
@@ -179,7 +180,7 @@ import Tokenizer
             ("array", try Self.error("array", text: "[1, 2]"), ["top level is an array", "expected a JSON object"]),
             ("no-vocab", try Self.error("no-vocab") { Self.model(&$0, "vocab", NSNull()) }, ["'model.vocab' is missing"]),
             ("vocab-id", try Self.error("vocab-id") { Self.model(&$0, "vocab", ["a": "one"]) }, [#"'model.vocab["a"]' is a string"#, "expected a token id"]),
-            ("merge", try Self.error("merge") { Self.model(&$0, "merges", [bl("h e"), "nospace"]) }, ["'model.merges[1]'", "\"nospace\""]),
+            ("merge", try Self.error("merge") { Self.model(&$0, "merges", [Self.merge("h", "e"), "nospace"]) }, ["'model.merges[1]'", "\"nospace\""]),
             ("merge-pair", try Self.error("merge-pair") { Self.model(&$0, "merges", [["h", "e", "x"]]) }, ["'model.merges[0]' is an array"]),
             ("merges-type", try Self.error("merges-type") { Self.model(&$0, "merges", "h e") }, ["'model.merges' is a string"]),
             ("wordpiece", try Self.error("wordpiece") { Self.model(&$0, "type", "WordPiece") }, [#"'model.type' is "WordPiece"; expected "BPE""#]),
