@@ -104,6 +104,14 @@ import Tokenizer
         let routing = try CLI.run(["run", "--server", "http://127.0.0.1:9", "--api", "sglang", "--routing", "--tokenizer", dir, "--prompt", "hi"])
         #expect(routing.status != 0)
         #expect(routing.stderr.contains("config.json does not say the model's experts (num_hidden_layers, num_experts"), "\(routing.stderr)")
+        // a MoE checkpoint's config.json gives the shape: the run gets as far as the server
+        let moe = try HuggingFaceFixture.folder("moe")
+        try FileManager.default.copyItem(atPath: dir + "/tokenizer.json", toPath: moe + "/tokenizer.json")
+        try HuggingFaceFixture.write(["model_type": "qwen3_moe", "text_config": ["num_hidden_layers": 4, "num_experts": 8,
+                                                                                  "num_experts_per_tok": 2]], to: moe + "/config.json")
+        let shaped = try CLI.run(["run", "--server", "http://127.0.0.1:9", "--api", "sglang", "--routing", "--tokenizer", moe, "--prompt", "hi"])
+        #expect(shaped.status != 0)
+        #expect(shaped.stderr.contains("cannot reach the server") && !shaped.stderr.contains("config.json"), "\(shaped.stderr)")
         // a malformed tokenizer.json: one line naming the file and the field
         let bad = CLI.temp("bad-tokenizer.json")
         defer { try? FileManager.default.removeItem(atPath: bad) }
