@@ -8,7 +8,7 @@ CONTROL; ThinkScope's loader does the same). The `[PAD<id>]` entries of the GGUF
 The pre-tokenizer is the Split regex of `tokenizer.ggml.pre` followed by ByteLevel.
 
 This is how the tests' tokenizer.json is laid out (Tests/TokenizerTests/HuggingFaceFixture.swift builds the
-same files at test time, since the Qwen3 tokenizer.json is about 7 MB). With `--check` it loads the result
+same files at test time, since the Qwen3 tokenizer.json is about 5 MB). With `--check` it loads the result
 with the `tokenizers` package (pip install tokenizers) and compares its ids with the llama.cpp ids of the
 tokenizer corpus (Tests/Fixtures/tokenizer-corpus.json), which validates the layout.
 

@@ -150,8 +150,8 @@ extension Vocabulary {
         let vocab = model["vocab"]
         for (text, id) in try vocab.object("an object mapping token texts to ids") {
             let field = JSONField(source: src, path: "model.vocab[\(String(reflecting: text))]", value: id)
-            let i = try field.int("a token id (an integer from 0)")
-            guard i >= 0 else { throw field.fail("a token id (an integer from 0)", found: "\(i)") }
+            let i = try field.int(Self.idExpectation)
+            guard i >= 0 && i < Self.maxTokens else { throw field.fail(Self.idExpectation, found: "\(i)") }
             if let other = byID[i] {
                 throw field.fail("one token per id", found: "id \(i), also given to \(String(reflecting: other.0))")
             }
@@ -159,7 +159,7 @@ extension Vocabulary {
         }
         for added in try root["added_tokens"].isNull ? [] : root["added_tokens"].array() {
             let id = try added["id"].int()
-            guard id >= 0 else { throw added["id"].fail("a token id (an integer from 0)", found: "\(id)") }
+            guard id >= 0 && id < Self.maxTokens else { throw added["id"].fail(Self.idExpectation, found: "\(id)") }
             let text = try added["content"].string()
             let special = try added["special"].optionalBool() ?? false
             byID[id] = (text, special || Self.looksLikeControl(text) ? .control : .userDefined)
@@ -167,7 +167,7 @@ extension Vocabulary {
         guard let maxID = byID.keys.max() else { throw vocab.fail("at least one token", found: "empty") }
         var count = maxID + 1
         let modelConfig = try HuggingFaceTokenizerFiles.object(files.modelConfig, optional: true)
-        if let size = modelConfig?["vocab_size"] as? Int, size > count { count = size }
+        if let size = modelConfig?["vocab_size"] as? Int, size > count, size <= Self.maxTokens { count = size }
         var tokens: [String] = []
         var types: [TokenType] = []
         tokens.reserveCapacity(count)
@@ -218,10 +218,11 @@ extension Vocabulary {
             template = s
         } else if !t.isNull {
             // the older form: a list of {"name", "template"}, "default" being the chat template
-            let named = try t.array("a string or a list of {\"name\", \"template\"}")
-            var found: [String: String] = [:]
-            for n in named { found[try n["name"].string()] = try n["template"].string() }
-            template = found["default"] ?? named.first.flatMap { found[(try? $0["name"].string()) ?? ""] }
+            var named: [(name: String, template: String)] = []
+            for n in try t.array("a string or a list of {\"name\", \"template\"}") {
+                named.append((try n["name"].string(), try n["template"].string()))
+            }
+            template = (named.first { $0.name == "default" } ?? named.first)?.template
         } else if FileManager.default.fileExists(atPath: files.chatTemplate) {
             do { template = try String(contentsOfFile: files.chatTemplate, encoding: .utf8) } catch {
                 throw VocabularyError(source: files.chatTemplate, .unreadable("cannot read the chat template as UTF-8 text"))
@@ -248,6 +249,10 @@ extension Vocabulary {
         }
         try self.init(huggingFace: files)
     }
+
+    /// Ids are below this (no vocabulary comes near it; a larger id would only allocate padding).
+    static let maxTokens = 1 << 24
+    static let idExpectation = "a token id (an integer in 0..<\(1 << 24))"
 
     /// Whether an added token is spelled like a control token (`<|…|>`, `<｜…｜>`); llama.cpp's converter
     /// makes these CONTROL even when the file does not mark them special (Qwen's `<|fim_prefix|>`).

@@ -46,7 +46,7 @@ enum ServerAPI: String, CaseIterable, ExpressibleByArgument {
 struct ServerOptions: ParsableArguments {
     @Option(help: "Run the model on a server at this URL (e.g. http://127.0.0.1:8080); see --api.")
     var server: String?
-    @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a GGUF file.")
+    @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a local file or folder (then it is the tokenizer, as --tokenizer).")
     var api: ServerAPI = .llama
     @Option(help: "The served model's tokenizer and chat format (token-level APIs): a GGUF, or a Hugging Face tokenizer.json or the checkpoint folder holding it with tokenizer_config.json (default: --model when it is a file, else the embedded demo model).")
     var tokenizer: String?

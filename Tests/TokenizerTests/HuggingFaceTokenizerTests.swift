@@ -180,6 +180,8 @@ import Tokenizer
             ("array", try Self.error("array", text: "[1, 2]"), ["top level is an array", "expected a JSON object"]),
             ("no-vocab", try Self.error("no-vocab") { Self.model(&$0, "vocab", NSNull()) }, ["'model.vocab' is missing"]),
             ("vocab-id", try Self.error("vocab-id") { Self.model(&$0, "vocab", ["a": "one"]) }, [#"'model.vocab["a"]' is a string"#, "expected a token id"]),
+            ("huge-id", try Self.error("huge-id") { Self.model(&$0, "vocab", ["a": 1 << 40]) }, ["is 1099511627776; expected a token id"]),
+            ("same-id", try Self.error("same-id") { Self.model(&$0, "vocab", ["a": 5, "b": 5]) }, ["id 5, also given to", "expected one token per id"]),
             ("merge", try Self.error("merge") { Self.model(&$0, "merges", [Self.merge("h", "e"), "nospace"]) }, ["'model.merges[1]'", "\"nospace\""]),
             ("merge-pair", try Self.error("merge-pair") { Self.model(&$0, "merges", [["h", "e", "x"]]) }, ["'model.merges[0]' is an array"]),
             ("merges-type", try Self.error("merges-type") { Self.model(&$0, "merges", "h e") }, ["'model.merges' is a string"]),
