@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"]),
         .testTarget(name: "RemoteTests", dependencies: ["Remote", "Reasoning", "Engine", "Tokenizer", "ModelFactory", "GGUF", "EmbeddedModel"],
                     exclude: ["Recordings"]),
-        .testTarget(name: "CLITests", dependencies: ["thinkscope", "GGUF", "ModelFactory"]),
+        .testTarget(name: "CLITests", dependencies: ["thinkscope", "GGUF", "ModelFactory", "Tokenizer"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "Reasoning", "Tokenizer", "Engine", "ModelFactory", "thinkscope"],
                     exclude: ["Snapshots"]),
     ]

@@ -108,13 +108,17 @@ extension GGUFFile {
     /// FNV-1a (64-bit) of everything before the tensor data — header, metadata and tensor table —
     /// as 16 hex digits. Identifies a model cheaply (traces record it) without reading its weights.
     public var headerFingerprint: String {
+        guard let base = baseAddress else { return Self.fingerprint(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return Self.fingerprint(UnsafeRawBufferPointer(start: base, count: min(dataOffset, fileSize)))
+    }
+
+    /// FNV-1a (64-bit) of `bytes` as 16 hex digits (the header fingerprint; also used for other files that
+    /// identify a model, such as a Hugging Face tokenizer.json).
+    public static func fingerprint(_ bytes: UnsafeRawBufferPointer) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        if let base = baseAddress {
-            let bytes = UnsafeRawBufferPointer(start: base, count: min(dataOffset, fileSize))
-            for b in bytes {
-                h ^= UInt64(b)
-                h = h &* 0x100_0000_01B3
-            }
+        for b in bytes {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01B3
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex

@@ -17,6 +17,33 @@ public enum PreTokenizer {
         case llama3
         /// `gpt-4o` (o200k): case-aware letter runs (`splitGPT4o`).
         case gpt4o
+
+        public static let all: [Pattern] = [.qwen2, .llama3, .gpt4o]
+
+        /// The split regex a Hugging Face `tokenizer.json` spells this pattern with (its `Split`
+        /// pre-tokenizer's `pattern.Regex`), which is how a file's pre-tokenizer is recognised.
+        public var huggingFaceRegex: String {
+            let tail = #"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+            switch self {
+            case .qwen2: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"# + tail
+            case .llama3: return #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"# + tail
+            case .gpt4o:
+                let upper = #"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"#, lower = #"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"#
+                let prefix = #"[^\r\n\p{L}\p{N}]?"#, contractions = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)?"#
+                return prefix + upper + "*" + lower + "+" + contractions + "|" + prefix + upper + "+" + lower + "*"
+                    + contractions + #"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+            }
+        }
+
+        /// The `tokenizer.ggml.pre` name llama.cpp's converter gives this pattern (`ignoreMerges`: the
+        /// tokenizer.json model's `ignore_merges`, which tells `llama-bpe` from `smaug-bpe`).
+        public func ggmlName(ignoreMerges: Bool) -> String {
+            switch self {
+            case .qwen2: "qwen2"
+            case .llama3: ignoreMerges ? "llama-bpe" : "smaug-bpe"
+            case .gpt4o: "gpt-4o"
+            }
+        }
     }
 
     /// Splits `text` and returns the pieces (for tests and tools).

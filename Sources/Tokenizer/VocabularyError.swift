@@ -11,6 +11,10 @@ public struct VocabularyError: Error, CustomStringConvertible, Equatable, Sendab
         case invalidTokenType(index: Int, value: Int)
         case malformedMerge(index: Int, text: String)
         case idOutOfRange(key: String, id: Int, count: Int)
+        /// A file that could not be read or parsed (a Hugging Face JSON file).
+        case unreadable(String)
+        /// A field of a Hugging Face tokenizer file (`key` is its JSON path) that is missing or unusable.
+        case invalidField(key: String, found: String, expected: String)
     }
 
     /// The file the vocabulary came from, or `<arrays>`.
@@ -45,6 +49,10 @@ public struct VocabularyError: Error, CustomStringConvertible, Equatable, Sendab
             return "tokenizer.ggml.merges[\(i)] is \(String(reflecting: t)); expected two non-empty parts separated by a space"
         case .idOutOfRange(let k, let id, let n):
             return "\(k) is \(id); expected a token id in 0..<\(n)"
+        case .unreadable(let why):
+            return why
+        case .invalidField(let k, let found, let expected):
+            return "'\(k)' is \(found); expected \(expected)"
         }
     }
 }

@@ -39,15 +39,16 @@ enum ServerAPI: String, CaseIterable, ExpressibleByArgument {
 
 /// Where the model runs when it is not in this process: `--server URL` with `--api` naming the
 /// engine. Token-level engines (llama, vllm, sglang) take ids: the tokenizer, the chat format
-/// and the thinking markers come from a local GGUF (`--tokenizer`, or `--model FILE`, by default
-/// the embedded demo model), and the server's `/tokenize` must agree with it. Display-only APIs
+/// and the thinking markers come from a local GGUF or a Hugging Face `tokenizer.json` (`--tokenizer`,
+/// or `--model FILE`, by default the embedded demo model), and the server's `/tokenize` must agree
+/// with it. Display-only APIs
 /// (openai, ollama, anthropic) take messages; `--model NAME` is the served model's name there.
 struct ServerOptions: ParsableArguments {
     @Option(help: "Run the model on a server at this URL (e.g. http://127.0.0.1:8080); see --api.")
     var server: String?
-    @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a GGUF file.")
+    @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a local file or folder (then it is the tokenizer, as --tokenizer).")
     var api: ServerAPI = .llama
-    @Option(help: "GGUF whose tokenizer and chat format match the served model (token-level APIs; default: --model when it is a file, else the embedded demo model).")
+    @Option(help: "The served model's tokenizer and chat format (token-level APIs): a GGUF, or a Hugging Face tokenizer.json or the checkpoint folder holding it with tokenizer_config.json (default: --model when it is a file, else the embedded demo model).")
     var tokenizer: String?
     @Option(help: "The llama-server slot to pin (its KV cache holds the turn); sweeps use this slot and the next --parallel - 1.") var slot: Int = 0
     @Option(help: "Seconds to wait for the server to finish loading its model.") var serverWait: Double = 0
@@ -75,13 +76,13 @@ struct ServerOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: model) ? (model, nil) : (nil, model)
     }
 
-    /// Connects to the server (checking a token-level server tokenizes as the local GGUF does).
+    /// Connects to the server (checking a token-level server tokenizes as the local tokenizer does).
     func connect(model: String?, chatFormat: ChatFormat.Template?, effort: ChatFormat.ReasoningEffort? = nil,
                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RemoteModel {
         guard let server, let url = URL(string: server) else { throw CLIError("no --server given") }
         let (file, name) = Self.split(model: model)
         guard let path = tokenizer ?? file ?? EmbeddedModel.path else {
-            throw CLIError("--server needs --tokenizer FILE.gguf for the tokenizer and chat format (this build has no embedded model)")
+            throw CLIError("--server needs --tokenizer FILE.gguf or tokenizer.json for the tokenizer and chat format (this build has no embedded model)")
         }
         return try RemoteModel(api: api, url: url, name: name, slot: slot, wait: serverWait, tokenizerPath: path,
                                chatFormat: chatFormat, routing: routing ? routingSegment : nil, effort: effort,
@@ -89,7 +90,7 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-/// A served model: the connection, the local tokenizer and chat format, and the GGUF they came from.
+/// A served model: the connection, and the local tokenizer and chat format (from a GGUF or a tokenizer.json).
 struct RemoteModel: @unchecked Sendable {
     enum Connection {
         case tokens(any TokenServer)
@@ -98,18 +99,17 @@ struct RemoteModel: @unchecked Sendable {
 
     let api: ServerAPI
     let connection: Connection
-    let file: GGUFFile
-    let chat: ChatFormat
-    let architecture: String
+    let local: LocalTokenizer
+    var chat: ChatFormat { local.chat }
+    var architecture: String { local.architecture }
     /// llama-server's slot count (sweeps pin one slot per parallel problem).
     let slots: Int
 
     init(api: ServerAPI, url: URL, name: String?, slot: Int, wait: Double, tokenizerPath: String, chatFormat: ChatFormat.Template?,
          routing segment: Int?, effort: ChatFormat.ReasoningEffort?, apiKey: String?) throws {
         self.api = api
-        file = try GGUFFile(path: tokenizerPath)
-        chat = try ChatFormat(tokenizer: BPETokenizer(gguf: file), template: chatFormat)
-        architecture = file["general.architecture"]?.string ?? "unknown"
+        let local = try LocalTokenizer(path: tokenizerPath, chatFormat: chatFormat)
+        self.local = local
         var slots = 1
         switch api {
         case .llama:
@@ -117,10 +117,10 @@ struct RemoteModel: @unchecked Sendable {
             slots = llama.totalSlots
             connection = .tokens(llama)
         case .vllm:
-            connection = .tokens(try VLLMServer(url: url, model: name, routing: try Self.shape(file, segment, tokenizerPath),
+            connection = .tokens(try VLLMServer(url: url, model: name, routing: try local.routingShape(segment: segment),
                                                 apiKey: apiKey, wait: wait))
         case .sglang:
-            connection = .tokens(try SGLangServer(url: url, routing: try Self.shape(file, segment, tokenizerPath), apiKey: apiKey, wait: wait))
+            connection = .tokens(try SGLangServer(url: url, routing: try local.routingShape(segment: segment), apiKey: apiKey, wait: wait))
         case .openai, .ollama, .anthropic:
             guard let name else {
                 throw CLIError("--api \(api.rawValue) needs --model NAME: the served model's name")
@@ -134,24 +134,13 @@ struct RemoteModel: @unchecked Sendable {
         self.slots = slots
         if case .tokens(let server) = connection {
             let probe = "ThinkScope checks its tokenizer: 17 + 25 = 42, naïve café, 東京."
-            let local = chat.tokenizer.encode(probe, parseSpecial: false).map(Int.init)
+            let ids = local.chat.tokenizer.encode(probe, parseSpecial: false).map(Int.init)
             let remote = try server.tokenize(probe)
-            guard local == remote else {
+            guard ids == remote else {
                 throw CLIError("server \(url.absoluteString): its tokenizer disagrees with \(tokenizerPath) "
-                               + "(\(remote.count) vs \(local.count) tokens for a test sentence); pass the served model's GGUF as --tokenizer")
+                               + "(\(remote.count) vs \(ids.count) tokens for a test sentence); pass the served model's GGUF or tokenizer.json as --tokenizer")
             }
         }
-    }
-
-    /// The routing shape from the served model's GGUF (layers, experts, top-k), for --routing.
-    static func shape(_ file: GGUFFile, _ segment: Int?, _ path: String) throws -> RoutingShape? {
-        guard let segment else { return nil }
-        let arch = file["general.architecture"]?.string ?? ""
-        guard let layers = file["\(arch).block_count"]?.int, let experts = file["\(arch).expert_count"]?.int, experts > 0,
-              let topK = file["\(arch).expert_used_count"]?.int, topK > 0 else {
-            throw CLIError("--routing: \(path) does not say the model's experts (\(arch).expert_count, expert_used_count); pass the served MoE model's GGUF as --tokenizer")
-        }
-        return RoutingShape(layers: layers, experts: experts, topK: topK, segmentLength: segment)
     }
 
     /// A model for one run (a sweep's `worker` pins its own llama-server slot).
@@ -201,12 +190,11 @@ struct RemoteModel: @unchecked Sendable {
     }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
-        let gguf = URL(fileURLWithPath: file.path).lastPathComponent
+        let gguf = local.fileName
         // A display-only server's ids are the local tokenizer's reading of its text: say so.
         let name = displayOnly == nil ? "\(gguf) on \(where_)" : "\(where_); ids and counts from \(gguf)'s tokenizer"
         return TraceHeader(
-            model: .init(file: name, size: file.fileSize,
-                         headerHash: file.headerFingerprint, architecture: architecture),
+            model: .init(file: name, size: local.size, headerHash: local.fingerprint, architecture: architecture),
             settings: TraceSettings(thinking: thinking, settings: settings),
             messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
             promptTokens: promptTokens.map(Int.init),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Tokenizer
 
 /// `--server` on the command line, against a local server replaying recorded responses.
 @Suite(.serialized) struct ServerCLITests {
@@ -52,6 +53,72 @@ import Testing
         #expect(r.stderr.contains("its tokenizer disagrees"), "\(r.stderr)")
         #expect(r.stderr.contains("--tokenizer"))
         #expect(fake.requests("POST /tokenize").first?.json["model"] as? String == "Qwen/Qwen3-8B")
+    }
+
+    static func recording(_ name: String) throws -> String {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: dir.appendingPathComponent("RemoteTests/Recordings/\(name)"), encoding: .utf8)
+    }
+
+    /// A vLLM server (recorded streams) whose /tokenize answers as `tokenizer` does for ThinkScope's check.
+    static func vllm(agreeingWith tokenizer: BPETokenizer) throws -> FakeServer {
+        let probe = "ThinkScope checks its tokenizer: 17 + 25 = 42, naïve café, 東京."
+        let ids = tokenizer.encode(probe, parseSpecial: false).map(String.init).joined(separator: ",")
+        return try FakeServer([
+            "GET /health": [.json("{}")],
+            "GET /v1/models": [.json(#"{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","max_model_len":32768}]}"#)],
+            "POST /tokenize": [.json(#"{"tokens":[\#(ids)],"count":3,"max_model_len":32768}"#)],
+            "POST /v1/completions": [.recording(try recording("vllm-thinking.sse")), .recording(try recording("vllm-answer.sse"))],
+        ])
+    }
+
+    @Test func aHuggingFaceTokenizerJSONDrivesAVLLMRun() throws {
+        let dir = try HuggingFaceFixture.qwen3()
+        let fake = try Self.vllm(agreeingWith: try BPETokenizer(huggingFace: dir))
+        let trace = CLI.temp("hf-vllm.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "vllm", "--tokenizer", dir + "/tokenizer.json",
+                             "--prompt", "What is 17+25?", "--trace", trace], environment: ["NO_COLOR": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("The answer is 42."), "\(r.stdout)")
+        let prompt = try #require(fake.requests("POST /v1/completions").first?.json["prompt"] as? [Int])
+        let chat = try ChatFormat(tokenizer: try BPETokenizer(huggingFace: dir))
+        #expect(prompt == chat.render([.user("What is 17+25?")]).map(Int.init), "the prompt is rendered by the tokenizer.json's chat format")
+        let text = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(text.contains("tokenizer.json on vLLM"), "the trace names the tokenizer file")
+        #expect(text.contains(#""qwen3""#), "the architecture, from config.json")
+    }
+
+    @Test func aHuggingFaceTokenizerThatDisagreesOrLacksExpertsIsRefused() throws {
+        let dir = try HuggingFaceFixture.qwen3()
+        // a server holding another tokenizer (the check's ids shifted)
+        let fake = try FakeServer([
+            "GET /health": [.json("{}")],
+            "GET /v1/models": [.json(#"{"object":"list","data":[{"id":"m","object":"model","max_model_len":32768}]}"#)],
+            "POST /tokenize": [.json(#"{"tokens":[1,2,3],"count":3,"max_model_len":32768}"#)],
+        ])
+        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "vllm", "--tokenizer", dir, "--prompt", "hi"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("its tokenizer disagrees with \(dir)"), "\(r.stderr)")
+        // --routing needs the layer and expert counts of config.json (this one is a dense model's)
+        let routing = try CLI.run(["run", "--server", "http://127.0.0.1:9", "--api", "sglang", "--routing", "--tokenizer", dir, "--prompt", "hi"])
+        #expect(routing.status != 0)
+        #expect(routing.stderr.contains("config.json does not say the model's experts (num_hidden_layers, num_experts"), "\(routing.stderr)")
+        // a MoE checkpoint's config.json gives the shape: the run gets as far as the server
+        let moe = try HuggingFaceFixture.folder("moe")
+        try FileManager.default.copyItem(atPath: dir + "/tokenizer.json", toPath: moe + "/tokenizer.json")
+        try HuggingFaceFixture.write(["model_type": "qwen3_moe", "text_config": ["num_hidden_layers": 4, "num_experts": 8,
+                                                                                  "num_experts_per_tok": 2]], to: moe + "/config.json")
+        let shaped = try CLI.run(["run", "--server", "http://127.0.0.1:9", "--api", "sglang", "--routing", "--tokenizer", moe, "--prompt", "hi"])
+        #expect(shaped.status != 0)
+        #expect(shaped.stderr.contains("cannot reach the server") && !shaped.stderr.contains("config.json"), "\(shaped.stderr)")
+        // a malformed tokenizer.json: one line naming the file and the field
+        let bad = CLI.temp("bad-tokenizer.json")
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try #"{"model": {"type": "BPE", "vocab": [], "merges": []}}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        let broken = try CLI.run(["run", "--server", "http://127.0.0.1:9", "--api", "vllm", "--tokenizer", bad, "--prompt", "hi"])
+        #expect(broken.status != 0)
+        #expect(broken.stderr.contains("\(bad): 'pre_tokenizer' is missing"), "\(broken.stderr)")
     }
 
     @Test func anUnreachableServerIsOneLine() throws {

@@ -1,0 +1,1 @@
+../TokenizerTests/HuggingFaceFixture.swift
