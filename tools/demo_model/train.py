@@ -29,7 +29,7 @@ from model import Config, QwenMoE  # noqa: E402
 import tasks  # noqa: E402
 from tasks import make_problem, test_set, TASKS  # noqa: E402
 
-MAX_LEN_BY_STAGE = {1: 384, 2: 512}   # stage 2's chains of forced self-checks are longer
+MAX_LEN_BY_STAGE = {1: 384, 2: 512, 3: 768}   # stage 2's chains of forced self-checks are longer; stage 3 has 3-digit × 2-digit products
 
 
 def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
@@ -44,6 +44,9 @@ def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
             used.update(qv.encode("".join(s for s, _ in p.bad_trace + p.bad_fix)))
     for p in test_set(seed + 1, 50):
         used.update(prompt_ids(p.question))
+    if tasks.STAGE >= 3:    # held-out phrasings are never trained, but their ids must not be "never seen"
+        for p in test_set(seed + 2, 50, templates="heldout"):
+            used.update(prompt_ids(p.question))
     used.update(qv.encode("Wait"))
     return sorted(used)
 
@@ -98,7 +101,8 @@ def main():
     ap.add_argument("--tokens-per-batch", type=int, default=8192)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warm", type=int, default=200, help="warm-up steps of the schedule")
-    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage (tasks.py): 1 the first run, 2 its continuation")
+    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage (tasks.py): 1 the first run, 2 its "
+                                                                  "continuation, 3 phrasings, real re-checks, styles (from the shipped GGUF)")
     ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
                                    "(when --out has no checkpoint of its own)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
@@ -159,7 +163,8 @@ def main():
     sched = {"start_step": 0, "steps": a.steps, "lr": a.lr, "warm": a.warm}
     if ck is not None:
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        if "opt" in ck:     # an imported GGUF (import_gguf.py) has no optimiser state: AdamW starts fresh
+            opt.load_state_dict(ck["opt"])
         step, tokens = ck["step"], ck["tokens"]
         if fresh_schedule:
             sched["start_step"] = step
