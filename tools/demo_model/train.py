@@ -51,6 +51,19 @@ def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
     return sorted(used)
 
 
+def grow_vocab(ck, new_ids):
+    """The checkpoint with rows for new_ids added to the compact vocabulary, each a copy of the shared row."""
+    used, emb = ck["used_ids"], ck["model"]["embed"]
+    pos = {t: i for i, t in enumerate(used)}
+    ids = sorted(set(used) | set(new_ids))
+    rows = [emb[pos[t]] if t in pos else emb[-1] for t in ids] + [emb[-1]]
+    ck = dict(ck)
+    ck["model"] = dict(ck["model"], embed=torch.stack(rows).clone())
+    ck["used_ids"] = ids
+    ck["config"] = dict(ck["config"], n_used=len(ids))
+    return ck
+
+
 def batches(rng: random.Random, tokens_per_batch: int, max_len: int, pool: int = 12):
     """Length-bucketed batches of fresh samples: (ids, targets, loss_mask, valid, phase, is_nothink)."""
     while True:
@@ -132,7 +145,14 @@ def main():
         if fresh_schedule:
             # the vocabulary is fixed by the first stage; a later stage's data must not bring new ids
             new = sorted(set(collect_used_ids(a.seed, n=3000)) - set(used))
-            if new:
+            if new and "opt" not in ck:
+                # a checkpoint imported from a GGUF (import_gguf.py) has no optimiser state yet: give the
+                # new ids their own rows, starting from the shared row (what the file gives them)
+                print(f"adding {len(new)} rows for new token ids: {[qv.decode([t]) for t in new[:20]]}")
+                ck = grow_vocab(ck, new)
+                used = ck["used_ids"]
+                cfg = Config(**ck["config"])
+            elif new:
                 sys.exit(f"stage {a.stage} data uses {len(new)} token ids that {a.init} was not trained with, "
                          f"e.g. {[qv.decode([t]) for t in new[:5]]}")
             with open(os.path.join(a.out, "used_ids.json"), "w") as f:
