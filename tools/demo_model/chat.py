@@ -188,12 +188,12 @@ def build_sample3(p: Problem, rng: random.Random, mode: str | None = None) -> Sa
     if mode == "short":
         segs = list(p.short_trace or p.trace)
     elif mode in ("check", "long"):
-        if p.bad_trace is not None and rng.random() < (0.5 if mode == "check" else 0.3):
+        if p.bad_trace is not None and rng.random() < (0.4 if mode == "check" else 0.3):
             segs = list(p.bad_trace) + list(p.bad_fix)
         else:
             segs += [rng.choice(p.checks)]
         if mode == "check":
-            segs += forced_checks3(p, rng)
+            segs += forced_checks3(p, rng, go_on=0.45, most=5)
         else:   # the long style re-checks on its own: every "Wait" is the model's
             extra = 1 + (rng.random() < 0.5)
             k = rng.randrange(len(p.checks))

@@ -367,15 +367,21 @@ def mul2_compact(a: int, m: int) -> str:
             f"{p0} + {p1 * 10}: {add_compact(p0, p1 * 10)}")
 
 
+def _column_block(lines):
+    return "\n".join(lines)
+
+
 def _recheck_texts(kind, a, b, val):
     """Stage 3 re-checks of a right result, each recomputing it another way (kind: add, sub, mul, mul2;
-    sub with a >= b)."""
+    sub with a >= b). The other-order addition and the adding back are written as full column additions,
+    the format the model computes best, so the re-check is a second, independent computation."""
     if kind == "add":
-        return [f"Wait, let me check by adding in the other order: {add_compact(b, a)}. That gives {val} again, so it is right.\n",
-                f"Wait, let me check by subtracting back: {val} - {b}: {sub_compact(val, b)}. That gives {a}, so {a} + {b} = {val} is right.\n",
+        other = _column_block(add_columns(b, a)[0])
+        return [f"Wait, let me check by adding in the other order: {b} + {a}.\n{other}\nThat gives {val} again, so it is right.\n",
                 f"Wait, let me check again: {add_compact(a, b)}. That gives {val} again, so it is right.\n"]
     if kind == "sub":
-        return [f"Wait, let me check by adding back: {val} + {b}: {add_compact(val, b)}. That gives {a}, so {a} - {b} = {val} is right.\n",
+        back = _column_block(add_columns(val, b)[0])
+        return [f"Wait, let me check by adding back: {val} + {b}.\n{back}\nThat gives {a}, so {a} - {b} = {val} is right.\n",
                 f"Wait, let me check again: {sub_compact(a, b)}. That gives {val} again, so it is right.\n"]
     if kind == "mul":
         return [f"Wait, let me check again: {mul_compact(a, b)}. That gives {val} again, so it is right.\n"]
@@ -385,11 +391,13 @@ def _recheck_texts(kind, a, b, val):
 def _fix_text(kind, a, b, val, bval, sign=""):
     """The re-check that catches a wrong first result bval and gives the right one."""
     if kind == "add":
-        return (f"Wait, let me check by adding in the other order: {add_compact(b, a)}. That gives {val}, not {bval}. "
+        other = _column_block(add_columns(b, a)[0])
+        return (f"Wait, let me check by adding in the other order: {b} + {a}.\n{other}\nThat gives {val}, not {bval}. "
                 f"I made a mistake, so the right result is {val}.\n")
     if kind == "sub":
         back = bval + b
-        return (f"Wait, let me check by adding back: {bval} + {b}: {add_compact(bval, b)}. That gives {back}, not {a}, "
+        lines = _column_block(add_columns(bval, b)[0])
+        return (f"Wait, let me check by adding back: {bval} + {b}.\n{lines}\nThat gives {back}, not {a}, "
                 f"so {sign}{bval} is wrong. Again: {sub_compact(a, b)}. That gives {val}. "
                 f"I made a mistake, so the right result is {sign}{val}.\n")
     comp = mul_compact(a, b) if kind == "mul" else mul2_compact(a, b)
@@ -719,8 +727,9 @@ def gen_sub3(rng, zh):
     concl = lambda v: f"So {a} - {b} = -{v}."  # noqa: E731
     trace, checks, val, bt, bf, short = _arith_trace3("sub", b, a, head, concl, rng, sign="-")
     v = b - a
-    sign_check = (f"Wait, let me check the sign: {a} is smaller than {b}, so the result is negative. And {v} + {a}: "
-                  f"{add_compact(v, a)}. That gives {b}, so {a} - {b} = -{v} is right.\n", True)
+    back = _column_block(add_columns(v, a)[0])
+    sign_check = (f"Wait, let me check the sign: {a} is smaller than {b}, so the result is negative. Adding back: {v} + {a}.\n"
+                  f"{back}\nThat gives {b}, so {a} - {b} = -{v} is right.\n", True)
     checks = [sign_check] + checks
     short = [(f"{a} < {b}, so compute {b} - {a}: {sub_compact(b, a)}.\n", True), (concl(val) + "\n", True)]
     return Problem("sub", q, str(a - b), "", trace, checks[:1], key, zh, bt, bf, checks, short)

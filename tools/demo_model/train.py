@@ -38,7 +38,7 @@ def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
     used = set(range(qv.N_BPE, qv.N_BPE + len(qv.SPECIAL_TOKENS)))
     for i in range(n):
         p = make_problem(rng, split="train" if i % 4 else "test")
-        for mode in ("check", "cut", "soft_nothink"):
+        for mode in ("check", "cut", "soft_nothink") + (("short", "long", "think") if tasks.STAGE >= 3 else ()):
             used.update(build_sample(p, rng, mode).ids)
         if p.bad_trace:
             used.update(qv.encode("".join(s for s, _ in p.bad_trace + p.bad_fix)))
@@ -118,6 +118,8 @@ def main():
                                                                   "continuation, 3 phrasings, real re-checks, styles (from the shipped GGUF)")
     ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
                                    "(when --out has no checkpoint of its own)")
+    ap.add_argument("--grow-vocab", action="store_true",
+                    help="with --init: give token ids the new data uses a row of their own (AdamW starts fresh)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
     ap.add_argument("--unused-loss", type=float, default=1.0,
                     help="weight of -log(1 - p(never-seen ids)) at every position (prompt and forced text too)")
@@ -145,11 +147,12 @@ def main():
         if fresh_schedule:
             # the vocabulary is fixed by the first stage; a later stage's data must not bring new ids
             new = sorted(set(collect_used_ids(a.seed, n=3000)) - set(used))
-            if new and "opt" not in ck:
+            if new and ("opt" not in ck or a.grow_vocab):
                 # a checkpoint imported from a GGUF (import_gguf.py) has no optimiser state yet: give the
                 # new ids their own rows, starting from the shared row (what the file gives them)
                 print(f"adding {len(new)} rows for new token ids: {[qv.decode([t]) for t in new[:20]]}")
                 ck = grow_vocab(ck, new)
+                ck.pop("opt", None)     # the optimiser state has the old shapes: AdamW starts fresh
                 used = ck["used_ids"]
                 cfg = Config(**ck["config"])
             elif new:
