@@ -118,6 +118,8 @@ def main():
                                                                   "continuation, 3 phrasings, real re-checks, styles (from the shipped GGUF)")
     ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
                                    "(when --out has no checkpoint of its own)")
+    ap.add_argument("--stop-step", type=int, default=0,
+                    help="stop at this step without changing the schedule (stage 3's first leg was stopped at 1015)")
     ap.add_argument("--grow-vocab", action="store_true",
                     help="with --init: give token ids the new data uses a row of their own (AdamW starts fresh)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
@@ -215,7 +217,7 @@ def main():
         prog = elapsed / (a.minutes * 60)   # a resumed run may extend its wall-clock budget
         if sched["steps"]:
             prog = max(prog, done / sched["steps"])
-        if prog >= 1.0:
+        if prog >= 1.0 or (a.stop_step and step >= a.stop_step):
             break
         lr = sched["lr"] * min(1.0, (done + 1) / sched["warm"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
