@@ -20,7 +20,9 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
-from chat import build_sample, MODE_WEIGHTS  # noqa: E402
+import chat  # noqa: E402
+import tasks  # noqa: E402
+from chat import build_sample  # noqa: E402
 from export_gguf import load_trained  # noqa: E402
 from tasks import make_problem  # noqa: E402
 
@@ -31,7 +33,7 @@ def hidden_bank(model, n_problems, seed, split="train"):
     hs = []
     for _ in range(n_problems):
         p = make_problem(rng, split=split)
-        for mode in MODE_WEIGHTS:
+        for mode in (chat.MODE_WEIGHTS_3 if tasks.STAGE >= 3 else chat.MODE_WEIGHTS):
             s = build_sample(p, rng, mode)
             ids = torch.tensor([s.ids])
             T = ids.shape[1]
@@ -41,7 +43,7 @@ def hidden_bank(model, n_problems, seed, split="train"):
 
 
 @torch.no_grad()
-def self_generated_bank(model, n_problems, seed):
+def self_generated_bank(model, n_problems, seed, exact=256):
     """Hidden states along the model's own greedy outputs (unlimited thinking and s1 forcing with several
     "Wait"s), on training-split problems: the places generation actually goes, mistakes included."""
     import qwen_vocab as qv
@@ -50,13 +52,13 @@ def self_generated_bank(model, n_problems, seed):
     rng = random.Random(seed)
     probs = [make_problem(rng) for _ in range(n_problems)]
     hs = []
-    for pol in (ev.Policy("unlimited", cap=ev.UNLIMITED_CAP), ev.Policy("exact(256)", cap=256, exact=256),
+    for pol in (ev.Policy("unlimited", cap=ev.UNLIMITED_CAP), ev.Policy(f"exact({exact})", cap=exact, exact=exact),
                 ev.Policy("nothink", thinking=False)):
         for i in range(0, len(probs), 128):
             rows = ev.generate(model, probs[i:i + 128], pol)
             for p, r in zip(probs[i:i + 128], rows):
                 ids = prompt_ids(p.question, thinking=pol.thinking) + qv.encode(r["thinking"] + r["output"])
-                ids = torch.tensor([ids[:448]])
+                ids = torch.tensor([ids[:448 if exact <= 256 else 768]])
                 T = ids.shape[1]
                 with torch.no_grad():
                     h, _ = model.hidden_states(ids, torch.arange(T)[None], torch.ones(T, T, dtype=torch.bool).tril())
@@ -79,12 +81,15 @@ def main():
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--iters", type=int, default=1500)
     ap.add_argument("--self-gen", type=int, default=384, help="problems whose greedy outputs join the bank")
+    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage of the conversations (tasks.py)")
+    ap.add_argument("--exact", type=int, default=256, help="the s1 forcing budget of the self-generated outputs")
     a = ap.parse_args()
+    tasks.set_stage(a.stage)
     torch.set_num_threads(2)
     model, ck = load_trained(a.ckpt)
     H = hidden_bank(model, a.problems, a.seed)
     if a.self_gen:
-        H = torch.cat([H, self_generated_bank(model, a.self_gen, a.seed + 2)])
+        H = torch.cat([H, self_generated_bank(model, a.self_gen, a.seed + 2, a.exact)])
     Hv = hidden_bank(model, 150, a.seed + 1, split="test")
     with torch.no_grad():
         lse_used = torch.logsumexp(H @ model.embed[:-1].t(), -1)

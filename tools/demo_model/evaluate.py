@@ -31,6 +31,7 @@ import qwen_vocab as qv  # noqa: E402
 from chat import EARLY_STOP, WAIT, prompt_ids  # noqa: E402
 from export_gguf import load_exported  # noqa: E402
 from model import rope_tables  # noqa: E402
+import tasks  # noqa: E402
 from tasks import TASKS, ARITH_TASKS, check_answer, test_set  # noqa: E402
 
 STOP_IDS = qv.encode(EARLY_STOP)
@@ -202,13 +203,25 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--stage", type=int, default=2,
+                    help="data stage of the held-out problems: 2 the phrasings and ranges of the first model's "
+                         "evaluation (the default, comparable across models), 3 stage 3's")
+    ap.add_argument("--templates", default="train", choices=["train", "heldout"],
+                    help="stage 3: phrase the problems with the trained or the held-out templates")
+    ap.add_argument("--policies", help="comma-separated policy names to run (default: all)")
+    ap.add_argument("--exacts", default="128,192,256,320", help="exact(n) budgets")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    tasks.set_stage(a.stage)
     os.makedirs(a.out, exist_ok=True)
     model, ck = load_exported(a.ckpt)
-    probs = test_set(a.seed, a.n)
-    pols = policies() if not a.quick else [Policy("nothink", False), Policy("cap(32)", cap=32),
-                                           Policy("unlimited", cap=UNLIMITED_CAP), Policy("exact(128)", cap=128, exact=128)]
+    probs = test_set(a.seed, a.n, templates=a.templates)
+    pols = policies(exacts=tuple(int(x) for x in a.exacts.split(","))) if not a.quick else [
+        Policy("nothink", False), Policy("cap(32)", cap=32),
+        Policy("unlimited", cap=UNLIMITED_CAP), Policy("exact(128)", cap=128, exact=128)]
+    if a.policies:
+        keep = a.policies.split(",")
+        pols = [p for p in pols if p.name in keep]
     results, samples = {}, {}
     route_stats = defaultdict(int)
     unused = []
@@ -238,7 +251,7 @@ def main():
     rs = [[k[0], k[1], k[2], k[3], v] for k, v in sorted(route_stats.items())]
     ua = unused_all_positions(model, probs[:: max(1, len(probs) // 70)])
     print("unseen-token mass at all positions of full conversations:", ua)
-    summary = {"n_per_task": a.n, "seed": a.seed, "results": results,
+    summary = {"n_per_task": a.n, "seed": a.seed, "stage": a.stage, "templates": a.templates, "results": results,
                "unused_mass": {"steps": len(unused), "max": max(unused), "mean": sum(unused) / len(unused)},
                "unused_mass_all_positions": ua,
                "routing_counts": rs, "config": ck["config"]}

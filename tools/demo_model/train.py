@@ -29,7 +29,7 @@ from model import Config, QwenMoE  # noqa: E402
 import tasks  # noqa: E402
 from tasks import make_problem, test_set, TASKS  # noqa: E402
 
-MAX_LEN_BY_STAGE = {1: 384, 2: 512}   # stage 2's chains of forced self-checks are longer
+MAX_LEN_BY_STAGE = {1: 384, 2: 512, 3: 768}   # stage 2's chains of forced self-checks are longer; stage 3 has 3-digit × 2-digit products
 
 
 def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
@@ -38,14 +38,30 @@ def collect_used_ids(seed: int, n: int = 20000) -> list[int]:
     used = set(range(qv.N_BPE, qv.N_BPE + len(qv.SPECIAL_TOKENS)))
     for i in range(n):
         p = make_problem(rng, split="train" if i % 4 else "test")
-        for mode in ("check", "cut", "soft_nothink"):
+        for mode in ("check", "cut", "soft_nothink") + (("short", "long", "think") if tasks.STAGE >= 3 else ()):
             used.update(build_sample(p, rng, mode).ids)
         if p.bad_trace:
             used.update(qv.encode("".join(s for s, _ in p.bad_trace + p.bad_fix)))
     for p in test_set(seed + 1, 50):
         used.update(prompt_ids(p.question))
+    if tasks.STAGE >= 3:    # held-out phrasings are never trained, but their ids must not be "never seen"
+        for p in test_set(seed + 2, 50, templates="heldout"):
+            used.update(prompt_ids(p.question))
     used.update(qv.encode("Wait"))
     return sorted(used)
+
+
+def grow_vocab(ck, new_ids):
+    """The checkpoint with rows for new_ids added to the compact vocabulary, each a copy of the shared row."""
+    used, emb = ck["used_ids"], ck["model"]["embed"]
+    pos = {t: i for i, t in enumerate(used)}
+    ids = sorted(set(used) | set(new_ids))
+    rows = [emb[pos[t]] if t in pos else emb[-1] for t in ids] + [emb[-1]]
+    ck = dict(ck)
+    ck["model"] = dict(ck["model"], embed=torch.stack(rows).clone())
+    ck["used_ids"] = ids
+    ck["config"] = dict(ck["config"], n_used=len(ids))
+    return ck
 
 
 def batches(rng: random.Random, tokens_per_batch: int, max_len: int, pool: int = 12):
@@ -98,9 +114,14 @@ def main():
     ap.add_argument("--tokens-per-batch", type=int, default=8192)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warm", type=int, default=200, help="warm-up steps of the schedule")
-    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage (tasks.py): 1 the first run, 2 its continuation")
+    ap.add_argument("--stage", type=int, default=tasks.STAGE, help="data stage (tasks.py): 1 the first run, 2 its "
+                                                                  "continuation, 3 phrasings, real re-checks, styles (from the shipped GGUF)")
     ap.add_argument("--init", help="start from this checkpoint's weights and optimiser with a new schedule "
                                    "(when --out has no checkpoint of its own)")
+    ap.add_argument("--stop-step", type=int, default=0,
+                    help="stop at this step without changing the schedule (stage 3's first leg was stopped at 1015)")
+    ap.add_argument("--grow-vocab", action="store_true",
+                    help="with --init: give token ids the new data uses a row of their own (AdamW starts fresh)")
     ap.add_argument("--aux", type=float, default=0.02, help="load-balancing loss weight")
     ap.add_argument("--unused-loss", type=float, default=1.0,
                     help="weight of -log(1 - p(never-seen ids)) at every position (prompt and forced text too)")
@@ -128,7 +149,15 @@ def main():
         if fresh_schedule:
             # the vocabulary is fixed by the first stage; a later stage's data must not bring new ids
             new = sorted(set(collect_used_ids(a.seed, n=3000)) - set(used))
-            if new:
+            if new and ("opt" not in ck or a.grow_vocab):
+                # a checkpoint imported from a GGUF (import_gguf.py) has no optimiser state yet: give the
+                # new ids their own rows, starting from the shared row (what the file gives them)
+                print(f"adding {len(new)} rows for new token ids: {[qv.decode([t]) for t in new[:20]]}")
+                ck = grow_vocab(ck, new)
+                ck.pop("opt", None)     # the optimiser state has the old shapes: AdamW starts fresh
+                used = ck["used_ids"]
+                cfg = Config(**ck["config"])
+            elif new:
                 sys.exit(f"stage {a.stage} data uses {len(new)} token ids that {a.init} was not trained with, "
                          f"e.g. {[qv.decode([t]) for t in new[:5]]}")
             with open(os.path.join(a.out, "used_ids.json"), "w") as f:
@@ -159,7 +188,8 @@ def main():
     sched = {"start_step": 0, "steps": a.steps, "lr": a.lr, "warm": a.warm}
     if ck is not None:
         model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
+        if "opt" in ck:     # an imported GGUF (import_gguf.py) has no optimiser state: AdamW starts fresh
+            opt.load_state_dict(ck["opt"])
         step, tokens = ck["step"], ck["tokens"]
         if fresh_schedule:
             sched["start_step"] = step
@@ -187,7 +217,7 @@ def main():
         prog = elapsed / (a.minutes * 60)   # a resumed run may extend its wall-clock budget
         if sched["steps"]:
             prog = max(prog, done / sched["steps"])
-        if prog >= 1.0:
+        if prog >= 1.0 or (a.stop_step and step >= a.stop_step):
             break
         lr = sched["lr"] * min(1.0, (done + 1) / sched["warm"]) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog)))
         for g in opt.param_groups:
