@@ -52,6 +52,16 @@ public struct AnswerScorer {
         thinkingEnd = tokens[..<close].lastIndex { $0.phase == .thinking && $0.origin == .sampled } .map { $0 + 1 } ?? close
     }
 
+    /// P(target) from an answer decoded after the same end of thinking (a probe's, with each
+    /// token's log-probability): known without a pass when that answer begins with `lead` and
+    /// `target`, nil otherwise.
+    public func probability(decoded ids: [Int], logProbabilities: [Double]) -> Double? {
+        let forced = lead + target
+        guard ids.count >= forced.count, logProbabilities.count == ids.count,
+              ids.starts(with: forced) else { return nil }
+        return exp(logProbabilities[lead.count..<forced.count].reduce(0, +))
+    }
+
     /// P(target | the run's first `index` tokens, then the end of thinking).
     public func probability(at index: Int) throws -> Double {
         let fork = model.fork(at: replyStart + index)

@@ -80,7 +80,9 @@ final class ProbeDecoder {
     private(set) var next: [Int]
     private var decoder: StreamingDecoder
     private var text = ""
-    private var logProbabilities: [Double] = []
+    /// The answer's tokens so far, each with its log-probability.
+    private(set) var answerIDs: [Int] = []
+    private(set) var logProbabilities: [Double] = []
     private(set) var done = false
 
     /// `model` is a fork at the probe point; `end` the end-of-thinking sequence.
@@ -101,6 +103,7 @@ final class ProbeDecoder {
             done = true
             return
         }
+        answerIDs.append(s.token)
         logProbabilities.append(Double(s.logProbability))
         text += decoder.append(TokenID(s.token))
         next = [s.token]
@@ -149,6 +152,8 @@ final class ProbingLoop {
     private var nextAt: Int
     private var active: [ProbeDecoder] = []
     private(set) var probes: [Probe] = []
+    /// Each probe's answer tokens and their log-probabilities (parallel to `probes`).
+    private var decoded: [(ids: [Int], logProbabilities: [Double])] = []
     /// Every token of the trunk, in order.
     private(set) var tokens: [TokenEvent] = []
 
@@ -195,6 +200,7 @@ final class ProbingLoop {
         }
         for p in active where p.done {
             probes.append(p.result(rule: settings.rule))
+            decoded.append((p.answerIDs, p.logProbabilities))
             trunk.emit(.probe(probes.last!))
         }
         active.removeAll { $0.done }
@@ -210,7 +216,9 @@ final class ProbingLoop {
         guard let scorer = AnswerScorer(model: trunk.model, replyStart: replyStart, tokens: tokens, chat: trunk.g.chat,
                                         endStyle: trunk.g.settings.endStyle, rule: settings.rule) else { return }
         for i in probes.indices {
-            guard let p = try? scorer.probability(at: probes[i].tokenIndex) else { continue }
+            // A probe that answered with the run's own answer has already read it: no prefill.
+            guard let p = scorer.probability(decoded: decoded[i].ids, logProbabilities: decoded[i].logProbabilities)
+                ?? (try? scorer.probability(at: probes[i].tokenIndex)) else { continue }
             probes[i].finalAnswerProbability = p
             trunk.emit(.probe(probes[i]))
         }

@@ -43,7 +43,11 @@ extension Run {
 
     @Test func theFinalAnswerIsScoredAtEveryProbePointOnceTheRunHasAnswered() throws {
         let chat = try testChat()
-        let r = Run(ScriptedModel(chat: chat, thinkLength: 20), chat, probing(every: 5))
+        let model = ScriptedModel(chat: chat, thinkLength: 20)
+        let r = Run(model, chat, probing(every: 5))
+        // Every probe answered "42", the final answer, so its own tokens score it: one fork per
+        // probe, none for scoring.
+        #expect(model.tally.forks == r.probes.count)
         let reports = r.events.compactMap { if case .probe(let p) = $0 { p } else { nil } }
         // Each point is reported when its probe ends, then again with the final answer's probability.
         #expect(reports.count == 2 * r.probes.count)
@@ -141,5 +145,29 @@ extension Run {
         print("probe vs cap sweep: \(compared) points compared, \(mismatches.count) differ")
         #expect(compared >= 100, "most problems think past 16 and 32 tokens")
         #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    /// A probe that answered with the run's own final answer reports P(final answer) from its own
+    /// tokens' log-probabilities, without a prefill; it must be what the prefill gives.
+    @Test func probesThatGaveTheFinalAnswerScoreItAsAPrefillWould() throws {
+        let (model, chat) = try #require(EmbeddedModelReasoningTests.loaded, "the embedded demo model must be built into the package")
+        let prompt = chat.render([.user("What is 4821 + 3956?")], enableThinking: true)
+        var s = settings(Unlimited(), style: .qwen)
+        s.sampling = .greedy
+        s.maxTokens = 600
+        s.probe = ProbeSettings(every: 8)
+        let trunk = EngineModel(session: Session(model: model, context: 1024))
+        let r = Run(trunk, chat, s, prompt: prompt)
+        let scorer = try #require(AnswerScorer(model: trunk, replyStart: prompt.count, tokens: r.tokens, chat: chat,
+                                               endStyle: .qwen, rule: nil))
+        var own = 0
+        for p in r.probes {
+            let reported = try #require(p.finalAnswerProbability)
+            let prefilled = try scorer.probability(at: p.tokenIndex)
+            #expect(abs(reported - prefilled) <= 1e-5 + 1e-4 * prefilled, "probe at \(p.tokenIndex): \(reported) vs \(prefilled)")
+            if p.answer == scorer.answer { own += 1 }
+        }
+        // Both kinds of point occur: probes that answered otherwise, and ones that gave the final answer.
+        #expect(own >= 1 && own < r.probes.count, "\(r.probes.map { $0.answer ?? "-" })")
     }
 }

@@ -66,6 +66,9 @@ final class ScriptedModel: LanguageModel {
     var capacity = Int.max
     /// Where the reply starts (the length of the first evaluated batch, the prompt).
     var replyStart: Int?
+    /// Forks made of this model and of its forks, counted together.
+    final class Tally { var forks = 0 }
+    private(set) var tally = Tally()
     private var buffer: [Float]
 
     init(chat: ChatFormat, thought: String = "step by step. ", thinkLength: Int = 20, answer: String = "42",
@@ -109,6 +112,8 @@ final class ScriptedModel: LanguageModel {
         m.answer = answer
         m.fed = Array(fed.prefix(p))
         m.replyStart = replyStart
+        tally.forks += 1
+        m.tally = tally
         m.refresh()
         return m
     }
