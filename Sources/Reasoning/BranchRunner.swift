@@ -59,7 +59,7 @@ public struct BranchRunner {
                 if let why = m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) {
                     throw BranchError.badMask(why)
                 }
-                engine.session.expertMask = m
+                engine.expertMask = m
             }
             let run = try GenerationRun.resuming(generator, model: model, prompt: prompt, prefix: prefix,
                                                  seed: seed, control: control) { collector.take($0) }

@@ -196,7 +196,11 @@ public final class GenerationRun {
         if let f = finished { return .finished(f) }
         let cmd = control.take()
         if cmd.stop { return .finished(finish(.stopped)) }
-        if let mask = cmd.mask { model.expertMask = mask }
+        // The live mask: the trace records where it changed (forks look it up by position).
+        if let change = cmd.mask.map({ MaskChange(tokenIndex: index, mask: $0) }), change.mask != model.expertMask {
+            model.expertMask = change.mask
+            emit(.mask(change))
+        }
         // A display-only server took its budget with the request: nothing can change it now.
         let forcible = !(model is MessageModel)
         if let budget = cmd.budget, forcible { setPolicy(policy.withLimit(budget)) }

@@ -75,6 +75,22 @@ extension LanguageModel {
         return out
     }
 
+    /// Reads a recorded run's prompt and then `tokens` (its first ones) as the run read them: the
+    /// expert mask changes where the run's did (`changes`, from the trace), so that forks of this
+    /// model continue as the run did at their point.
+    public func reread(prompt: [Int], tokens: [Int], changes: [MaskChange]) throws {
+        var pending = prompt, from = 0
+        for c in changes where c.tokenIndex >= from && c.tokenIndex <= tokens.count {  // in order, in range
+            pending += tokens[from..<c.tokenIndex]
+            if !pending.isEmpty { try evaluate(pending) }
+            pending = []
+            from = c.tokenIndex
+            expertMask = c.mask
+        }
+        pending += tokens[from...]
+        if !pending.isEmpty { try evaluate(pending) }
+    }
+
     /// A fork that holds the first `position` tokens and the next-token logits there. A fork
     /// before the end of what this model holds has no logits (only the newest row is kept), so it
     /// is made one token earlier and reads `token` (the one at `position - 1`) again, alone, as
@@ -109,9 +125,14 @@ public struct LayerRouting: Sendable, Equatable, Codable {
 public final class EngineModel: LanguageModel {
     public let session: Session
     let recorder: RoutingRecorder?
+    /// The expert mask from each position on, oldest first; the last entry is the current mask. A
+    /// fork takes the mask that routed its fork point, so a fork of a run whose live mask changed
+    /// mid-run continues as the run did there, not with the mask the run ended with.
+    private var masks: [(from: Int, mask: ExpertMask?)]
 
     public init(session: Session) {
         self.session = session
+        masks = [(0, session.expertMask)]
         let c = session.config
         if c.isMoE {
             let r = RoutingRecorder(layers: c.layerCount, experts: c.expertCount)
@@ -138,17 +159,36 @@ public final class EngineModel: LanguageModel {
     public var expertShape: (layers: Int, experts: Int)? {
         session.config.isMoE ? (session.config.layerCount, session.config.expertCount) : nil
     }
+    /// The mask from the current position on (earlier positions keep the one that routed them).
     public var expertMask: ExpertMask? {
         get { session.expertMask }
-        set { session.expertMask = newValue }
+        set {
+            masks.removeAll { $0.from >= session.position }
+            masks.append((session.position, newValue))
+            session.expertMask = newValue
+        }
+    }
+    /// The mask that routed (or will route) the token at `position`.
+    public func expertMask(at position: Int) -> ExpertMask? {
+        (masks.last { $0.from <= position } ?? masks[0]).mask
     }
     public var expertNorms: ExpertNorms? { recorder?.norms }
     public func fork() -> LanguageModel { fork(at: session.position) }
-    /// The fork keeps this model's expert mask.
+    /// The fork routes with the mask that routed `position` here (at the end: the current one).
     public func fork(at position: Int) -> LanguageModel {
         let s = session.fork(at: position)
-        s.expertMask = session.expertMask
-        return EngineModel(session: s)
+        s.expertMask = expertMask(at: position)
+        let m = EngineModel(session: s)
+        m.masks = masks.filter { $0.from < s.position } + [(s.position, s.expertMask)]
+        return m
+    }
+
+    /// Forgets positions from `position` on, and the mask changes made there (the current mask
+    /// stays, from `position` on).
+    public func rewind(to position: Int) {
+        session.rewind(to: position)
+        masks.removeAll { $0.from >= session.position }
+        masks.append((session.position, session.expertMask))
     }
 
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {

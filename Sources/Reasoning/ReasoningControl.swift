@@ -29,9 +29,11 @@ public final class ReasoningControl: Sendable {
 
     /// Takes the pending commands (the loop calls this); a stop is not taken away.
     func take() -> (budget: Int??, endThinking: Bool, stop: Bool, mask: ExpertMask??) {
-        state.withLock { p in
-            defer { p = Pending(stop: p.stop) }
-            return (p.budget, p.endThinking, p.stop, p.mask)
+        let taken = state.withLock { p in
+            let taken = p
+            p = Pending(stop: taken.stop)
+            return taken
         }
+        return (taken.budget, taken.endThinking, taken.stop, taken.mask)
     }
 }

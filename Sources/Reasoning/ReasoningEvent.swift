@@ -1,3 +1,5 @@
+import Engine
+
 /// Where generation is: the prompt is being read, the model is thinking, answering, or done.
 public enum Phase: String, Sendable, Codable, Equatable {
     case prompt, thinking, answer, done
@@ -68,4 +70,17 @@ public enum ReasoningEvent: Sendable, Equatable {
     /// An answer probe's result; reported again, with the final answer's probability, once the
     /// run has answered (the later report of a probe point replaces the earlier).
     case probe(Probe)
+    /// The expert mask changed while the model ran (the inspector's live mask).
+    case mask(MaskChange)
+}
+
+/// From the token at `tokenIndex` on, the model routes with `mask` (nil: the router's own choice).
+public struct MaskChange: Sendable, Equatable, Codable {
+    public var tokenIndex: Int
+    public var mask: ExpertMask?
+
+    public init(tokenIndex: Int, mask: ExpertMask?) {
+        self.tokenIndex = tokenIndex
+        self.mask = mask?.isEmpty == false ? mask : nil
+    }
 }

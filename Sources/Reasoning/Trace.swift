@@ -135,10 +135,11 @@ enum TraceLine: Codable {
     case stats(GenerationStats)
     case error(String)
     case probe(Probe)
+    case mask(MaskChange)
     case branch(Branch)
     case footer(TraceFooter)
 
-    enum Kind: String, Codable { case header, phase, token, stats, error, probe, branch, footer }
+    enum Kind: String, Codable { case header, phase, token, stats, error, probe, mask, branch, footer }
     enum Keys: String, CodingKey { case type, phase, message }
 
     init(from decoder: Decoder) throws {
@@ -150,6 +151,7 @@ enum TraceLine: Codable {
         case .stats: self = .stats(try GenerationStats(from: decoder))
         case .error: self = .error(try c.decode(String.self, forKey: .message))
         case .probe: self = .probe(try Probe(from: decoder))
+        case .mask: self = .mask(try MaskChange(from: decoder))
         case .branch: self = .branch(try Branch(from: decoder))
         case .footer: self = .footer(try TraceFooter(from: decoder))
         }
@@ -167,6 +169,7 @@ enum TraceLine: Codable {
         case .stats(let s): try c.encode(Kind.stats, forKey: .type); try s.encode(to: encoder)
         case .error(let m): try c.encode(Kind.error, forKey: .type); try c.encode(m, forKey: .message)
         case .probe(let p): try c.encode(Kind.probe, forKey: .type); try p.encode(to: encoder)
+        case .mask(let m): try c.encode(Kind.mask, forKey: .type); try m.encode(to: encoder)
         case .branch(let b): try c.encode(Kind.branch, forKey: .type); try b.encode(to: encoder)
         case .footer(let f): try c.encode(Kind.footer, forKey: .type); try f.encode(to: encoder)
         }
@@ -179,6 +182,7 @@ enum TraceLine: Codable {
         case .stats(let s): self = .stats(s)
         case .error(let m): self = .error(m)
         case .probe(let p): self = .probe(p)
+        case .mask(let m): self = .mask(m)
         case .finished: return nil
         }
     }
@@ -284,6 +288,8 @@ public struct Trace: Sendable {
     /// Lines that were dropped without failing the whole trace (bad branch lines), each naming
     /// its line and field.
     public var problems: [TraceError]
+    /// Where the run's live expert mask changed, in token order.
+    public var maskChanges: [MaskChange] { events.compactMap { if case .mask(let m) = $0 { m } else { nil } } }
 
     /// Reads a trace. A malformed line is an error naming its line number, except a torn last
     /// line, which is dropped (and reported in `truncatedLastLine`).
@@ -344,6 +350,7 @@ public struct Trace: Sendable {
             case .stats(let s): events.append(.stats(s))
             case .error(let m): events.append(.error(m))
             case .probe(let p): events.append(.probe(p))
+            case .mask(let m): events.append(.mask(m))
             case .branch(let b): branches.append((lineNumber, b))
             }
         }

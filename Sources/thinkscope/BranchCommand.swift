@@ -48,13 +48,13 @@ struct BranchCommand: ParsableCommand {
         if loaded.file.headerFingerprint != recorded.header.model.headerHash {
             err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
         }
-        let lm = try loaded.languageModel(rereading: trace, recorded.header)
-        try lm.evaluate(prompt + tokens[..<at].map(\.id))
+        let lm = try loaded.languageModel(rereading: trace, recorded)
+        try lm.reread(prompt: prompt, tokens: tokens[..<at].map(\.id), changes: recorded.maskChanges)
         if let mask {
             guard case .success(let m) = ExpertMask.parse(mask) else { throw CLIError("--mask: '\(mask)' is not LAYER:EXPERT,…") }
             let c = loaded.model.config
             if let why = m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) { throw CLIError("--mask: \(why)") }
-            lm.session.expertMask = m  // every branch forks from here and keeps it
+            lm.expertMask = m  // every branch forks from here and keeps it
         }
         let interventions: [Intervention]
         if let a = alternative {

@@ -110,16 +110,18 @@ struct LoadedModel {
     }
 
     /// A model that re-reads `trace`'s run as it was made: with the expert mask the run started
-    /// with (a model the mask does not fit is an error).
-    func languageModel(rereading trace: String, _ header: TraceHeader) throws -> EngineModel {
-        let lm = languageModel()
-        if let m = header.settings.mask, !m.isEmpty {
-            let c = model.config
+    /// with (a model the mask, or one the run changed to, does not fit is an error). Read the run
+    /// with `reread(prompt:tokens:changes:)` and the trace's `maskChanges`.
+    func languageModel(rereading trace: String, _ recorded: Trace) throws -> EngineModel {
+        let c = model.config
+        for (m, at) in [(recorded.header.settings.mask, "the start")] + recorded.maskChanges.map({ ($0.mask, "token \($0.tokenIndex)") }) {
+            guard let m, !m.isEmpty else { continue }
             if let why = c.isMoE ? m.problem(layers: c.layerCount, experts: c.expertCount, used: c.expertUsedCount) : "the model has no experts" {
-                throw CLIError("\(trace) was recorded with the expert mask \(m.text), which does not fit \(file.path): \(why)")
+                throw CLIError("\(trace) was recorded with the expert mask \(m.text) from \(at), which does not fit \(file.path): \(why)")
             }
-            lm.session.expertMask = m
         }
+        let lm = languageModel()
+        if let m = recorded.header.settings.mask, !m.isEmpty { lm.expertMask = m }
         return lm
     }
 

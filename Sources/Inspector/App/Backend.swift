@@ -13,6 +13,4 @@ public protocol RewindableModel: LanguageModel {
     func rewind(to position: Int)
 }
 
-extension EngineModel: RewindableModel {
-    public func rewind(to position: Int) { session.rewind(to: position) }
-}
+extension EngineModel: RewindableModel {}

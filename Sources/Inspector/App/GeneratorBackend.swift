@@ -133,20 +133,10 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
     func setExpertMask(_ mask: ExpertMask?) {
         control.withLock { $0?.setExpertMask(mask) }
         work.async { [self] in
-            guard model?.expertMask != mask else { return }
-            model?.expertMask = mask
+            // Set here after a run; a run that took it at a token already switched its model.
+            if model?.expertMask != mask { model?.expertMask = mask }
             cached = []
         }
-    }
-
-    /// Runs `body` with the main model routing as the latest run did (its forks keep that mask:
-    /// branches, anchors and the pivot search continue the run, not the live mask set since).
-    private func withRunMask<T>(_ last: LastRun, _ body: () throws -> T) rethrows -> T {
-        guard let model, model.expertMask != last.mask else { return try body() }
-        let live = model.expertMask
-        model.expertMask = last.mask
-        defer { model.expertMask = live }
-        return try body()
     }
 
     /// Tells the UI how loud each expert has been so far (for the super-expert warning).
@@ -227,6 +217,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                     fed.append(t.id)
                     tokens.append(t)
                 case .probe(let p): probes[p.tokenIndex] = p
+                case .finished: self.reportNorms()  // ahead of the end, so whoever sees the end has them
                 default: break
                 }
                 events.append(event)
@@ -235,7 +226,6 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             cached = fed
             lastRun = LastRun(messages: request.messages, thinking: request.thinking, events: events, savedPath: nil, tokens: tokens, probes: probes.values.sorted { $0.tokenIndex < $1.tokenIndex }, settings: settings,
                               prompt: prompt, position: model.position, mask: mask)
-            reportNorms()
             if options.traceDirectory != nil { writeTrace(branches: [], automatic: true) }
         }
     }
@@ -290,7 +280,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                     queue.push(action: .pivotFailed("the run has no final answer to score"))
                     return
                 }
-                let pivot = try withRunMask(last) { try prober.pivot(probes: last.probes) }
+                let pivot = try prober.pivot(probes: last.probes)
                 queue.push(action: .pivotFound(pivot, token: pivot.map { last.tokens[$0.tokenIndex].text } ?? ""))
             } catch {
                 queue.push(action: .pivotFailed("\(error)"))
@@ -318,14 +308,13 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
             }
             let runner = BranchRunner(chat: chat, settings: last.settings, prompt: last.prompt)
             do {
-                try withRunMask(last) {
-                    try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
-                                   control: c) { i, outcome, branchModel in
-                        let node = request.nodes[i]
-                        branchModels[node] = branchModel
-                        queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
-                                                           reason: outcome.reason, stats: outcome.stats))
-                    }
+                // Forks route with the mask that routed their fork point (not the live mask set since).
+                try runner.run(from: source, path: request.path, at: request.at, interventions: request.interventions,
+                               control: c) { i, outcome, branchModel in
+                    let node = request.nodes[i]
+                    branchModels[node] = branchModel
+                    queue.push(action: .branchFinished(tree: request.tree, node: node, tokens: outcome.tokens,
+                                                       reason: outcome.reason, stats: outcome.stats))
                 }
             } catch {
                 fail("\(error)")
@@ -365,9 +354,7 @@ public final class GeneratorBackend: InspectorBackend, @unchecked Sendable {
                     reported = now
                     self.queue.push(action: .anchorsProgress(tree: tree, done: done, total: total))
                 }
-                let results = try withRunMask(last) {
-                    try finder.analyse(model: model, tokens: last.tokens, control: c, progress: progress)
-                }
+                let results = try finder.analyse(model: model, tokens: last.tokens, control: c, progress: progress)
                 queue.push(action: .anchorsFound(tree: tree, results))
             } catch {
                 queue.push(action: .anchorsFailed(tree: tree, "\(error)"))

@@ -57,6 +57,9 @@ extension InspectorState {
                 probes.append(p)
                 probes.sort { $0.tokenIndex < $1.tokenIndex }
             }
+        case .mask(let m):
+            expertMask = m.mask
+            say("expert mask " + (m.mask.map { $0.text } ?? "off") + " from token \(m.tokenIndex)", seconds: 4)
         case .error(let m):
             let shown = DisplayText.sanitize(m)
             say("error: " + shown, seconds: 10)
