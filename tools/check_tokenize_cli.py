@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Check `thinkscope tokenize` against the committed llama.cpp ids (Tests/Fixtures/tokenizer-corpus.json).
+"""Check `thinkscope tokenize` against the committed llama.cpp ids (Tests/Fixtures/tokenizer-corpus.json, or
+--corpus Tests/Fixtures/tokenizer-corpus-o200k.json with --model the full o200k GGUF of make_o200k_fixture.py).
 
 Each case's input is written to a file and tokenized with `thinkscope tokenize --model VOCAB --file F
 [--special]`; the printed ids must equal the corpus's `ids` / `ids_special`. Does not need llama.cpp.
 
-usage: tools/check_tokenize_cli.py [--bin .build/release/thinkscope] [--limit N]
+usage: tools/check_tokenize_cli.py [--bin .build/release/thinkscope] [--model M] [--corpus C] [--limit N]
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -16,9 +17,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug", "thinkscope"))
     ap.add_argument("--model", default=os.path.join(ROOT, "Tests", "Fixtures", "qwen3-vocab.gguf"))
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "Tests", "Fixtures", "tokenizer-corpus.json"))
     ap.add_argument("--limit", type=int, default=0, help="only the first N cases (0 = all)")
     a = ap.parse_args()
-    cases = json.load(open(os.path.join(ROOT, "Tests", "Fixtures", "tokenizer-corpus.json"), encoding="utf-8"))["cases"]
+    cases = json.load(open(a.corpus, encoding="utf-8"))["cases"]
     if a.limit:
         cases = cases[: a.limit]
     bad = 0

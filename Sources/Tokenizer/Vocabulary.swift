@@ -64,7 +64,7 @@ public struct Vocabulary: Sendable {
                 addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil,
                 source: String = "<arrays>") throws(VocabularyError) {
         guard !tokens.isEmpty else { throw VocabularyError(source: source, .emptyVocabulary) }
-        let types = types ?? [TokenType](repeating: .normal, count: tokens.count)
+        var types = types ?? [TokenType](repeating: .normal, count: tokens.count)
         guard types.count == tokens.count else {
             throw VocabularyError(source: source,
                                   .lengthMismatch(key: "tokenizer.ggml.token_type", expected: tokens.count, found: types.count))
@@ -78,6 +78,7 @@ public struct Vocabulary: Sendable {
                 throw VocabularyError(source: source, .idOutOfRange(key: key, id: Int(id), count: tokens.count))
             }
         }
+        TokenTypeOverrides.apply(tokens: tokens, types: &types)
         self.source = source
         self.tokens = tokens
         self.types = types

@@ -76,3 +76,57 @@ func tinyVocabulary(merges: [String], extra: [(String, TokenType)] = [], chatTem
 
 /// Byte-level spelling, for writing merges of tiny vocabularies: `bl(" a")` == `"Ġa"`.
 func bl(_ s: String) -> String { ByteLevel.encode(Array(s.utf8)) }
+
+/// The o200k_harmony (gpt-oss) vocabulary cut down to what Tests/Fixtures/tokenizer-corpus-o200k.json needs
+/// (tools/make_o200k_fixture.py): the listed tokens keep their ids, every other id is `[PAD<id>]` of type
+/// UNUSED, which no merge forms. llama.cpp gives the same ids with this vocabulary as with the full one.
+struct O200kSubset: Decodable {
+    var vocab_size: Int
+    var pre: String
+    var bos_token_id: Int32
+    var eos_token_id: Int32
+    var padding_token_id: Int32
+    /// [id, text, token type]
+    var tokens: [[TokenEntryField]]
+    var merges: [String]
+
+    enum TokenEntryField: Decodable {
+        case int(Int), text(String)
+        init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let i = try? c.decode(Int.self) { self = .int(i) } else { self = .text(try c.decode(String.self)) }
+        }
+    }
+
+    func vocabulary() throws -> Vocabulary {
+        var texts = (0..<vocab_size).map { "[PAD\($0)]" }
+        var types = [Int](repeating: Int(TokenType.unused.rawValue), count: vocab_size)
+        for entry in tokens {
+            guard entry.count == 3, case .int(let id) = entry[0], case .text(let text) = entry[1],
+                  case .int(let type) = entry[2] else { throw CocoaError(.coderReadCorrupt) }
+            texts[id] = text
+            types[id] = type
+        }
+        return try Vocabulary(tokens: texts, rawTypes: types, merges: merges, preTokenizer: pre, bosID: bos_token_id,
+                              eosID: eos_token_id, padID: padding_token_id, source: "o200k-vocab-subset.json")
+    }
+}
+
+extension Fixtures {
+    static let o200kCorpusPath = directory + "/tokenizer-corpus-o200k.json"
+
+    private static let loadedO200k: Result<BPETokenizer, any Error> = Result {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/o200k-vocab-subset.json"))
+        return BPETokenizer(vocabulary: try JSONDecoder().decode(O200kSubset.self, from: data).vocabulary())
+    }
+
+    /// The o200k subset tokenizer (201,088 ids, only the corpus's tokens real).
+    static func o200k() throws -> BPETokenizer { try loadedO200k.get() }
+
+    private static let loadedO200kCorpus: Result<Corpus, any Error> = Result {
+        try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: URL(fileURLWithPath: o200kCorpusPath)))
+    }
+
+    /// llama.cpp's ids for the full o200k vocabulary.
+    static func o200kCorpus() throws -> Corpus { try loadedO200kCorpus.get() }
+}
