@@ -41,10 +41,7 @@ public final class Session {
                 kvType: KVCacheType = .f16) {
         let c = model.config
         self.model = model
-        // Sliding windows and sinks run in the fp16 path only (the Q8_0 cache follows llama.cpp's
-        // flash attention, which this engine does not mask or sink yet).
-        let masked = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
-        let type: KVCacheType = kvType.supports(headDim: c.headDim) && !masked ? kvType : .f16
+        let type = Self.kvType(kvType, for: model)
         capacity = max(1, context ?? ContextSize.choose(model: model, type: type).tokens)
         self.batchSize = max(1, batchSize)
         parallel = Parallel(threads: threads ?? ProcessInfoThreads.available)
@@ -53,6 +50,16 @@ public final class Session {
     }
 
     public var config: ModelConfig { model.config }
+
+    /// The KV-cache type a session of `model` uses when `requested` is asked for: fp16 where Q8_0
+    /// cannot go. Sliding windows and sinks run in the fp16 path only (the Q8_0 cache follows
+    /// llama.cpp's flash attention, which this engine does not mask or sink yet), and Q8_0 blocks
+    /// must split the head size.
+    public static func kvType(_ requested: KVCacheType, for model: Model) -> KVCacheType {
+        let c = model.config
+        let masked = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
+        return requested.supports(headDim: c.headDim) && !masked ? requested : .f16
+    }
 
     /// Bytes of the KV cache (keys and values, every layer, `capacity` positions).
     public var kvCacheBytes: Int { kv.byteCount }

@@ -37,6 +37,7 @@ struct ModelOptions: ParsableArguments {
         }
         let loaded = try open(path: path)
         if let notice = loaded.contextNotice { err("\(notice)\n") }
+        if let notice = loaded.kvTypeNotice { err("\(notice)\n") }
         return loaded
     }
 
@@ -87,6 +88,17 @@ struct LoadedModel {
             contextLength = chosen.tokens
             contextNotice = chosen.notice
         }
+    }
+
+    /// "--kv-type q8_0: … uses f16", when the model cannot use the type asked for.
+    var kvTypeNotice: String? {
+        let used = Session.kvType(kvType, for: model)
+        guard used != kvType else { return nil }
+        let c = model.config
+        let why = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
+            ? "its sliding-window or sink attention runs with an f16 cache only"
+            : "its head size \(c.headDim) does not split into Q8_0 blocks"
+        return "--kv-type \(kvType.rawValue): \(URL(fileURLWithPath: file.path).lastPathComponent) uses \(used.rawValue) instead (\(why))"
     }
 
     /// Routing of every session this model makes (nil: the router's own).

@@ -71,6 +71,18 @@ struct KVParityFixture: Decodable {
         #expect(Array(fork.lastLogits).map(\.bitPattern) == Array(q8.lastLogits).map(\.bitPattern))
     }
 
+    /// gpt-oss's sliding windows and sinks run with an f16 cache only: a Q8_0 request falls back
+    /// (the CLI says so), a plain model keeps it.
+    @Test func slidingWindowAndSinkModelsFallBackToAnF16Cache() throws {
+        let gptOSS = try Model(file: GGUFFile(path: QuantFixture.directory.appendingPathComponent("quant/gpt-oss-mxfp4.gguf").path))
+        #expect(gptOSS.config.slidingWindow > 0)
+        #expect(Session.kvType(.q8_0, for: gptOSS) == .f16)
+        #expect(Session(model: gptOSS, context: 64, kvType: .q8_0).kvType == .f16)
+        let spec = KVParityFixture.loaded.cases[0].spec
+        let plain = try Model(file: GGUFFile(bytes: RandomModel.writer(spec).bytes(), name: "m"))
+        #expect(Session.kvType(.q8_0, for: plain) == .q8_0 && Session.kvType(.f16, for: plain) == .f16)
+    }
+
     @Test func defaultContextIsTheTrainedOneUnlessMemoryIsShort() {
         let gib = 1 << 30
         // 0.6B shape: 28 layers x 1024 KV values x 2 (K, V) x 2 bytes = 112 KiB per token.
