@@ -99,6 +99,8 @@ extension LanguageModel {
         guard position < self.position, position > 0 else { return fork(at: position) }
         let m = fork(at: position - 1)
         try m.evaluate([token])
+        // A mask that changed exactly at `position` routes what comes next.
+        if let e = self as? EngineModel, e.expertMask(at: position) != m.expertMask { m.expertMask = e.expertMask(at: position) }
         return m
     }
 

@@ -80,6 +80,10 @@ import Tokenizer
         #expect(m.expertMask(at: start + 10) == nil && m.expertMask(at: start + 11) == mask)
         #expect((m.fork(at: start + 5) as? EngineModel)?.expertMask == nil, "a fork before the change routes unmasked")
         #expect(m.fork(at: start + 12).expertMask == mask)
+        // Forked one token early to read the last one again (to get its logits), the fork still
+        // routes the tokens from its point with the mask that changed there.
+        #expect(try m.fork(at: start + 11, lastToken: tokens[10].id).expertMask == mask)
+        #expect(try m.fork(at: start + 10, lastToken: tokens[9].id).expertMask == nil)
         #expect(m.fork().expertMask == mask)
         // A fork of a fork remembers the change too.
         let f = try #require(m.fork(at: start + 20) as? EngineModel)
