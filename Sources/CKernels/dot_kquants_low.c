@@ -450,9 +450,10 @@ AI void q3k_lanes512_tile(const int R, const int C, const uint8_t *W, size_t rb,
             const __m512i q = _mm512_loadu_si512(wb + Q3K_QS);
             __m512i isum = _mm512_setzero_si512();
             CK_UNROLL for (int t = 0; t < 4; t++) {
-                __m512i u = _mm512_and_si512(t ? _mm512_srli_epi16(q, 2 * t) : q, m3);
                 const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << t)), _mm256_set1_epi8((char)(1 << (4 + t))), 1);
-                u = _mm512_mask_add_epi8(u, _mm512_test_epi8_mask(hm, bit), u, four);  // v + 4
+                const __m512i h4 = _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hm, bit), four);  // 4 where the bit is set
+                // v + 4 = field | h4 (0xE4: m3 ? field bits : h4 bits)
+                const __m512i u = _mm512_ternarylogic_epi64(t ? _mm512_srli_epi16(q, 2 * t) : q, h4, m3, 0xE4);
                 const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(u, yv[t]), y4[t]);
                 isum = _mm512_dpwssd_epi32(isum, p, _mm512_permutexvar_epi16(q3k_idx(2 * t), sw));
             }
