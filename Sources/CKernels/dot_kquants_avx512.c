@@ -46,6 +46,21 @@ AI int hsum8i(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
+/// Lane r = the sum of the 8 int32 lanes of v[r] (4 outputs reduced together).
+AI __m128i hsum4x8(const __m256i v[4]) {
+    const __m256i t01 = _mm256_add_epi32(_mm256_unpacklo_epi32(v[0], v[1]), _mm256_unpackhi_epi32(v[0], v[1]));
+    const __m256i t23 = _mm256_add_epi32(_mm256_unpacklo_epi32(v[2], v[3]), _mm256_unpackhi_epi32(v[2], v[3]));
+    const __m256i u = _mm256_add_epi32(_mm256_unpacklo_epi64(t01, t23), _mm256_unpackhi_epi64(t01, t23));
+    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+}
+
+/// Lane r = the sum of the 16 int32 lanes of v[r].
+AI __m128i hsum4x16(const __m512i v[4]) {
+    __m256i h[4];
+    CK_UNROLL for (int r = 0; r < 4; r++) h[r] = _mm256_add_epi32(_mm512_castsi512_si256(v[r]), _mm512_extracti64x4_epi64(v[r], 1));
+    return hsum4x8(h);
+}
+
 AI __m512i bcast32(const uint8_t *p) {
     return _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)p));
 }
@@ -59,7 +74,11 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
     const __m512i m4 = _mm512_set1_epi8(0x0F), sixteen = _mm512_set1_epi8(16);
     const __m512i shift_hi = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     const __m256i min_idx = _mm256_set_epi16(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8);
+    // 4 rows x 1 activation (decode): the 4 rows' sums are reduced together and row r's fmaf
+    // steps run in lane r of acc4 (the same operations, so the same bits).
+    const int lanes = R == 4 && C == 1;
     float acc[4][4] = {{0}};
+    __m128 acc4 = _mm_setzero_ps();
     for (int sb = 0; sb < n / QK_K; sb++) {
         const uint8_t *yb[4];
         float dy[4];
@@ -69,6 +88,9 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
             dy[c] = ck_ldf(yb[c]);
             bs[c] = _mm256_loadu_si256((const __m256i *)(yb[c] + Q8K_BSUMS));
         }
+        __m512i rsum[4];
+        __m256i rmin[4];
+        float rdx[4], rdm[4];
         CK_UNROLL for (int r = 0; r < R; r++) {
             const uint8_t *wb = W + r * rb + (size_t)sb * wbytes;
             for (size_t o = 0; o < wbytes; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
@@ -92,6 +114,13 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
                     isum[c] = _mm512_dpwssd_epi32(isum[c], _mm512_maddubs_epi16(q, y), sc);
                 }
             }
+            if (lanes) {
+                rsum[r] = isum[0];
+                rmin[r] = _mm256_madd_epi16(mins, bs[0]);
+                rdx[r] = dx;
+                rdm[r] = dmx;
+                continue;
+            }
             CK_UNROLL for (int c = 0; c < C; c++) {
                 const int is = _mm512_reduce_add_epi32(isum[c]);
                 const int im = hsum8i(_mm256_madd_epi16(mins, bs[c]));
@@ -99,6 +128,16 @@ AI void q45k_tile(const int has_qh, const int R, const int C, const uint8_t *W, 
                 acc[r][c] = fmaf(-(dmx * dy[c]), (float)im, acc[r][c]);
             }
         }
+        if (lanes) {
+            const __m128 dyv = _mm_set1_ps(dy[0]);
+            const __m128 dx4 = _mm_setr_ps(rdx[0], rdx[1], rdx[2], rdx[3]), dm4 = _mm_setr_ps(rdm[0], rdm[1], rdm[2], rdm[3]);
+            acc4 = _mm_fmadd_ps(_mm_mul_ps(dx4, dyv), _mm_cvtepi32_ps(hsum4x16(rsum)), acc4);
+            acc4 = _mm_fnmadd_ps(_mm_mul_ps(dm4, dyv), _mm_cvtepi32_ps(hsum4x8(rmin)), acc4);
+        }
+    }
+    if (lanes) {
+        _mm_storeu_ps(Y, acc4);
+        return;
     }
     CK_UNROLL for (int r = 0; r < R; r++)
         CK_UNROLL for (int c = 0; c < C; c++) Y[c * ys + r] = acc[r][c];

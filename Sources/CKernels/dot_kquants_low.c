@@ -159,15 +159,20 @@ CK_DOTS_KERNEL(ck_k_iq4_xs_rowwise_scalar, dot_iq4_xs_rowwise_scalar)
 
 // MARK: Chain order (Q2_K; Q3_K and IQ4_XS in CK_ORDER_TILED): 4 outputs in the lanes of an xmm
 
-/// Q3_K's 16 scales (minus 32) as int16 words: [0] sub-blocks 0..7, [1] sub-blocks 8..15, each
-/// repeated in both 128-bit lanes (word operations on the 12 packed bytes, as ck_q3k_scales).
-AI void q3k_scale_words(const uint8_t *q, __m256i out[2]) {
+/// Q3_K's 16 scales (minus 32) as int16 words s_0..s_15 (word operations on the 12 packed bytes,
+/// as ck_q3k_scales).
+AI __m256i q3k_scales16(const uint8_t *q) {
     const uint32_t a0 = ck_ld32(q), a1 = ck_ld32(q + 4), hi = ck_ld32(q + 8);
     const uint32_t k0f = 0x0F0F0F0Fu, k03 = 0x03030303u;
     const __m128i v = _mm_setr_epi32((int)((a0 & k0f) | ((hi & k03) << 4)), (int)((a1 & k0f) | (((hi >> 2) & k03) << 4)),
                                      (int)(((a0 >> 4) & k0f) | (((hi >> 4) & k03) << 4)),
                                      (int)(((a1 >> 4) & k0f) | (((hi >> 6) & k03) << 4)));
-    const __m256i w = _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+    return _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+}
+
+/// The same words: [0] sub-blocks 0..7, [1] sub-blocks 8..15, each repeated in both 128-bit lanes.
+AI void q3k_scale_words(const uint8_t *q, __m256i out[2]) {
+    const __m256i w = q3k_scales16(q);
     const __m128i lo = _mm256_castsi256_si128(w), hi8 = _mm256_extracti128_si256(w, 1);
     out[0] = _mm256_set_m128i(lo, lo);
     out[1] = _mm256_set_m128i(hi8, hi8);
@@ -393,8 +398,154 @@ KQ_KERNEL(ck_k_iq4_xs_rowwise_avx2, iq4xs_lanes_tile)
 KQ_KERNEL(ck_k_q2_K_avx512_mv, Q2K_TILE)  // ck_k_*_avx512 add the repacked matmul (dot_kquants_gemm.c)
 KQ_KERNEL(ck_k_q3_K_avx512_mv, Q3K_TILE)
 KQ_KERNEL(ck_k_iq4_xs_avx512_mv, iq4xs_tile)
-KQ_KERNEL(ck_k_q3_K_rowwise_avx512, q3k_lanes_tile)
-KQ_KERNEL(ck_k_iq4_xs_rowwise_avx512, iq4xs_lanes_tile)
+KQ_KERNEL(ck_k_q3_K_rowwise_avx512_ymm, q3k_lanes_tile)  // 1 row x 2..4 activations (MoE experts)
+KQ_KERNEL(ck_k_iq4_xs_rowwise_avx512_ymm, iq4xs_lanes_tile)
+
+// MARK: AVX-512 lane order with 512-bit vectors (one activation row: decode)
+//
+// Two 32-element chunks per zmm, one in each 256-bit half; the int32 lane m of a half holds the
+// elements 4m..4m+3 of its chunk, as the ymm lane order above (vpmaddubsw then vpdpwssd with the
+// sub-block scale words pair exactly those elements). At the end of a super-block the two halves
+// are added (exact int32), so S_l, the fmaf steps and the final ck_hsum8 are those of the scalar
+// definition.
+
+/// Lanes l = 0..7 of a super-block: the two 256-bit halves added, as floats.
+AI __m256 fold_halves(__m512i s) {
+    return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)));
+}
+
+/// Word permutation indices: 128-bit lanes [a, a + 1, a + 8, a + 9] (each word repeated 8 times).
+AI __m512i q3k_idx(int a) {
+    const __m512i base = _mm512_set_epi64(0x0009000900090009LL, 0x0009000900090009LL,
+                                          0x0008000800080008LL, 0x0008000800080008LL,
+                                          0x0001000100010001LL, 0x0001000100010001LL, 0, 0);
+    return _mm512_add_epi16(base, _mm512_set1_epi16((short)a));
+}
+
+/// Q3_K, R rows x 1 activation row. zmm t holds chunks (h = 0, t) and (h = 1, t): the 2-bit fields
+/// 2t of qs[0..63] and the hmask bits t (low half) and 4 + t (high half). The weight goes in as
+/// v + 4 in 0..7 (unsigned, for vpmaddubsw) and 4 * (y_2i + y_2i+1), computed once per super-block
+/// for all rows, is taken off each int16 pair: sum (v + 4) y - 4 sum y = sum v y, exactly.
+AI void q3k_lanes512_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
+                          const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    (void)C;
+    (void)xs;
+    (void)ys;
+    const __m512i m3 = _mm512_set1_epi8(3), four = _mm512_set1_epi8(4), ones = _mm512_set1_epi8(1);
+    __m256 acc[4];
+    CK_UNROLL for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int sb = 0; sb < n / QK_K; sb++) {
+        const uint8_t *yb = X + (size_t)sb * Q8_K_BYTES;
+        const float dy = ck_ldf(yb);
+        __m512i yv[4], y4[4];
+        CK_UNROLL for (int t = 0; t < 4; t++) {
+            yv[t] = _mm512_inserti64x4(_mm512_castsi256_si512(ld256(yb + Q8K_QS + 32 * t)), ld256(yb + Q8K_QS + 128 + 32 * t), 1);
+            y4[t] = _mm512_slli_epi16(_mm512_maddubs_epi16(ones, yv[t]), 2);
+        }
+        CK_UNROLL for (int r = 0; r < R; r++) {
+            const uint8_t *wb = W + r * rb + (size_t)sb * Q3_K_BYTES;
+            for (size_t o = 0; o < Q3_K_BYTES; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
+            const __m512i sw = _mm512_zextsi256_si512(q3k_scales16(wb + Q3K_SC));
+            const __m512i hm = _mm512_broadcast_i64x4(ld256(wb));
+            const __m512i q = _mm512_loadu_si512(wb + Q3K_QS);
+            __m512i isum = _mm512_setzero_si512();
+            CK_UNROLL for (int t = 0; t < 4; t++) {
+                const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << t)), _mm256_set1_epi8((char)(1 << (4 + t))), 1);
+                const __m512i h4 = _mm512_maskz_mov_epi8(_mm512_test_epi8_mask(hm, bit), four);  // 4 where the bit is set
+                // v + 4 = field | h4 (0xE4: m3 ? field bits : h4 bits)
+                const __m512i u = _mm512_ternarylogic_epi64(t ? _mm512_srli_epi16(q, 2 * t) : q, h4, m3, 0xE4);
+                const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(u, yv[t]), y4[t]);
+                isum = _mm512_dpwssd_epi32(isum, p, _mm512_permutexvar_epi16(q3k_idx(2 * t), sw));
+            }
+            const float dx = _cvtsh_ss(ck_ld16(wb + Q3K_D));
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy), fold_halves(isum), acc[r]);
+        }
+    }
+    CK_UNROLL for (int r = 0; r < R; r++) Y[r] = ck_hsum8(acc[r]);
+}
+
+/// IQ4_XS's 8 scales (minus 32) as words, as ck_iq4xs_scales: the nibbles of scales_l interleaved
+/// (low, high), plus bits 2j..2j+1 of scales_h shifted to bits 4..5.
+AI __m128i iq4xs_scale_words(const uint8_t *b) {
+    const uint32_t sl = ck_ld32(b + IQ4XS_SL);
+    const __m128i lo = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)(sl & 0x0F0F0F0Fu)), _mm_cvtsi32_si128((int)((sl >> 4) & 0x0F0F0F0Fu)));
+    const __m128i hi = _mm_srlv_epi16(_mm_set1_epi16((short)ck_ld16(b + IQ4XS_SH)), _mm_setr_epi16(0, 2, 4, 6, 8, 10, 12, 14));
+    const __m128i h4 = _mm_slli_epi16(_mm_and_si128(hi, _mm_set1_epi16(3)), 4);
+    return _mm_sub_epi16(_mm_or_si128(_mm_cvtepu8_epi16(lo), h4), _mm_set1_epi16(32));
+}
+
+/// Word permutation indices: 128-bit lanes [a, a + 1, a + 2, a + 3] (each word repeated 8 times).
+AI __m512i iq4xs_idx(int a) {
+    const __m512i base = _mm512_set_epi64(0x0003000300030003LL, 0x0003000300030003LL,
+                                          0x0002000200020002LL, 0x0002000200020002LL,
+                                          0x0001000100010001LL, 0x0001000100010001LL, 0, 0);
+    return _mm512_add_epi16(base, _mm512_set1_epi16((short)a));
+}
+
+/// IQ4_XS, R rows x 1 activation row. A zmm of weights is 64 bytes of qs, sub-blocks 4P..4P+3 in
+/// its 128-bit lanes; its low nibbles (elements 0..15 of each sub-block, lanes l = 0..3 of the order)
+/// and high nibbles (elements 16..31, lanes 4..7) meet the activations regrouped the same way once
+/// per super-block for all rows. |v| . sign(y, v) as the ymm tile, vpsignb done as a masked negate
+/// (kvalues_iq4nl[i] < 0 exactly for i < 8). At the end of a super-block the four 128-bit lanes
+/// of each half are added (exact int32) into lanes 0..3 and 4..7.
+AI void iq4xs_lanes512_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
+                            const uint8_t *X, size_t xs, float *Y, size_t ys) {
+    (void)C;
+    (void)xs;
+    (void)ys;
+    const __m512i atable = _mm512_broadcast_i32x4(_mm_abs_epi8(_mm_loadu_si128((const __m128i *)ck_kvalues_iq4nl)));
+    const __m512i m4 = _mm512_set1_epi8(0x0F), eight = _mm512_set1_epi8(8), zero = _mm512_setzero_si512();
+    __m256 acc[4];
+    CK_UNROLL for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();
+    for (int sb = 0; sb < n / QK_K; sb++) {
+        const uint8_t *yb = X + (size_t)sb * Q8_K_BYTES;
+        const float dy = ck_ldf(yb);
+        __m512i ylo[2], yhi[2];  // lane i: elements 0..15 (16..31) of sub-block 4P + i
+        CK_UNROLL for (int P = 0; P < 2; P++) {
+            const __m512i a = _mm512_loadu_si512(yb + Q8K_QS + 128 * P), b = _mm512_loadu_si512(yb + Q8K_QS + 128 * P + 64);
+            ylo[P] = _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+            yhi[P] = _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+        }
+        CK_UNROLL for (int r = 0; r < R; r++) {
+            const uint8_t *wb = W + r * rb + (size_t)sb * IQ4_XS_BYTES;
+            for (size_t o = 0; o < IQ4_XS_BYTES; o += 64) _mm_prefetch((const char *)(wb + R * rb + o), _MM_HINT_T0);
+            const __m512i sw = _mm512_zextsi128_si512(iq4xs_scale_words(wb));
+            __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
+            CK_UNROLL for (int P = 0; P < 2; P++) {
+                const __m512i q = _mm512_loadu_si512(wb + IQ4XS_QS + 64 * P);
+                const __m512i s = _mm512_permutexvar_epi16(iq4xs_idx(4 * P), sw);  // s_4P..s_4P+3
+                const __m512i il = _mm512_and_si512(q, m4), ih = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+                const __m512i yl = _mm512_mask_sub_epi8(ylo[P], _mm512_testn_epi8_mask(il, eight), zero, ylo[P]);
+                const __m512i yh = _mm512_mask_sub_epi8(yhi[P], _mm512_testn_epi8_mask(ih, eight), zero, yhi[P]);
+                lo = _mm512_dpwssd_epi32(lo, _mm512_maddubs_epi16(_mm512_shuffle_epi8(atable, il), yl), s);
+                hi = _mm512_dpwssd_epi32(hi, _mm512_maddubs_epi16(_mm512_shuffle_epi8(atable, ih), yh), s);
+            }
+            // [lo0 + lo2, lo1 + lo3, hi0 + hi2, hi1 + hi3], then the two 128-bit lanes of each half
+            const __m512i x = _mm512_add_epi32(_mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(1, 0, 1, 0)),
+                                               _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(3, 2, 3, 2)));
+            const __m512i z = _mm512_add_epi32(x, _mm512_shuffle_i64x2(x, x, _MM_SHUFFLE(2, 3, 0, 1)));
+            const __m256i S = _mm512_castsi512_si256(_mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 3, 2, 0)));
+            const float dx = _cvtsh_ss(ck_ld16(wb));
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy), _mm256_cvtepi32_ps(S), acc[r]);
+        }
+    }
+    CK_UNROLL for (int r = 0; r < R; r++) Y[r] = ck_hsum8(acc[r]);
+}
+
+KQ_TILE(q3k_lanes512, q3k_lanes512_tile, 4, 1) KQ_TILE(q3k_lanes512, q3k_lanes512_tile, 1, 1)
+KQ_TILE(iq4xs_lanes512, iq4xs_lanes512_tile, 4, 1) KQ_TILE(iq4xs_lanes512, iq4xs_lanes512_tile, 1, 1)
+
+CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx512) {
+    static const kq_tile_fn t[5] = {q3k_lanes512_4x1, q3k_lanes512_1x1, ck_k_q3_K_rowwise_avx512_ymm_1x2,
+                                    ck_k_q3_K_rowwise_avx512_ymm_1x3, ck_k_q3_K_rowwise_avx512_ymm_1x4};
+    kq_run(t, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+
+CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx512) {
+    static const kq_tile_fn t[5] = {iq4xs_lanes512_4x1, iq4xs_lanes512_1x1, ck_k_iq4_xs_rowwise_avx512_ymm_1x2,
+                                    ck_k_iq4_xs_rowwise_avx512_ymm_1x3, ck_k_iq4_xs_rowwise_avx512_ymm_1x4};
+    kq_run(t, W, rb, nr, n, X, xs, nc, Y, ys);
+}
 #pragma clang attribute pop
 
 #endif  // CK_X86
