@@ -61,9 +61,8 @@ public struct ForwardPass {
     /// q, k, v = Wq·xn, Wk·xn, Wv·xn, each plus its bias when the layer has one.
     public func projectQKV(_ lw: LayerWeights) {
         let d = config.embeddingLength
-        project(lw.wq, bias: lw.qBias, input: s.xn.pointer, inputStride: d, output: s.q.pointer)
-        project(lw.wk, bias: lw.kBias, input: s.xn.pointer, inputStride: d, output: s.k.pointer)
-        project(lw.wv, bias: lw.vBias, input: s.xn.pointer, inputStride: d, output: s.v.pointer)
+        projectTogether([(lw.wq, lw.qBias, s.q.pointer), (lw.wk, lw.kBias, s.k.pointer), (lw.wv, lw.vBias, s.v.pointer)],
+                        input: s.xn.pointer, inputStride: d)
     }
 
     /// Per-head RMSNorm of every query and key head (Qwen3's QK-norm).
@@ -180,8 +179,7 @@ public struct ForwardPass {
         switch ffn {
         case .dense(let gate, let up, let down):
             let d = config.embeddingLength, ff = gate.rows
-            project(gate, input: s.xn.pointer, inputStride: d, output: s.gate.pointer)
-            project(up, input: s.xn.pointer, inputStride: d, output: s.up.pointer)
+            projectTogether([(gate, nil, s.gate.pointer), (up, nil, s.up.pointer)], input: s.xn.pointer, inputStride: d)
             activate(.swiglu, rows: rows, ff)
             project(down, input: s.gate.pointer, inputStride: ff, output: s.tmp.pointer)
         case .experts(let x):
@@ -318,6 +316,45 @@ public struct ForwardPass {
         guard let bias else { return }
         bias.withUnsafeBufferPointer { b in
             for j in 0..<m { ck_add(output + j * w.rows, b.baseAddress, output + j * w.rows, Int32(w.rows)) }
+        }
+    }
+
+    /// Several projections of the same input as `project` computes them, in one fork-join over
+    /// all their rows: one thread hand-off instead of one per matrix, which counts in decode. When
+    /// their quantized inputs do not fit the scratch together (long prefill chunks), one by one.
+    func projectTogether(_ jobs: [(w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>)],
+                         input: UnsafePointer<Float>, inputStride: Int) {
+        let m = rows
+        guard jobs.count > 1, m * jobs.count <= s.batch else {
+            for j in jobs { project(j.w, bias: j.bias, input: input, inputStride: inputStride, output: j.output) }
+            return
+        }
+        var offsets: [Int] = [], rowBytes: [Int] = [], used = 0
+        for j in jobs {
+            let rb = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+            for r in 0..<m { Kernels.quantizeActivation(for: j.w.type, input + r * inputStride, s.activations.raw + used + r * rb, n: j.w.cols) }
+            offsets.append(used)
+            rowBytes.append(rb)
+            used += m * rb
+        }
+        let box = UnsafeSendable((s.activations.raw, jobs, offsets, rowBytes))
+        session.parallel.forRanges(jobs.reduce(0) { $0 + $1.w.rows }) { r, _ in
+            let (xq, jobs, offsets, rowBytes) = box.value
+            var first = 0
+            for (k, j) in jobs.enumerated() {
+                let lo = max(r.lowerBound, first), hi = min(r.upperBound, first + j.w.rows)
+                if lo < hi {
+                    Kernels.matmul(j.w, rows: (lo - first)..<(hi - first), xq: xq + offsets[k], xqStride: rowBytes[k], m: m,
+                                   y: j.output, yStride: j.w.rows)
+                }
+                first += j.w.rows
+            }
+        }
+        for j in jobs {
+            guard let bias = j.bias else { continue }
+            bias.withUnsafeBufferPointer { b in
+                for i in 0..<m { ck_add(j.output + i * j.w.rows, b.baseAddress, j.output + i * j.w.rows, Int32(j.w.rows)) }
+            }
         }
     }
 
