@@ -51,14 +51,22 @@ public final class Session {
 
     public var config: ModelConfig { model.config }
 
-    /// The KV-cache type a session of `model` uses when `requested` is asked for: fp16 where Q8_0
-    /// cannot go. Sliding windows and sinks run in the fp16 path only (the Q8_0 cache follows
-    /// llama.cpp's flash attention, which this engine does not mask or sink yet), and Q8_0 blocks
-    /// must split the head size.
+    /// The KV-cache type a session of `model` uses when `requested` is asked for: fp16 where the
+    /// requested type cannot go (`kvTypeRefusal`).
     public static func kvType(_ requested: KVCacheType, for model: Model) -> KVCacheType {
+        kvTypeRefusal(requested, for: model) == nil ? requested : .f16
+    }
+
+    /// Why `model` cannot keep its cache as `requested` (nil: it can). Sliding windows and sinks run
+    /// in the fp16 path only (the Q8_0 cache follows llama.cpp's flash attention, which this engine
+    /// does not mask or sink yet), and Q8_0 blocks must split the head size.
+    public static func kvTypeRefusal(_ requested: KVCacheType, for model: Model) -> String? {
         let c = model.config
-        let masked = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
-        return requested.supports(headDim: c.headDim) && !masked ? requested : .f16
+        guard requested != .f16 else { return nil }
+        if c.slidingWindow > 0 || model.weights.layers.contains(where: { $0.sinks != nil }) {
+            return "its sliding-window or sink attention runs with an f16 cache only"
+        }
+        return requested.supports(headDim: c.headDim) ? nil : "its head size \(c.headDim) does not split into \(requested.rawValue) blocks"
     }
 
     /// Bytes of the KV cache (keys and values, every layer, `capacity` positions).

@@ -92,13 +92,9 @@ struct LoadedModel {
 
     /// "--kv-type q8_0: … uses f16", when the model cannot use the type asked for.
     var kvTypeNotice: String? {
-        let used = Session.kvType(kvType, for: model)
-        guard used != kvType else { return nil }
-        let c = model.config
-        let why = c.slidingWindow > 0 || model.weights.layers.contains { $0.sinks != nil }
-            ? "its sliding-window or sink attention runs with an f16 cache only"
-            : "its head size \(c.headDim) does not split into Q8_0 blocks"
-        return "--kv-type \(kvType.rawValue): \(URL(fileURLWithPath: file.path).lastPathComponent) uses \(used.rawValue) instead (\(why))"
+        Session.kvTypeRefusal(kvType, for: model).map {
+            "--kv-type \(kvType.rawValue): \(URL(fileURLWithPath: file.path).lastPathComponent) uses f16 instead (\($0))"
+        }
     }
 
     /// Routing of every session this model makes (nil: the router's own).

@@ -77,6 +77,8 @@ struct KVParityFixture: Decodable {
         let gptOSS = try Model(file: GGUFFile(path: QuantFixture.directory.appendingPathComponent("quant/gpt-oss-mxfp4.gguf").path))
         #expect(gptOSS.config.slidingWindow > 0)
         #expect(Session.kvType(.q8_0, for: gptOSS) == .f16)
+        #expect(Session.kvTypeRefusal(.q8_0, for: gptOSS)?.contains("sliding-window") == true)
+        #expect(Session.kvTypeRefusal(.f16, for: gptOSS) == nil)
         #expect(Session(model: gptOSS, context: 64, kvType: .q8_0).kvType == .f16)
         let spec = KVParityFixture.loaded.cases[0].spec
         let plain = try Model(file: GGUFFile(bytes: RandomModel.writer(spec).bytes(), name: "m"))
