@@ -6,32 +6,16 @@ import Tokenizer
 /// of it the corpus needs (see `O200kSubset`).
 @Suite struct O200kParityTests {
     func check(special: Bool) throws {
-        let t = try Fixtures.o200k()
         let corpus = try Fixtures.o200kCorpus()
         #expect(corpus.cases.count > 300)
-        var failures = 0
-        for c in corpus.cases {
-            let expected = special ? c.ids_special : c.ids
-            let got = c.text.map { t.encode($0, parseSpecial: special) } ?? t.encode(bytes: c.bytes, parseSpecial: special)
-            if got != expected {
-                failures += 1
-                if failures <= 5 {
-                    Issue.record("\(c.name) (special: \(special)): got \(got.prefix(40)), llama.cpp \(expected.prefix(40))")
-                }
-            }
-        }
-        #expect(failures == 0, "\(failures) of \(corpus.cases.count) cases differ from llama.cpp")
+        corpus.expectSameIDs(try Fixtures.o200k(), special: special)
     }
 
     @Test func idsWithoutSpecial() throws { try check(special: false) }
     @Test func idsWithSpecial() throws { try check(special: true) }
 
     @Test func detokenizationMatchesLlamaCpp() throws {
-        let t = try Fixtures.o200k()
-        for c in try Fixtures.o200kCorpus().cases {
-            #expect(t.decodeBytes(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
-            #expect(t.decodeBytes(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
-        }
+        try Fixtures.o200kCorpus().expectSameDetokenization(try Fixtures.o200k())
     }
 
     @Test func roundTripOfValidText() throws {

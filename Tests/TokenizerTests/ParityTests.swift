@@ -5,21 +5,9 @@ import Tokenizer
 /// vocabulary; ours must be identical.
 @Suite struct ParityTests {
     func check(special: Bool) throws {
-        let t = try Fixtures.qwen3()
         let corpus = try Fixtures.corpus()
         #expect(corpus.cases.count > 250)
-        var failures = 0
-        for c in corpus.cases {
-            let expected = special ? c.ids_special : c.ids
-            let got = c.text.map { t.encode($0, parseSpecial: special) } ?? t.encode(bytes: c.bytes, parseSpecial: special)
-            if got != expected {
-                failures += 1
-                if failures <= 5 {
-                    Issue.record("\(c.name) (special: \(special)): got \(got.prefix(40)), llama.cpp \(expected.prefix(40))")
-                }
-            }
-        }
-        #expect(failures == 0, "\(failures) of \(corpus.cases.count) cases differ from llama.cpp")
+        corpus.expectSameIDs(try Fixtures.qwen3(), special: special)
     }
 
     @Test func idsWithoutSpecial() throws { try check(special: false) }
@@ -33,11 +21,7 @@ import Tokenizer
     }
 
     @Test func detokenizationMatchesLlamaCpp() throws {
-        let t = try Fixtures.qwen3()
-        for c in try Fixtures.corpus().cases {
-            #expect(t.decodeBytes(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
-            #expect(t.decodeBytes(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
-        }
+        try Fixtures.corpus().expectSameDetokenization(try Fixtures.qwen3())
     }
 
     @Test func roundTripOfValidText() throws {

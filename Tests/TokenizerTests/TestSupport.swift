@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import GGUF
 import Tokenizer
@@ -44,6 +45,30 @@ struct Corpus: Decodable, Sendable {
 
     var llama_cpp_python: String
     var cases: [Case]
+
+    /// Records every case where `t`'s ids differ from llama.cpp's (the first five in full).
+    func expectSameIDs(_ t: BPETokenizer, special: Bool) {
+        var failures = 0
+        for c in cases {
+            let expected = special ? c.ids_special : c.ids
+            let got = c.text.map { t.encode($0, parseSpecial: special) } ?? t.encode(bytes: c.bytes, parseSpecial: special)
+            if got != expected {
+                failures += 1
+                if failures <= 5 {
+                    Issue.record("\(c.name) (special: \(special)): got \(got.prefix(40)), llama.cpp \(expected.prefix(40))")
+                }
+            }
+        }
+        #expect(failures == 0, "\(failures) of \(cases.count) cases differ from llama.cpp")
+    }
+
+    /// `t` decodes llama.cpp's ids to llama.cpp's bytes, with and without special tokens rendered.
+    func expectSameDetokenization(_ t: BPETokenizer) {
+        for c in cases {
+            #expect(t.decodeBytes(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
+            #expect(t.decodeBytes(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
+        }
+    }
 }
 
 func hexBytes(_ s: String) -> [UInt8] {
