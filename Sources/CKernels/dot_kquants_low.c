@@ -414,11 +414,10 @@ AI __m256 fold_halves(__m512i s) {
     return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)));
 }
 
-/// Word permutation indices: 128-bit lanes [a, a + 1, a + 8, a + 9] (each word repeated 8 times).
-AI __m512i q3k_idx(int a) {
-    const __m512i base = _mm512_set_epi64(0x0009000900090009LL, 0x0009000900090009LL,
-                                          0x0008000800080008LL, 0x0008000800080008LL,
-                                          0x0001000100010001LL, 0x0001000100010001LL, 0, 0);
+/// Word permutation indices: 128-bit lanes [a, a + 1, a + s, a + s + 1] (each word repeated 8 times).
+AI __m512i lane_words_idx(int a, int s) {
+    const long long w = 0x0001000100010001LL;
+    const __m512i base = _mm512_set_epi64(w * (s + 1), w * (s + 1), w * s, w * s, w, w, 0, 0);
     return _mm512_add_epi16(base, _mm512_set1_epi16((short)a));
 }
 
@@ -455,7 +454,7 @@ AI void q3k_lanes512_tile(const int R, const int C, const uint8_t *W, size_t rb,
                 // v + 4 = field | h4 (0xE4: m3 ? field bits : h4 bits)
                 const __m512i u = _mm512_ternarylogic_epi64(t ? _mm512_srli_epi16(q, 2 * t) : q, h4, m3, 0xE4);
                 const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(u, yv[t]), y4[t]);
-                isum = _mm512_dpwssd_epi32(isum, p, _mm512_permutexvar_epi16(q3k_idx(2 * t), sw));
+                isum = _mm512_dpwssd_epi32(isum, p, _mm512_permutexvar_epi16(lane_words_idx(2 * t, 8), sw));
             }
             const float dx = _cvtsh_ss(ck_ld16(wb + Q3K_D));
             acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dy), fold_halves(isum), acc[r]);
@@ -472,14 +471,6 @@ AI __m128i iq4xs_scale_words(const uint8_t *b) {
     const __m128i hi = _mm_srlv_epi16(_mm_set1_epi16((short)ck_ld16(b + IQ4XS_SH)), _mm_setr_epi16(0, 2, 4, 6, 8, 10, 12, 14));
     const __m128i h4 = _mm_slli_epi16(_mm_and_si128(hi, _mm_set1_epi16(3)), 4);
     return _mm_sub_epi16(_mm_or_si128(_mm_cvtepu8_epi16(lo), h4), _mm_set1_epi16(32));
-}
-
-/// Word permutation indices: 128-bit lanes [a, a + 1, a + 2, a + 3] (each word repeated 8 times).
-AI __m512i iq4xs_idx(int a) {
-    const __m512i base = _mm512_set_epi64(0x0003000300030003LL, 0x0003000300030003LL,
-                                          0x0002000200020002LL, 0x0002000200020002LL,
-                                          0x0001000100010001LL, 0x0001000100010001LL, 0, 0);
-    return _mm512_add_epi16(base, _mm512_set1_epi16((short)a));
 }
 
 /// IQ4_XS, R rows x 1 activation row. A zmm of weights is 64 bytes of qs, sub-blocks 4P..4P+3 in
@@ -513,7 +504,7 @@ AI void iq4xs_lanes512_tile(const int R, const int C, const uint8_t *W, size_t r
             __m512i lo = _mm512_setzero_si512(), hi = _mm512_setzero_si512();
             CK_UNROLL for (int P = 0; P < 2; P++) {
                 const __m512i q = _mm512_loadu_si512(wb + IQ4XS_QS + 64 * P);
-                const __m512i s = _mm512_permutexvar_epi16(iq4xs_idx(4 * P), sw);  // s_4P..s_4P+3
+                const __m512i s = _mm512_permutexvar_epi16(lane_words_idx(4 * P, 2), sw);  // s_4P..s_4P+3
                 const __m512i il = _mm512_and_si512(q, m4), ih = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
                 const __m512i yl = _mm512_mask_sub_epi8(ylo[P], _mm512_testn_epi8_mask(il, eight), zero, ylo[P]);
                 const __m512i yh = _mm512_mask_sub_epi8(yhi[P], _mm512_testn_epi8_mask(ih, eight), zero, yhi[P]);

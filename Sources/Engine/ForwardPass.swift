@@ -302,58 +302,52 @@ public struct ForwardPass {
     /// `rowwise`: llama.cpp's one-output-at-a-time order even for m > 1 (its MoE expert path).
     func project(_ w: WeightMatrix, bias: [Float]? = nil, input: UnsafePointer<Float>, inputStride: Int, m: Int? = nil,
                  output: UnsafeMutablePointer<Float>, rowwise: Bool = false) {
-        let m = m ?? rows
-        let rowBytes = Kernels.activationRowBytes(for: w.type, n: w.cols)
-        let xq = s.activations.raw
-        for j in 0..<m {
-            Kernels.quantizeActivation(for: w.type, input + j * inputStride, xq + j * rowBytes, n: w.cols)
-        }
-        let box = UnsafeSendable((xq, output))
-        session.parallel.forRanges(w.rows) { r, _ in
-            Kernels.matmul(w, rows: r, xq: box.value.0, xqStride: rowBytes, m: m, y: box.value.1, yStride: w.rows,
-                           rowwise: rowwise)
-        }
-        guard let bias else { return }
-        bias.withUnsafeBufferPointer { b in
-            for j in 0..<m { ck_add(output + j * w.rows, b.baseAddress, output + j * w.rows, Int32(w.rows)) }
+        projectGroup(CollectionOfOne((w, bias, output)), input: input, inputStride: inputStride, m: m ?? rows, rowwise: rowwise)
+    }
+
+    /// Several projections of the same input, as `project` computes each, in one fork-join over all
+    /// their rows: one thread hand-off instead of one per matrix, which counts in decode. When their
+    /// converted inputs do not fit the scratch together (long prefill chunks), one after another.
+    func projectTogether(_ jobs: [(w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>)],
+                         input: UnsafePointer<Float>, inputStride: Int) {
+        if rows * jobs.count <= s.batch {
+            projectGroup(jobs, input: input, inputStride: inputStride, m: rows, rowwise: false)
+        } else {
+            for j in jobs { project(j.w, bias: j.bias, input: input, inputStride: inputStride, output: j.output) }
         }
     }
 
-    /// Several projections of the same input as `project` computes them, in one fork-join over
-    /// all their rows: one thread hand-off instead of one per matrix, which counts in decode. When
-    /// their quantized inputs do not fit the scratch together (long prefill chunks), one by one.
-    func projectTogether(_ jobs: [(w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>)],
-                         input: UnsafePointer<Float>, inputStride: Int) {
-        let m = rows
-        guard jobs.count > 1, m * jobs.count <= s.batch else {
-            for j in jobs { project(j.w, bias: j.bias, input: input, inputStride: inputStride, output: j.output) }
-            return
-        }
-        var offsets: [Int] = [], rowBytes: [Int] = [], used = 0
+    /// The jobs' inputs converted one after another into the activation scratch (it holds
+    /// `s.batch` rows of the widest format, so at most that many rows in all), then one fork-join
+    /// over the concatenation of their output rows, then the biases.
+    private func projectGroup<Jobs: Collection>(_ jobs: Jobs, input: UnsafePointer<Float>, inputStride: Int, m: Int, rowwise: Bool)
+    where Jobs.Element == (w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>) {
+        let xq = s.activations.raw
+        var offset = 0
         for j in jobs {
-            let rb = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
-            for r in 0..<m { Kernels.quantizeActivation(for: j.w.type, input + r * inputStride, s.activations.raw + used + r * rb, n: j.w.cols) }
-            offsets.append(used)
-            rowBytes.append(rb)
-            used += m * rb
+            let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+            for r in 0..<m { Kernels.quantizeActivation(for: j.w.type, input + r * inputStride, xq + offset + r * rowBytes, n: j.w.cols) }
+            offset += m * rowBytes
         }
-        let box = UnsafeSendable((s.activations.raw, jobs, offsets, rowBytes))
-        session.parallel.forRanges(jobs.reduce(0) { $0 + $1.w.rows }) { r, _ in
-            let (xq, jobs, offsets, rowBytes) = box.value
-            var first = 0
-            for (k, j) in jobs.enumerated() {
-                let lo = max(r.lowerBound, first), hi = min(r.upperBound, first + j.w.rows)
+        let box = UnsafeSendable((xq, jobs))
+        session.parallel.forRanges(jobs.reduce(0) { $0 + $1.w.rows }) { range, _ in
+            let (xq, jobs) = box.value
+            var first = 0, offset = 0
+            for j in jobs {
+                let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+                let lo = max(range.lowerBound, first), hi = min(range.upperBound, first + j.w.rows)
                 if lo < hi {
-                    Kernels.matmul(j.w, rows: (lo - first)..<(hi - first), xq: xq + offsets[k], xqStride: rowBytes[k], m: m,
-                                   y: j.output, yStride: j.w.rows)
+                    Kernels.matmul(j.w, rows: (lo - first)..<(hi - first), xq: xq + offset, xqStride: rowBytes, m: m,
+                                   y: j.output, yStride: j.w.rows, rowwise: rowwise)
                 }
                 first += j.w.rows
+                offset += m * rowBytes
             }
         }
         for j in jobs {
             guard let bias = j.bias else { continue }
             bias.withUnsafeBufferPointer { b in
-                for i in 0..<m { ck_add(j.output + i * j.w.rows, b.baseAddress, j.output + i * j.w.rows, Int32(j.w.rows)) }
+                for r in 0..<m { ck_add(j.output + r * j.w.rows, b.baseAddress, j.output + r * j.w.rows, Int32(j.w.rows)) }
             }
         }
     }
