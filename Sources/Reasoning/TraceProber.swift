@@ -17,16 +17,17 @@ public final class TraceProber {
     public let scorer: AnswerScorer?
 
     /// Feeds `prompt` and the run's tokens to `model` (which must be fresh, or hold exactly the
-    /// prompt and the run already: `alreadyRead`), switching the expert mask at the run's `maskChanges`.
+    /// prompt and the run already: `alreadyRead`; a recorded run whose mask changed must be read
+    /// with `reread`).
     public init(model: LanguageModel, chat: ChatFormat, prompt: [Int], tokens: [TokenEvent], endStyle: EndStyle,
-                rule: AnswerRule? = nil, alreadyRead: Bool = false, maskChanges: [MaskChange] = []) throws {
+                rule: AnswerRule? = nil, alreadyRead: Bool = false) throws {
         self.model = model
         self.chat = chat
         self.tokens = tokens
         self.endStyle = endStyle
         self.rule = rule
         if !alreadyRead {
-            try model.reread(prompt: prompt, tokens: tokens.map(\.id), changes: maskChanges)
+            try model.evaluate(prompt + tokens.map(\.id))
         }
         replyStart = model.position - tokens.count
         scorer = AnswerScorer(model: model, replyStart: replyStart, tokens: tokens, chat: chat, endStyle: endStyle, rule: rule)

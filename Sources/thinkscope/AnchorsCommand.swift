@@ -42,10 +42,9 @@ struct AnchorsCommand: ParsableCommand {
         if loaded.file.headerFingerprint != recorded.header.model.headerHash {
             err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
         }
-        let lm = try loaded.languageModel(rereading: trace, recorded)
-        let prompt = recorded.header.promptTokens
         let thinkingEnd = tokens.firstIndex { $0.phase == .answer } ?? tokens.count
-        try lm.reread(prompt: prompt, tokens: tokens[..<thinkingEnd].map(\.id), changes: recorded.maskChanges)
+        let lm = try loaded.languageModel(rereading: trace, recorded, through: thinkingEnd)
+        let prompt = recorded.header.promptTokens
         let finder = AnchorFinder(chat: loaded.chat, settings: settings, prompt: prompt, samples: samples,
                                   maxInFlight: inFlight, seed: seed)
         let interactive = isatty(2) != 0 && !json

@@ -48,8 +48,7 @@ struct BranchCommand: ParsableCommand {
         if loaded.file.headerFingerprint != recorded.header.model.headerHash {
             err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
         }
-        let lm = try loaded.languageModel(rereading: trace, recorded)
-        try lm.reread(prompt: prompt, tokens: tokens[..<at].map(\.id), changes: recorded.maskChanges)
+        let lm = try loaded.languageModel(rereading: trace, recorded, through: at)
         if let mask {
             guard case .success(let m) = ExpertMask.parse(mask) else { throw CLIError("--mask: '\(mask)' is not LAYER:EXPERT,…") }
             let c = loaded.model.config

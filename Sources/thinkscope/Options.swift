@@ -117,10 +117,10 @@ struct LoadedModel {
         return EngineModel(session: session)
     }
 
-    /// A model that re-reads `trace`'s run as it was made: with the expert mask the run started
-    /// with (a model the mask, or one the run changed to, does not fit is an error). Read the run
-    /// with `reread(prompt:tokens:changes:)` and the trace's `maskChanges`.
-    func languageModel(rereading trace: String, _ recorded: Trace) throws -> EngineModel {
+    /// A model that has re-read `trace`'s prompt and its first `count` tokens as the run read them:
+    /// with the expert mask the run started with, switched where the run's changed (a model such a
+    /// mask does not fit is an error). Forks of it continue as the run did at their point.
+    func languageModel(rereading trace: String, _ recorded: Trace, through count: Int) throws -> EngineModel {
         let c = model.config
         for (m, at) in [(recorded.header.settings.mask, "the start")] + recorded.maskChanges.map({ ($0.mask, "token \($0.tokenIndex)") }) {
             guard let m, !m.isEmpty else { continue }
@@ -130,6 +130,8 @@ struct LoadedModel {
         }
         let lm = languageModel()
         if let m = recorded.header.settings.mask, !m.isEmpty { lm.expertMask = m }
+        let tokens = recorded.events.compactMap { if case .token(let t) = $0 { t.id } else { nil } }
+        try lm.reread(prompt: recorded.header.promptTokens, tokens: Array(tokens.prefix(count)), changes: recorded.maskChanges)
         return lm
     }
 

@@ -39,8 +39,9 @@ struct ProbeCommand: ParsableCommand {
                 err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file)); probes may mean little\n")
             }
             let style = EndStyle(rawValue: recorded.header.settings.endStyle) ?? .qwen
-            let prober = try TraceProber(model: loaded.languageModel(rereading: trace, recorded), chat: loaded.chat, prompt: recorded.header.promptTokens,
-                                         tokens: tokens, endStyle: style, maskChanges: recorded.maskChanges)
+            let prober = try TraceProber(model: loaded.languageModel(rereading: trace, recorded, through: tokens.count),
+                                         chat: loaded.chat, prompt: recorded.header.promptTokens, tokens: tokens, endStyle: style,
+                                         alreadyRead: true)
             let k = every ?? recorded.header.settings.probeEvery ?? 32
             probes = prober.probe(prober.points(every: k), maxAnswerTokens: answerTokens)
             pivot = try prober.pivot(probes: probes)

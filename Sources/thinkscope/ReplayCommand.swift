@@ -46,8 +46,9 @@ struct ReplayCommand: ParsableCommand {
             if loaded.file.headerFingerprint != recorded.header.model.headerHash {
                 err("warning: \(model) is not the model that recorded \(trace) (\(recorded.header.model.file))\n")
             }
-            let p = try TraceProber(model: loaded.languageModel(), chat: loaded.chat, prompt: recorded.header.promptTokens,
-                                    tokens: tokens, endStyle: EndStyle(rawValue: recorded.header.settings.endStyle) ?? .qwen)
+            let p = try TraceProber(model: loaded.languageModel(rereading: trace, recorded, through: tokens.count),
+                                    chat: loaded.chat, prompt: recorded.header.promptTokens, tokens: tokens,
+                                    endStyle: EndStyle(rawValue: recorded.header.settings.endStyle) ?? .qwen, alreadyRead: true)
             let recordedProbes = !events.latestProbes.isEmpty
             if !recordedProbes || probeEvery != nil {
                 err("computing answer probes…\n")
