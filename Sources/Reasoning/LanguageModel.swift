@@ -30,6 +30,9 @@ public protocol LanguageModel: AnyObject {
     /// Experts dropped from or forced into routing from the next evaluation on (nil: the router's
     /// own choice). Models without experts keep nil and ignore a set.
     var expertMask: ExpertMask? { get set }
+    /// The mask that routed (or will route) the token at `position` (models that keep no history:
+    /// the current one).
+    func expertMask(at position: Int) -> ExpertMask?
     /// Mean output norm of each expert over every token this model has routed (MoE engine models;
     /// nil otherwise).
     var expertNorms: ExpertNorms? { get }
@@ -61,6 +64,7 @@ extension LanguageModel {
         set {}
     }
     public var expertNorms: ExpertNorms? { nil }
+    public func expertMask(at position: Int) -> ExpertMask? { expertMask }
 
     /// Scores token by token (the engine overrides this with one prefill).
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
@@ -100,7 +104,8 @@ extension LanguageModel {
         let m = fork(at: position - 1)
         try m.evaluate([token])
         // A mask that changed exactly at `position` routes what comes next.
-        if let e = self as? EngineModel, e.expertMask(at: position) != m.expertMask { m.expertMask = e.expertMask(at: position) }
+        let next = expertMask(at: position)
+        if next != m.expertMask { m.expertMask = next }
         return m
     }
 
@@ -172,7 +177,8 @@ public final class EngineModel: LanguageModel {
     }
     /// The mask that routed (or will route) the token at `position`.
     public func expertMask(at position: Int) -> ExpertMask? {
-        (masks.last { $0.from <= position } ?? masks[0]).mask
+        guard let entry = masks.last(where: { $0.from <= position }) else { return session.expertMask }
+        return entry.mask
     }
     public var expertNorms: ExpertNorms? { recorder?.norms }
     public func fork() -> LanguageModel { fork(at: session.position) }
