@@ -13,8 +13,8 @@ enum TokenTypeOverrides {
         for (i, t) in tokens.enumerated() where t.hasPrefix("<|") && t.hasSuffix("|>") { last[t] = i }
         guard !last.isEmpty else { return }
         for text in alwaysUserDefined { if let i = last[text] { types[i] = .userDefined } }
-        let call = last["<|call|>"] != nil || last["<|calls|>"] != nil
-        if let end = last["<|end|>"], call && (last["<|return|>"] != nil || last["<|flush|>"] != nil) {
+        let has = { last[$0] != nil }
+        if let end = last["<|end|>"], (has("<|return|>") && has("<|call|>")) || (has("<|calls|>") && has("<|flush|>")) {
             types[end] = .userDefined
         }
     }
