@@ -3,7 +3,8 @@
 ///   * `<|channel|>`, `<|message|>`, `<|start|>` and `<|constrain|>` become USER_DEFINED ("always render
 ///     these tokens"), so they are also matched in text tokenized without special parsing;
 ///   * `<|end|>` becomes USER_DEFINED (and stops being an end of generation) when the vocabulary also has
-///     `<|return|>` and `<|call|>` (or solar-open's `<|calls|>` and `<|flush|>`).
+///     `<|call|>` or `<|calls|>`, together with `<|return|>` or `<|flush|>` (llama.cpp's test, which it
+///     describes as "<|return|> and <|call|>, or <|calls|> and <|flush|> for solar-open").
 /// The real gpt-oss files store all of them as CONTROL; tools/make_o200k_fixture.py records the effect.
 enum TokenTypeOverrides {
     static let alwaysUserDefined: Set<String> = ["<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"]
