@@ -14,8 +14,8 @@ enum TokenTypeOverrides {
         for (i, t) in tokens.enumerated() where t.hasPrefix("<|") && t.hasSuffix("|>") { last[t] = i }
         guard !last.isEmpty else { return }
         for text in alwaysUserDefined { if let i = last[text] { types[i] = .userDefined } }
-        let has = { last[$0] != nil }
-        if let end = last["<|end|>"], (has("<|return|>") && has("<|call|>")) || (has("<|calls|>") && has("<|flush|>")) {
+        let call = last["<|call|>"] != nil || last["<|calls|>"] != nil
+        if let end = last["<|end|>"], call && (last["<|return|>"] != nil || last["<|flush|>"] != nil) {
             types[end] = .userDefined
         }
     }
