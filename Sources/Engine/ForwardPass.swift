@@ -221,40 +221,43 @@ public struct ForwardPass {
         }
     }
 
-    /// tmp = Σ_j w_j · expert_j(xn) over each row's selected experts, in selection order.
+    /// tmp = Σ_j w_j · expert_j(xn) over each row's selected experts, in selection order. The
+    /// (token, slot) pairs are grouped by expert, so each expert's tokens are one matmul; the gates
+    /// and ups of every used expert are one fork-join, their downs another.
     private func experts(layer l: Int, _ x: Experts) {
         let c = config
         let d = c.embeddingLength, e = c.expertCount, k = c.expertUsedCount, ff = x.gate.rows
-        let xn = s.xn.pointer
-        // Group (token, slot) pairs by expert so each expert's tokens are computed together.
+        let slots = rows * k
         let counts = s.expertCounts.pointer
         counts.update(repeating: 0, count: e)
-        for i in 0..<(rows * k) { counts[Int(s.selected[i])] += 1 }
+        for i in 0..<slots { counts[Int(s.selected[i])] += 1 }
         var offset: Int32 = 0
         for ex in 0..<e { s.expertOffsets[ex] = offset; offset += counts[ex] }
         counts.update(repeating: 0, count: e)
-        for i in 0..<(rows * k) {
+        for i in 0..<slots {
             let ex = Int(s.selected[i])
             s.expertSlots[Int(s.expertOffsets[ex] + counts[ex])] = Int32(i)
             counts[ex] += 1
         }
+        // gathered[j]: the input of the j-th pair in expert order.
+        for j in 0..<slots {
+            (s.gathered.pointer + j * d).update(from: s.xn.pointer + Int(s.expertSlots[j]) / k * d, count: d)
+        }
+        var gateUp: [Projection] = [], down: [Projection] = []
         for ex in 0..<e where counts[ex] > 0 {
             let m = Int(counts[ex]), first = Int(s.expertOffsets[ex])
-            for j in 0..<m {
-                let token = Int(s.expertSlots[first + j]) / k
-                (s.gathered.pointer + j * d).update(from: xn + token * d, count: d)
-            }
-            project(x.gate.expert(ex), bias: x.gateBias?[ex],
-                    input: s.gathered.pointer, inputStride: d, m: m, output: s.gate.pointer, rowwise: true)
-            project(x.up.expert(ex), bias: x.upBias?[ex],
-                    input: s.gathered.pointer, inputStride: d, m: m, output: s.up.pointer, rowwise: true)
-            activate(x.activation, rows: m, ff)
-            project(x.down.expert(ex), bias: x.downBias?[ex],
-                    input: s.gate.pointer, inputStride: ff, m: m, output: s.tmp.pointer, rowwise: true)
-            for j in 0..<m {
-                let slot = Int(s.expertSlots[first + j])
-                (s.slotOutputs.pointer + slot * d).update(from: s.tmp.pointer + j * d, count: d)
-            }
+            let input = s.gathered.pointer + first * d, hidden = s.gate.pointer + first * ff
+            gateUp.append(Projection(w: x.gate.expert(ex), bias: x.gateBias?[ex], input: input, inputStride: d, m: m, output: hidden))
+            gateUp.append(Projection(w: x.up.expert(ex), bias: x.upBias?[ex], input: input, inputStride: d, m: m,
+                                     output: s.up.pointer + first * ff))
+            // The downs overwrite the gathered inputs, which were converted before the gates ran.
+            down.append(Projection(w: x.down.expert(ex), bias: x.downBias?[ex], input: hidden, inputStride: ff, m: m, output: input))
+        }
+        projectGroup(gateUp, rowwise: true)
+        activate(x.activation, rows: slots, ff)
+        projectGroup(down, rowwise: true)
+        for j in 0..<slots {
+            (s.slotOutputs.pointer + Int(s.expertSlots[j]) * d).update(from: s.gathered.pointer + j * d, count: d)
         }
         reportExpertNorms(layer: l)
         // Weighted sum in selection order, as llama.cpp adds the expert views: ((y0 w0 + y1 w1) + y2 w2) …
@@ -297,59 +300,90 @@ public struct ForwardPass {
         weight.withUnsafeBufferPointer { ck_rmsnorm(x, $0.baseAddress, y, Int32(n), config.rmsEpsilon) }
     }
 
+    /// One matrix of a projection group: `output` row j = W · `input` row j (+ bias) for j in 0..<m;
+    /// each output row is `w.rows` long.
+    struct Projection {
+        let w: WeightMatrix
+        let bias: [Float]?
+        let input: UnsafePointer<Float>
+        let inputStride: Int
+        let m: Int
+        let output: UnsafeMutablePointer<Float>
+    }
+
     /// output[j] = W · input[j] (+ bias) for j in 0..<m (default: every row of the pass), with
     /// activations converted to the weight's format; each output row is `w.rows` long.
     /// `rowwise`: llama.cpp's one-output-at-a-time order even for m > 1 (its MoE expert path).
     func project(_ w: WeightMatrix, bias: [Float]? = nil, input: UnsafePointer<Float>, inputStride: Int, m: Int? = nil,
                  output: UnsafeMutablePointer<Float>, rowwise: Bool = false) {
-        projectGroup(CollectionOfOne((w, bias, output)), input: input, inputStride: inputStride, m: m ?? rows, rowwise: rowwise)
+        projectGroup([Projection(w: w, bias: bias, input: input, inputStride: inputStride, m: m ?? rows, output: output)],
+                     rowwise: rowwise)
     }
 
-    /// Several projections of the same input, as `project` computes each, in one fork-join over all
-    /// their rows: one thread hand-off instead of one per matrix, which counts in decode. When their
-    /// converted inputs do not fit the scratch together (long prefill chunks), one after another.
+    /// Several projections of the same input (every row of the pass), as `project` computes each.
     func projectTogether(_ jobs: [(w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>)],
                          input: UnsafePointer<Float>, inputStride: Int) {
-        if rows * jobs.count <= s.batch {
-            projectGroup(jobs, input: input, inputStride: inputStride, m: rows, rowwise: false)
-        } else {
-            for j in jobs { project(j.w, bias: j.bias, input: input, inputStride: inputStride, output: j.output) }
+        projectGroup(jobs.map { Projection(w: $0.w, bias: $0.bias, input: input, inputStride: inputStride, m: rows, output: $0.output) },
+                     rowwise: false)
+    }
+
+    /// Projections computed in one fork-join over all their output rows: one thread hand-off instead
+    /// of one per matrix, which counts in decode and for the many small matrices of MoE experts.
+    /// Each job's input is converted to its weight's activation format first (once for jobs that
+    /// share input rows and format); jobs whose converted inputs do not fit the activation scratch
+    /// together go in further fork-joins. Threads get equal shares of rows × columns × m, so an
+    /// expert with many tokens is not one thread's alone. Every output equals what `project` gives:
+    /// each is one matmul call over whichever rows a thread holds.
+    func projectGroup(_ jobs: [Projection], rowwise: Bool) {
+        let xq = s.activations.raw, capacity = s.activations.count
+        var start = 0
+        while start < jobs.count {
+            var offsets: [Int] = [], used = 0, end = start
+            while end < jobs.count {
+                let j = jobs[end]
+                if let earlier = (start..<end).first(where: { Self.sameActivations(jobs[$0], j) }) {
+                    offsets.append(offsets[earlier - start])
+                } else {
+                    let bytes = j.m * Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+                    if end > start && used + bytes > capacity { break }
+                    offsets.append(used)
+                    let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+                    for r in 0..<j.m {
+                        Kernels.quantizeActivation(for: j.w.type, j.input + r * j.inputStride, xq + used + r * rowBytes, n: j.w.cols)
+                    }
+                    used += bytes
+                }
+                end += 1
+            }
+            let group = Array(jobs[start..<end])
+            let box = UnsafeSendable((xq, group, offsets))
+            session.parallel.forWeightedRanges(group.map { ($0.w.rows, $0.m * $0.w.cols) }) { range, _ in
+                let (xq, group, offsets) = box.value
+                var first = 0
+                for (j, o) in zip(group, offsets) {
+                    let lo = max(range.lowerBound, first), hi = min(range.upperBound, first + j.w.rows)
+                    if lo < hi {
+                        Kernels.matmul(j.w, rows: (lo - first)..<(hi - first), xq: xq + o,
+                                       xqStride: Kernels.activationRowBytes(for: j.w.type, n: j.w.cols), m: j.m,
+                                       y: j.output, yStride: j.w.rows, rowwise: rowwise)
+                    }
+                    first += j.w.rows
+                }
+            }
+            for j in group {
+                guard let bias = j.bias else { continue }
+                bias.withUnsafeBufferPointer { b in
+                    for r in 0..<j.m { ck_add(j.output + r * j.w.rows, b.baseAddress, j.output + r * j.w.rows, Int32(j.w.rows)) }
+                }
+            }
+            start = end
         }
     }
 
-    /// The jobs' inputs converted one after another into the activation scratch (it holds
-    /// `s.batch` rows of the widest format, so at most that many rows in all), then one fork-join
-    /// over the concatenation of their output rows, then the biases.
-    private func projectGroup<Jobs: Collection>(_ jobs: Jobs, input: UnsafePointer<Float>, inputStride: Int, m: Int, rowwise: Bool)
-    where Jobs.Element == (w: WeightMatrix, bias: [Float]?, output: UnsafeMutablePointer<Float>) {
-        let xq = s.activations.raw
-        var offset = 0
-        for j in jobs {
-            let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
-            for r in 0..<m { Kernels.quantizeActivation(for: j.w.type, input + r * inputStride, xq + offset + r * rowBytes, n: j.w.cols) }
-            offset += m * rowBytes
-        }
-        let box = UnsafeSendable((xq, jobs))
-        session.parallel.forRanges(jobs.reduce(0) { $0 + $1.w.rows }) { range, _ in
-            let (xq, jobs) = box.value
-            var first = 0, offset = 0
-            for j in jobs {
-                let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
-                let lo = max(range.lowerBound, first), hi = min(range.upperBound, first + j.w.rows)
-                if lo < hi {
-                    Kernels.matmul(j.w, rows: (lo - first)..<(hi - first), xq: xq + offset, xqStride: rowBytes, m: m,
-                                   y: j.output, yStride: j.w.rows, rowwise: rowwise)
-                }
-                first += j.w.rows
-                offset += m * rowBytes
-            }
-        }
-        for j in jobs {
-            guard let bias = j.bias else { continue }
-            bias.withUnsafeBufferPointer { b in
-                for r in 0..<m { ck_add(j.output + r * j.w.rows, b.baseAddress, j.output + r * j.w.rows, Int32(j.w.rows)) }
-            }
-        }
+    /// Whether two jobs dot the same input rows in the same activation format.
+    private static func sameActivations(_ a: Projection, _ b: Projection) -> Bool {
+        a.input == b.input && a.inputStride == b.inputStride && a.m == b.m && a.w.cols == b.w.cols
+            && Kernels.activationType(for: a.w.type) == Kernels.activationType(for: b.w.type)
     }
 
     /// gate = activation(gate, up), row by row (the vector/libm split of ck_swiglu is per row, as in ggml).

@@ -28,6 +28,49 @@ public struct Parallel: Sendable {
     }
 }
 
+extension Parallel {
+    /// Like `forRanges` over the concatenation of `segments` (segment i holds `rows` rows that cost
+    /// `cost` each), with slices of about equal total cost instead of equal row counts. Boundaries
+    /// fall on multiples of `align` rows (of the concatenation).
+    public func forWeightedRanges(_ segments: [(rows: Int, cost: Int)], align: Int = 16, _ body: (Range<Int>, Int) -> Void) {
+        let count = segments.reduce(0) { $0 + $1.rows }
+        let parts = min(threads, max(1, count / max(align, 1)))
+        if parts <= 1 {
+            body(0..<count, 0)
+            return
+        }
+        let total = segments.reduce(0) { $0 + $1.rows * max($1.cost, 1) }
+        // bounds[p]: the first row of slice p, where the cost before it first reaches p/parts of the total.
+        var bounds = [0], row = 0, spent = 0, segment = 0, segmentStart = 0
+        for p in 1..<parts {
+            let target = total * p / parts
+            while segment < segments.count {
+                let cost = max(segments[segment].cost, 1), end = segmentStart + segments[segment].rows
+                let need = max(0, (target - spent + cost - 1) / cost)  // rows of this segment that reach it
+                if row + need <= end {
+                    row += need
+                    spent += need * cost
+                    break
+                }
+                spent += (end - row) * cost
+                row = end
+                segmentStart = end
+                segment += 1
+            }
+            let aligned = min(count, (row + align / 2) / align * align)
+            bounds.append(max(bounds[p - 1], aligned))
+        }
+        bounds.append(count)
+        let slices = bounds
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                if slices[p] < slices[p + 1] { box.value(slices[p]..<slices[p + 1], p) }
+            }
+        }
+    }
+}
+
 /// Carries a non-Sendable value into a fork-join region whose threads write disjoint outputs.
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T

@@ -14,7 +14,7 @@ final class Scratch {
     let v: Buffer<Float>             // [batch][kvHeads * hd]
     let att: Buffer<Float>           // [batch][heads * hd] attention output
     let tmp: Buffer<Float>           // [batch][d] block output
-    let gate: Buffer<Float>          // [batch][ff] (dense) or [batch][ffExpert]
+    let gate: Buffer<Float>          // [batch][ff] (dense) or [batch * k][ffExpert], grouped by expert
     let up: Buffer<Float>            // same as gate
     let ropeCache: Buffer<Float>     // [batch][hd] cos/sin pairs per position
     // Per row of a pass, for attention: its sequence's cache (layer being computed), the positions
@@ -26,7 +26,7 @@ final class Scratch {
     let rowOrder: Buffer<Int32>      // [batch]
     let scores: Buffer<Float>        // [threads][attentionScratch] one GQA group's scores and partial sums
     let q16: Buffer<UInt16>          // [threads][group * hd] the group's queries rounded to fp16 (or Q8_0)
-    let activations: Buffer<UInt8>   // [batch][largest activation row] quantized matmul input
+    let activations: Buffer<UInt8>   // [batch][largest activation row] (experts: [batch * k]) matmul input
     let logits: Buffer<Float>        // [batch][vocab]
     var lastLogitsRow = 0
     // Mixture of experts
@@ -36,7 +36,7 @@ final class Scratch {
     let expertCounts: Buffer<Int32>  // [experts]
     let expertOffsets: Buffer<Int32> // [experts]
     let expertSlots: Buffer<Int32>   // [batch * k] (token * k + slot), grouped by expert
-    let gathered: Buffer<Float>      // [batch][d] inputs of one expert's tokens
+    let gathered: Buffer<Float>      // [batch * k][d] expert inputs, then outputs, grouped by expert
     let slotOutputs: Buffer<Float>   // [batch * k][d] expert outputs before weighting
 
     init(weights w: ModelWeights, batch: Int, capacity: Int, threads: Int) {
@@ -44,7 +44,8 @@ final class Scratch {
         self.batch = batch
         self.threads = threads
         let d = c.embeddingLength
-        let ff = max(c.feedForwardLength * (c.isMoE ? 0 : 1), c.expertFeedForwardLength)
+        let e = max(c.expertCount, 1), kk = max(c.expertUsedCount, 1)
+        let ff = c.isMoE ? kk * c.expertFeedForwardLength : c.feedForwardLength
         tokens = Buffer(zeroed: batch)
         x = Buffer(zeroed: batch * d)
         xn = Buffer(zeroed: batch * d)
@@ -72,20 +73,24 @@ final class Scratch {
             all += [l.wq, l.wk, l.wv, l.wo]
             switch l.ffn {
             case .dense(let g, let u, let dn): all += [g, u, dn]
-            case .experts(let x): all += [x.router, x.gate.expert(0), x.up.expert(0), x.down.expert(0)]
+            case .experts(let x):
+                all.append(x.router)
+                // Every (token, slot) pair's input at once.
+                for m in [x.gate.expert(0), x.up.expert(0), x.down.expert(0)] {
+                    widest = max(widest, kk * Kernels.activationRowBytes(for: m.type, n: m.cols))
+                }
             }
         }
         for m in all { widest = max(widest, Kernels.activationRowBytes(for: m.type, n: m.cols)) }
         activations = Buffer(zeroed: batch * widest)
         logits = Buffer(zeroed: batch * c.vocabSize)
-        let e = max(c.expertCount, 1), kk = max(c.expertUsedCount, 1)
         router = Buffer(zeroed: batch * e)
         selected = Buffer(zeroed: batch * kk)
         selectedWeights = Buffer(zeroed: batch * kk)
         expertCounts = Buffer(zeroed: e)
         expertOffsets = Buffer(zeroed: e)
         expertSlots = Buffer(zeroed: batch * kk)
-        gathered = Buffer(zeroed: c.isMoE ? batch * d : 1)
+        gathered = Buffer(zeroed: c.isMoE ? batch * kk * d : 1)
         slotOutputs = Buffer(zeroed: c.isMoE ? batch * kk * d : 1)
     }
 }

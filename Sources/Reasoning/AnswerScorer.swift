@@ -64,9 +64,20 @@ public struct AnswerScorer {
 
     /// P(target | the run's first `index` tokens, then the end of thinking).
     public func probability(at index: Int) throws -> Double {
-        let fork = model.fork(at: replyStart + index)
-        let lp = try fork.score(end + lead + target, from: end.count + lead.count)
-        return exp(lp.reduce(0, +))
+        try probability(of: model.fork(at: replyStart + index), reading: end)
+    }
+
+    /// The same from `probe`, the model of the probe at that point (it has read the end of
+    /// thinking there): forked before the end's last token, so only that token, `lead` and the
+    /// target are read, not the whole end again.
+    public func probability(probe: LanguageModel, at index: Int) throws -> Double {
+        let resume = replyStart + index + end.count - 1
+        guard let last = end.last, probe.position > resume else { return try probability(at: index) }
+        return try probability(of: probe.fork(at: resume), reading: [last])
+    }
+
+    private func probability(of fork: LanguageModel, reading prefix: [Int]) throws -> Double {
+        exp(try fork.score(prefix + lead + target, from: prefix.count + lead.count).reduce(0, +))
     }
 }
 

@@ -24,9 +24,11 @@ public protocol LanguageModel: AnyObject {
     /// An independent copy of the first `position` tokens' state (at most `self.position`): it
     /// continues exactly as this model did after reading them.
     func fork(at position: Int) -> LanguageModel
-    /// Feeds `tokens` like `evaluate` and returns the log-probability of each of `tokens[from...]`
-    /// given the tokens before it (`from` ≥ 1): teacher-forced scoring.
+    /// The log-probability of each of `tokens[from...]` given the tokens before it (`from` ≥ 1):
+    /// teacher-forced scoring. Feeds `tokens` like `evaluate` except the last, which nothing reads.
     func score(_ tokens: [Int], from: Int) throws -> [Double]
+    /// Bytes of state the model holds per position (its KV cache; 0 when negligible).
+    var bytesPerPosition: Int { get }
     /// Experts dropped from or forced into routing from the next evaluation on (nil: the router's
     /// own choice). Models without experts keep nil and ignore a set.
     var expertMask: ExpertMask? { get set }
@@ -66,15 +68,17 @@ extension LanguageModel {
     public var expertNorms: ExpertNorms? { nil }
     public func expertMask(at position: Int) -> ExpertMask? { expertMask }
 
+    public var bytesPerPosition: Int { 0 }
+
     /// Scores token by token (the engine overrides this with one prefill).
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
         let from = max(1, from)
         guard tokens.count > from else { return [] }
         try evaluate(Array(tokens[..<from]))
         var out: [Double] = []
-        for t in tokens[from...] {
+        for (i, t) in tokens.enumerated().dropFirst(from) {
             out.append(Sampler.logProbability(of: t, in: logits))
-            try evaluate([t])
+            if i + 1 < tokens.count { try evaluate([t]) }
         }
         return out
     }
@@ -199,16 +203,18 @@ public final class EngineModel: LanguageModel {
         masks.append((session.position, session.expertMask))
     }
 
+    public var bytesPerPosition: Int { session.kvCacheBytes / max(session.capacity, 1) }
+
     public func score(_ tokens: [Int], from: Int) throws -> [Double] {
         let from = max(1, from)
         guard tokens.count > from else { return [] }
-        recorder?.begin(at: session.position, count: tokens.count)
-        // Rows from - 1 ..< count - 1 predict tokens[from...]; the last row comes along.
-        let rows = tokens.count - from + 1
-        let all = try session.evaluateAll(tokens, lastRows: rows)
+        // Rows from - 1 ..< count - 1 predict tokens[from...], the last of which is not read.
+        let read = Array(tokens.dropLast()), rows = tokens.count - from
+        recorder?.begin(at: session.position, count: read.count)
+        let all = try session.evaluateAll(read, lastRows: rows)
         let vocab = vocabularySize
         return all.withUnsafeBufferPointer { logits in
-            (0..<(rows - 1)).map { j in
+            (0..<rows).map { j in
                 Sampler.logProbability(of: tokens[from + j], in: UnsafeBufferPointer(rebasing: logits[(j * vocab)..<((j + 1) * vocab)]))
             }
         }

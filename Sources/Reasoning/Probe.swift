@@ -160,6 +160,12 @@ final class ProbingLoop {
     /// Probes in flight at most: each holds a copy of the KV prefix (about 3 GB at 30K positions
     /// of the 0.6B shape), so a point that comes while this many answer waits for one to end.
     static let maxInFlight = 2
+    /// Finished probes' models kept for scoring (by index in `probes`): one that answered otherwise
+    /// is scored from its own end of thinking instead of a fork of the run that reads it again.
+    /// Kept while their states fit `keptBytesLimit`; the others are scored from the run.
+    private var kept: [Int: LanguageModel] = [:]
+    private var keptBytes = 0
+    static let keptBytesLimit = 256 << 20
 
     /// `trunk` has read its prompt (`start`) and generated nothing yet.
     init(trunk: GenerationRun, settings: ProbeSettings) {
@@ -199,6 +205,11 @@ final class ProbingLoop {
             if let e = errors[0] { _ = trunk.fail(e) } else { trunk.complete(feed) }
         }
         for p in active where p.done {
+            let bytes = p.model.bytesPerPosition * p.model.position
+            if keptBytes + bytes <= Self.keptBytesLimit {
+                kept[probes.count] = p.model
+                keptBytes += bytes
+            }
             probes.append(p.result(rule: settings.rule))
             decoded.append((p.answerIDs, p.logProbabilities))
             trunk.emit(.probe(probes.last!))
@@ -217,10 +228,13 @@ final class ProbingLoop {
                                         endStyle: trunk.g.settings.endStyle, rule: settings.rule) else { return }
         for i in probes.indices {
             // A probe that answered with the run's own answer has already read it: no prefill.
+            let point = probes[i].tokenIndex
             guard let p = scorer.probability(decoded: decoded[i].ids, logProbabilities: decoded[i].logProbabilities)
-                ?? (try? scorer.probability(at: probes[i].tokenIndex)) else { continue }
+                ?? (try? kept[i].map { try scorer.probability(probe: $0, at: point) } ?? scorer.probability(at: point))
+            else { continue }
             probes[i].finalAnswerProbability = p
             trunk.emit(.probe(probes[i]))
         }
+        kept.removeAll()
     }
 }

@@ -62,6 +62,29 @@ extension Run {
         }
     }
 
+    /// A probe that answered otherwise is scored from its own model, which has read the end of
+    /// thinking: only the end's last token, the lead and the target (but its last token) are read,
+    /// and P is what a fork of the run gives.
+    @Test func aProbesOwnModelScoresItsPointWithoutReadingTheEndAgain() throws {
+        let chat = try testChat()
+        let model = ScriptedModel(chat: chat, thinkLength: 20)
+        let r = Run(model, chat, settings(Unlimited(), style: .qwen))
+        let start = try #require(model.replyStart)
+        let scorer = try #require(AnswerScorer(model: model, replyStart: start, tokens: r.tokens, chat: chat,
+                                               endStyle: .qwen, rule: nil))
+        #expect(scorer.end.count > 10 && scorer.target.count == 2)
+        let probe = model.fork(at: start + 9)
+        try probe.evaluate(scorer.end + [Int(Character("7").asciiValue!)])  // and an answer token of its own
+        let answer = scorer.lead.count + scorer.target.count - 1
+        var read = model.tally.tokensRead
+        let fromProbe = try scorer.probability(probe: probe, at: 9)
+        #expect(model.tally.tokensRead - read == 1 + answer)
+        read = model.tally.tokensRead
+        let fromRun = try scorer.probability(at: 9)
+        #expect(model.tally.tokensRead - read == scorer.end.count + answer)
+        #expect(fromProbe > 0.9 && abs(fromProbe - fromRun) < 1e-12)
+    }
+
     @Test func aStoppedRunEndsWithoutWaitingForItsProbes() throws {
         let chat = try testChat()
         let control = ReasoningControl()

@@ -66,8 +66,8 @@ final class ScriptedModel: LanguageModel {
     var capacity = Int.max
     /// Where the reply starts (the length of the first evaluated batch, the prompt).
     var replyStart: Int?
-    /// Forks made of this model and of its forks, counted together.
-    final class Tally { var forks = 0 }
+    /// Forks made of this model and of its forks, and the tokens all of them read, counted together.
+    final class Tally { var forks = 0, tokensRead = 0 }
     private(set) var tally = Tally()
     private var buffer: [Float]
 
@@ -91,6 +91,7 @@ final class ScriptedModel: LanguageModel {
             throw EngineError.contextFull(capacity: capacity, requested: fed.count + tokens.count)
         }
         fed += tokens
+        tally.tokensRead += tokens.count
         if replyStart == nil { replyStart = fed.count }
         refresh()
     }
