@@ -2,8 +2,8 @@
 """Write Tests/Fixtures/tokenizer-corpus-pretokenizers.json: llama.cpp's ids for the parity corpus under
 the other pre-tokenizer types.
 
-Their vocabularies are not all on PyPI (no Llama-3 one; o200k is, but its 200k tokens and 446k merges
-would be a large fixture), so this runs the real Qwen3 vocabulary (Tests/Fixtures/qwen3-vocab.gguf) with
+Their own vocabularies are checked separately, through subsets (tools/make_o200k_fixture.py,
+tools/make_llama3_fixture.py); this runs the real Qwen3 vocabulary (Tests/Fixtures/qwen3-vocab.gguf) with
 `tokenizer.ggml.pre` switched to `llama-bpe` (digits in groups of three, `ignore_merges`), `smaug-bpe`
 (the same split, merges always applied) and `gpt-4o` (o200k's case-aware pattern as llama.cpp adapts
 it): the split rules are what differ, and they are checked against llama.cpp on a 150k-token vocabulary.

@@ -101,15 +101,85 @@ public struct BPETokenizer: Sendable {
     // MARK: Decoding
 
     /// The text of `ids`, invalid UTF-8 replaced by U+FFFD. CONTROL tokens appear only with `renderSpecial`.
+    /// The pieces are joined as they are (see `decodeBytes`), so encoding valid text and decoding it gives
+    /// the text back.
     public func decode(_ ids: [TokenID], renderSpecial: Bool = false) -> String {
         String(decoding: decodeBytes(ids, renderSpecial: renderSpecial), as: UTF8.self)
     }
 
-    /// The bytes of `ids` (what llama.cpp's detokenizer returns before any UTF-8 handling).
+    /// The bytes of `ids`: each token's piece (llama.cpp's `llama_token_to_piece`), joined. This is what a
+    /// stream of these tokens shows; `detokenize` is llama.cpp's whole-sequence detokenizer.
     public func decodeBytes(_ ids: [TokenID], renderSpecial: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         for id in ids { vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &out) }
         return out
+    }
+
+    /// llama.cpp's `llama_detokenize(remove_special: false, unparse_special: renderSpecial)`: the pieces of
+    /// `decodeBytes`, then, for the pre-tokenizers where llama.cpp cleans spaces (`llama-bpe`, `smaug-bpe`),
+    /// its clean-up: a space goes before `?`, `!`, `.`, `,`, before `'s`, `'m`, `'re` and `'ve` (not `'t`,
+    /// `'d`, `'ll`), and on both sides of an apostrophe standing between two spaces. Lossy on purpose; for
+    /// what llama.cpp's server and `common_detokenize` return, not for streaming.
+    public func detokenize(_ ids: [TokenID], renderSpecial: Bool = false) -> [UInt8] {
+        let bytes = decodeBytes(ids, renderSpecial: renderSpecial)
+        return vocabulary.preTokenizerRules.cleansSpaces ? Self.cleanSpaces(bytes) : bytes
+    }
+
+    /// llama.cpp's three clean-up passes over detokenized bytes, each compacting in place; a pass looks at
+    /// the bytes as the previous pass left them.
+    static func cleanSpaces(_ input: [UInt8]) -> [UInt8] {
+        let space = UInt8(ascii: " "), quote = UInt8(ascii: "'")
+        var t = input
+        // 1: " ?", " !", " .", " ," lose the space.
+        var n = t.count
+        var kept = n > 0 ? 1 : 0
+        var i = 1
+        while i < n {
+            let x = t[i]
+            if t[i - 1] == space && (x == UInt8(ascii: "?") || x == UInt8(ascii: "!") || x == UInt8(ascii: ".")
+                                     || x == UInt8(ascii: ",")) {
+                kept -= 1
+            }
+            t[kept] = x
+            kept += 1
+            i += 1
+        }
+        // 2: " ' " becomes "'". The dropped second space is zeroed, so the byte after it does not see a
+        // space before it.
+        n = kept
+        kept = n > 0 ? 1 : 0
+        i = 1
+        while i < n {
+            let x = t[i]
+            if x == quote && i + 1 < n && t[i - 1] == space && t[i + 1] == space {
+                kept -= 1
+                i += 1
+                t[i] = 0
+            }
+            t[kept] = x
+            kept += 1
+            i += 1
+        }
+        // 3: " 's", " 'm", " 're", " 've" lose the space.
+        n = kept
+        kept = n > 0 ? 1 : 0
+        i = 1
+        while i < n {
+            let x = t[i]
+            if t[i - 1] == space && x == quote && i + 1 < n {
+                let x1 = t[i + 1]
+                if x1 == UInt8(ascii: "s") || x1 == UInt8(ascii: "m") {
+                    kept -= 1
+                } else if x1 != UInt8(ascii: "t") && x1 != UInt8(ascii: "d") && i + 2 < n {
+                    let x2 = t[i + 2]
+                    if (x1 == UInt8(ascii: "r") || x1 == UInt8(ascii: "v")) && x2 == UInt8(ascii: "e") { kept -= 1 }
+                }
+            }
+            t[kept] = x
+            kept += 1
+            i += 1
+        }
+        return Array(t[0..<kept])
     }
 
     /// A streaming decoder over this vocabulary.

@@ -15,6 +15,10 @@ public struct Vocabulary: Sendable {
         public var ignoreMerges: Bool
         /// A BOS is added when the file has no `add_bos_token` key (`llama-bpe`).
         public var addsBOSByDefault: Bool
+        /// Detokenizing a sequence tidies spaces before punctuation and contractions (llama.cpp's
+        /// `clean_spaces`, which its loader leaves on for `llama-bpe` and `smaug-bpe` and turns off for the
+        /// Qwen2 types and `gpt-4o`). See `BPETokenizer.detokenize`.
+        public var cleansSpaces: Bool
 
         public init(_ pre: String) {
             switch pre {
@@ -24,6 +28,7 @@ public struct Vocabulary: Sendable {
             }
             ignoreMerges = pre == "llama-bpe"
             addsBOSByDefault = pre == "llama-bpe"
+            cleansSpaces = pattern == .llama3
         }
     }
 

@@ -3,7 +3,7 @@ import Tokenizer
 
 /// gpt-oss's tokenizer (the o200k_harmony vocabulary with llama.cpp's `gpt-4o` pre-tokenizer) against
 /// llama.cpp's ids on the real vocabulary (Tests/Fixtures/tokenizer-corpus-o200k.json), through the subset
-/// of it the corpus needs (see `O200kSubset`).
+/// of it the corpus needs (see `VocabularySubset`).
 @Suite struct O200kParityTests {
     func check(special: Bool) throws {
         let corpus = try Fixtures.o200kCorpus()

@@ -92,6 +92,28 @@ import Tokenizer
         #expect(smaug.pattern == .llama3 && !smaug.ignoreMerges && !smaug.addsBOSByDefault)
         #expect(qwen.pattern == .qwen2 && !qwen.ignoreMerges && !qwen.addsBOSByDefault)
         #expect(Vocabulary.PreTokenizerRules("gpt-4o").pattern == .gpt4o)
+        #expect(llama.cleansSpaces && smaug.cleansSpaces && !qwen.cleansSpaces)
+        #expect(!Vocabulary.PreTokenizerRules("qwen2").cleansSpaces && !Vocabulary.PreTokenizerRules("gpt-4o").cleansSpaces)
+    }
+
+    /// llama.cpp's detokenizer tidies spaces for the Llama-3 types only (found on the real Llama-3
+    /// vocabulary: `detokenize` of " 's" is "'s" there). Each byte here is its own token, so the clean-up
+    /// alone makes the difference; `decodeBytes` (the pieces, as streamed) never changes them.
+    @Test func detokenizeCleansSpacesForLlama3Types() throws {
+        let text = "Hi , there ! ok . why ? it 's I 'm we 're they 've don 't I 'd we 'll a ' b ' ' c 'x ' "
+        // what llama.cpp's llama_detokenize gives for these byte tokens on the Llama-3 vocabulary
+        let cleaned = "Hi, there! ok. why? it's I'm we're they've don 't I 'd we 'll a'b'' c 'x'"
+        for (pre, expected) in [("llama-bpe", cleaned), ("smaug-bpe", cleaned), ("qwen2", text), ("gpt-4o", text)] {
+            let v = try Vocabulary(tokens: (0..<256).map { String(ByteLevel.byteToScalar[$0]) }, merges: [],
+                                   preTokenizer: pre)
+            let t = BPETokenizer(vocabulary: v)
+            let ids = t.encode(text, parseSpecial: false)
+            #expect(String(decoding: t.detokenize(ids), as: UTF8.self) == expected, "\(pre)")
+            #expect(t.decode(ids) == text, "\(pre)")
+        }
+        let llama = BPETokenizer(vocabulary: try Vocabulary(tokens: (0..<256).map { String(ByteLevel.byteToScalar[$0]) },
+                                                            merges: [], preTokenizer: "llama-bpe"))
+        #expect(llama.detokenize([]) == [] && llama.detokenize(llama.encode(" ,", parseSpecial: false)) == Array(",".utf8))
     }
 
     /// `ignore_merges`: a pre-token that is a token comes out whole even where the merge ranks would

@@ -36,6 +36,8 @@ struct Corpus: Decodable, Sendable {
         var bytes_hex: String?
         var ids: [Int32]
         var ids_special: [Int32]
+        /// llama.cpp's `tokenize(add_bos: true, special: true)`, recorded for some cases only.
+        var ids_bos: [Int32]?
         var detok_hex: String
         var detok_special_hex: String
 
@@ -62,11 +64,11 @@ struct Corpus: Decodable, Sendable {
         #expect(failures == 0, "\(failures) of \(cases.count) cases differ from llama.cpp")
     }
 
-    /// `t` decodes llama.cpp's ids to llama.cpp's bytes, with and without special tokens rendered.
+    /// `t` detokenizes llama.cpp's ids to llama.cpp's bytes, with and without special tokens rendered.
     func expectSameDetokenization(_ t: BPETokenizer) {
         for c in cases {
-            #expect(t.decodeBytes(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
-            #expect(t.decodeBytes(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
+            #expect(t.detokenize(c.ids_special) == hexBytes(c.detok_hex), "\(c.name)")
+            #expect(t.detokenize(c.ids_special, renderSpecial: true) == hexBytes(c.detok_special_hex), "\(c.name)")
         }
     }
 }
@@ -102,15 +104,18 @@ func tinyVocabulary(merges: [String], extra: [(String, TokenType)] = [], chatTem
 /// Byte-level spelling, for writing merges of tiny vocabularies: `bl(" a")` == `"Ġa"`.
 func bl(_ s: String) -> String { ByteLevel.encode(Array(s.utf8)) }
 
-/// The o200k_harmony (gpt-oss) vocabulary cut down to what Tests/Fixtures/tokenizer-corpus-o200k.json needs
-/// (tools/make_o200k_fixture.py): the listed tokens keep their ids, every other id is `[PAD<id>]` of type
-/// UNUSED, which no merge forms. llama.cpp gives the same ids with this vocabulary as with the full one.
-struct O200kSubset: Decodable {
+/// A real vocabulary cut down to what one parity corpus needs (tools/tiktoken_fixture.py writes them:
+/// `o200k-vocab-subset.json` for gpt-oss, `llama3-vocab-subset.json` for Llama-3): the listed tokens keep
+/// their ids, every other id is `[PAD<id>]` of type UNUSED, which no merge forms. llama.cpp gives the same
+/// ids with such a vocabulary as with the full one on that corpus.
+struct VocabularySubset: Decodable {
     var vocab_size: Int
     var pre: String
     var bos_token_id: Int32
     var eos_token_id: Int32
-    var padding_token_id: Int32
+    var padding_token_id: Int32?
+    /// `tokenizer.ggml.add_bos_token`; absent as in the GGUF when the file has no such key.
+    var add_bos_token: Bool?
     /// [id, text, token type]
     var tokens: [[TokenEntryField]]
     var merges: [String]
@@ -123,7 +128,9 @@ struct O200kSubset: Decodable {
         }
     }
 
-    func vocabulary() throws -> Vocabulary {
+    /// The full-size vocabulary, built as the GGUF loader builds it (a missing `add_bos_token` takes the
+    /// pre-tokenizer's default, as in llama.cpp).
+    func vocabulary(source: String) throws -> Vocabulary {
         var texts = (0..<vocab_size).map { "[PAD\($0)]" }
         var types = [Int](repeating: Int(TokenType.unused.rawValue), count: vocab_size)
         for entry in tokens {
@@ -132,26 +139,39 @@ struct O200kSubset: Decodable {
             texts[id] = text
             types[id] = type
         }
+        let addBOS = add_bos_token ?? Vocabulary.PreTokenizerRules(pre).addsBOSByDefault
         return try Vocabulary(tokens: texts, rawTypes: types, merges: merges, preTokenizer: pre, bosID: bos_token_id,
-                              eosID: eos_token_id, padID: padding_token_id, source: "o200k-vocab-subset.json")
+                              eosID: eos_token_id, padID: padding_token_id, addBOS: addBOS, source: source)
+    }
+
+    /// The tokenizer of Tests/Fixtures/`file`.
+    static func tokenizer(_ file: String) throws -> BPETokenizer {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.directory + "/" + file))
+        return BPETokenizer(vocabulary: try JSONDecoder().decode(Self.self, from: data).vocabulary(source: file))
+    }
+}
+
+extension Corpus {
+    /// Tests/Fixtures/`file`.
+    static func load(_ file: String) throws -> Corpus {
+        try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.directory + "/" + file)))
     }
 }
 
 extension Fixtures {
-    static let o200kCorpusPath = directory + "/tokenizer-corpus-o200k.json"
+    private static let loadedO200k = Result { try VocabularySubset.tokenizer("o200k-vocab-subset.json") }
+    private static let loadedO200kCorpus = Result { try Corpus.load("tokenizer-corpus-o200k.json") }
 
-    private static let loadedO200k: Result<BPETokenizer, any Error> = Result {
-        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/o200k-vocab-subset.json"))
-        return BPETokenizer(vocabulary: try JSONDecoder().decode(O200kSubset.self, from: data).vocabulary())
-    }
-
-    /// The o200k subset tokenizer (201,088 ids, only the corpus's tokens real).
+    /// The o200k_harmony (gpt-oss) subset tokenizer (201,088 ids, only the corpus's tokens real).
     static func o200k() throws -> BPETokenizer { try loadedO200k.get() }
-
-    private static let loadedO200kCorpus: Result<Corpus, any Error> = Result {
-        try JSONDecoder().decode(Corpus.self, from: Data(contentsOf: URL(fileURLWithPath: o200kCorpusPath)))
-    }
-
     /// llama.cpp's ids for the full o200k vocabulary.
     static func o200kCorpus() throws -> Corpus { try loadedO200kCorpus.get() }
+
+    private static let loadedLlama3 = Result { try VocabularySubset.tokenizer("llama3-vocab-subset.json") }
+    private static let loadedLlama3Corpus = Result { try Corpus.load("tokenizer-corpus-llama3.json") }
+
+    /// The Llama-3 subset tokenizer (128,256 ids, `llama-bpe`, only the corpus's tokens real).
+    static func llama3() throws -> BPETokenizer { try loadedLlama3.get() }
+    /// llama.cpp's ids for the full Llama-3 vocabulary.
+    static func llama3Corpus() throws -> Corpus { try loadedLlama3Corpus.get() }
 }
