@@ -14,6 +14,7 @@
 
 enum {
     Q8_0_BYTES = 34,   // fp16 d; int8 qs[32]
+    Q8_PACK_SCALES = 16,  // ck_q8_0_pack: a block of 8 rows starts with their 8 fp16 scales
     Q4_0_BYTES = 18,   // fp16 d; uint8 qs[16]
     Q4_K_BYTES = 144,  // fp16 d, dmin; scales[12]; qs[128]
     Q5_K_BYTES = 176,  // fp16 d, dmin; scales[12]; qh[32]; qs[128]
@@ -236,6 +237,7 @@ CK_DECLARE_KERNEL(ck_k_f16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_f16_rowwise_a
 CK_DECLARE_KERNEL(ck_k_bf16_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx512);
 // Q8_0 (dot_q8_0.c) and Q4_0 (dot_q4_0.c) against Q8_0 activations
 CK_DECLARE_KERNEL(ck_k_q8_0_scalar); CK_DECLARE_KERNEL(ck_k_q8_0_avx2); CK_DECLARE_KERNEL(ck_k_q8_0_avx512);
+CK_DECLARE_KERNEL(ck_k_q8_0_packed_avx512);
 CK_DECLARE_KERNEL(ck_k_q4_0_scalar); CK_DECLARE_KERNEL(ck_k_q4_0_avx2); CK_DECLARE_KERNEL(ck_k_q4_0_avx512);
 // Repacked AVX-512 matmul for Q4_0 weights (dot_q4_0_gemm.c).
 void ck_q4_0_gemm_avx512(const uint8_t *W, size_t rb, int nr, int n,

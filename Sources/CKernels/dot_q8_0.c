@@ -34,6 +34,24 @@ static float dot_q8_0_scalar(const uint8_t *w, const uint8_t *x, int n) {
 
 CK_DOTS_KERNEL(ck_k_q8_0_scalar, dot_q8_0_scalar)
 
+// MARK: Packed layout (ck_q8_0_pack)
+
+void ck_q8_0_pack(const void *src, size_t rb, int rows, int n, void *dst) {
+    const uint8_t *W = src;
+    uint8_t *out = dst;
+    const int nb = n / QK8_0, full = rows - rows % 8;
+    for (int g = 0; g < full; g += 8)
+        for (int b = 0; b < nb; b++) {
+            uint8_t *o = out + (size_t)g * rb + (size_t)b * 8 * Q8_0_BYTES;
+            for (int r = 0; r < 8; r++) {
+                const uint8_t *w = W + (size_t)(g + r) * rb + (size_t)b * Q8_0_BYTES;
+                memcpy(o + 2 * r, w, 2);
+                for (int i = 0; i < QK8_0; i++) o[Q8_PACK_SCALES + QK8_0 * r + i] = (uint8_t)(w[2 + i] ^ 0x80);
+            }
+        }
+    memcpy(out + (size_t)full * rb, W + (size_t)full * rb, (size_t)(rows - full) * rb);
+}
+
 #if CK_X86
 
 // MARK: SIMD tile (vnni selects vpdpbusd over vpmaddubsw + vpmaddwd; both give exact int32 lanes)
@@ -230,8 +248,10 @@ static inline __attribute__((always_inline)) void q8_0_reduce8_avx512(__m512 a0,
 /// holds the 8 lanes of two rows (row 2p low, 2p + 1 high). Weights are biased to unsigned
 /// (w + 128) for vpdpbusd and each block's sum starts at the prepared correction, so the int32
 /// lanes are the same exact sums as above; the float steps are the same too.
+/// `packed`: the 8 rows in ck_q8_0_pack's layout, whose blocks already hold the 8 scales together
+/// and each pair's biased quants as one 64-byte load; the arithmetic is the same.
 static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
-    const int C, const uint8_t *W, size_t rb, int n, const uint8_t *P, size_t ps, float *Y, size_t ys) {
+    const int packed, const int C, const uint8_t *W, size_t rb, int n, const uint8_t *P, size_t ps, float *Y, size_t ys) {
     __m512 acc[4][4];
     CK_UNROLL for (int p = 0; p < 4; p++)
         CK_UNROLL for (int c = 0; c < C; c++) acc[p][c] = _mm512_setzero_ps();
@@ -244,19 +264,22 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
     // The next tile's 8 rows are the next 8 x rb bytes: stream them in, 8 x 34 bytes per block.
     const uint8_t *next = W + 8 * rb;
     for (int b = 0; b < nb; b++) {
-        if (b % SC_CHUNK == 0) {
+        if (!packed && b % SC_CHUNK == 0) {
             const int m = nb - b < SC_CHUNK ? nb - b : SC_CHUNK;
             for (int k = 0; k < m; k++)
                 CK_UNROLL for (int r = 0; r < 8; r++) sc[8 * k + r] = ck_ld16(W + r * rb + (size_t)(b + k) * Q8_0_BYTES);
         }
         const size_t o = (size_t)b * Q8_0_BYTES;
+        // Either layout keeps block b of the 8 rows in the 8 x 34 bytes at 8 * o of the next tile.
         CK_UNROLL for (int k = 0; k < 5; k++) _mm_prefetch((const char *)(next + 8 * o + 64 * k), _MM_HINT_T0);
+        const uint8_t *g = W + 8 * o;  // packed: block b of the 8 rows
         // d of rows 0..7, then [d_2p x 8 | d_2p+1 x 8] per pair.
-        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128((const __m128i *)(sc + 8 * (b % SC_CHUNK)))));
+        const __m512 d8 = _mm512_castps256_ps512(_mm256_cvtph_ps(
+            packed ? _mm_loadu_si128((const __m128i *)g) : _mm_load_si128((const __m128i *)(sc + 8 * (b % SC_CHUNK)))));
         const uint8_t *pb = P + (size_t)b * Q8_PREP;
         CK_UNROLL for (int p = 0; p < 4; p++) {
             const uint8_t *w0 = W + (size_t)(2 * p) * rb + o, *w1 = w0 + rb;
-            const __m512i w = _mm512_xor_si512(
+            const __m512i w = packed ? _mm512_loadu_si512(g + Q8_PACK_SCALES + 64 * p) : _mm512_xor_si512(
                 _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(w0 + 2))),
                                    _mm256_loadu_si256((const __m256i *)(w1 + 2)), 1), bias);
             const __m512 dw = _mm512_permutexvar_ps(
@@ -273,8 +296,10 @@ static inline __attribute__((always_inline)) void q8_0_pairs_avx512(
     CK_UNROLL for (int c = 0; c < C; c++) q8_0_reduce8_avx512(acc[0][c], acc[1][c], acc[2][c], acc[3][c], Y + c * ys);
 }
 
-#define Q8_0_PAIRS(R, C, W, rb, n, P, ps, Y, ys) q8_0_pairs_avx512(C, W, rb, n, P, ps, Y, ys)
+#define Q8_0_PAIRS(R, C, W, rb, n, P, ps, Y, ys) q8_0_pairs_avx512(0, C, W, rb, n, P, ps, Y, ys)
+#define Q8_0_PACKED(R, C, W, rb, n, P, ps, Y, ys) q8_0_pairs_avx512(1, C, W, rb, n, P, ps, Y, ys)
 CK_TILE_FN(Q8_0_PAIRS, 8, 1) CK_TILE_FN(Q8_0_PAIRS, 8, 2) CK_TILE_FN(Q8_0_PAIRS, 8, 3) CK_TILE_FN(Q8_0_PAIRS, 8, 4)
+CK_TILE_FN(Q8_0_PACKED, 8, 1) CK_TILE_FN(Q8_0_PACKED, 8, 2) CK_TILE_FN(Q8_0_PACKED, 8, 3) CK_TILE_FN(Q8_0_PACKED, 8, 4)
 CK_TILE_FN(q8_0_tile_avx512, 1, 1) CK_TILE_FN(q8_0_tile_avx512, 1, 2) CK_TILE_FN(q8_0_tile_avx512, 1, 3)
 CK_TILE_FN(q8_0_tile_avx512, 1, 4)
 
@@ -291,8 +316,10 @@ static uint8_t *prep_scratch(size_t size) {
     return t_prep;
 }
 
-void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
-    static const ck_tile_fn eight[4] = {Q8_0_PAIRS_8x1, Q8_0_PAIRS_8x2, Q8_0_PAIRS_8x3, Q8_0_PAIRS_8x4};
+/// The 8-row tiles over every full group of 8 rows (original or packed layout), the rest one row
+/// at a time in the original layout (a packed matrix keeps its last rows % 8 rows as they were).
+static void q8_0_eight_rows_avx512(const int packed, const ck_tile_fn eight[4], const uint8_t *W, size_t rb, int nr, int n,
+                                   const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
     static const ck_tile_fn one[4] = {q8_0_tile_avx512_1x1, q8_0_tile_avx512_1x2, q8_0_tile_avx512_1x3,
                                       q8_0_tile_avx512_1x4};
     const int nb = n / QK8_0, full = nr - nr % 8;
@@ -302,11 +329,12 @@ void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t 
     if (chunk > 256) chunk = 256;
     if (chunk < 4) chunk = 4;
     uint8_t *P = full ? prep_scratch(ps * (size_t)(nc < chunk ? nc : chunk)) : NULL;
-    if (!P) {  // no scratch: the single-row tiles need none
+    if (!P && full) {  // no scratch: the single-row tiles need none, but read the original layout
+        if (packed) abort();  // out of memory for 768 KiB
         ck_run_tiles(one, one, 1, 4, W, rb, nr, n, X, xs, nc, Y, ys);
         return;
     }
-    for (int c0 = 0; c0 < nc; c0 += chunk) {
+    for (int c0 = 0; c0 < nc && full; c0 += chunk) {
         const int c1 = nc - c0 < chunk ? nc : c0 + chunk;
         q8_0_prepare_avx512(X + (size_t)c0 * xs, xs, c1 - c0, nb, P);
         for (int r = 0; r < full; r += 8)
@@ -316,6 +344,17 @@ void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t 
             }
     }
     if (full < nr) ck_run_tiles(one, one, 1, 4, W + (size_t)full * rb, rb, nr - full, n, X, xs, nc, Y + full, ys);
+}
+
+void ck_k_q8_0_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y, size_t ys) {
+    static const ck_tile_fn eight[4] = {Q8_0_PAIRS_8x1, Q8_0_PAIRS_8x2, Q8_0_PAIRS_8x3, Q8_0_PAIRS_8x4};
+    q8_0_eight_rows_avx512(0, eight, W, rb, nr, n, X, xs, nc, Y, ys);
+}
+
+void ck_k_q8_0_packed_avx512(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y,
+                             size_t ys) {
+    static const ck_tile_fn eight[4] = {Q8_0_PACKED_8x1, Q8_0_PACKED_8x2, Q8_0_PACKED_8x3, Q8_0_PACKED_8x4};
+    q8_0_eight_rows_avx512(1, eight, W, rb, nr, n, X, xs, nc, Y, ys);
 }
 #pragma clang attribute pop
 #endif  // CK_X86

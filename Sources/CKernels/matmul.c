@@ -1,5 +1,6 @@
 // Type table, tiling drivers and the ck_matmul_order / ck_matvec / ck_vec_dot dispatchers.
 #include "ck_internal.h"
+#include <stdlib.h>
 
 // MARK: Type information
 
@@ -121,6 +122,9 @@ static ck_kernel_fn pick(int type, int level, int order) {
 #else
 #define CK_PICK(T, name) case T: return name##_scalar;
 #endif
+#if CK_X86
+    if (type == CK_TYPE_Q8_0_PACKED) return level == CK_AVX512 ? ck_k_q8_0_packed_avx512 : 0;
+#endif
     if (order == CK_ORDER_ROWWISE) {
         switch (type) {
             CK_PICK(CK_TYPE_F32, ck_k_f32_rowwise)
@@ -158,6 +162,7 @@ static ck_kernel_fn pick(int type, int level, int order) {
 void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r0, int r1, int n,
                      const void *xq, size_t xq_stride, int m, float *y, size_t y_stride) {
     ck_kernel_fn k = pick(type, ck_level(), order);
+    if (!k && type == CK_TYPE_Q8_0_PACKED) abort();  // callers ask ck_packed_type first
     if (!k || r1 <= r0 || m <= 0) return;
     if (n <= 0) {  // empty dot products
         for (int j = 0; j < m; j++)
@@ -166,6 +171,14 @@ void ck_matmul_order(int order, int type, const void *W, size_t row_bytes, int r
     }
     k((const uint8_t *)W + (size_t)r0 * row_bytes, row_bytes, r1 - r0, n,
       (const uint8_t *)xq, xq_stride, m, y + r0, y_stride);
+}
+
+int ck_packed_type(int type) {
+#if CK_X86
+    if (type == CK_TYPE_Q8_0 && ck_level() == CK_AVX512) return CK_TYPE_Q8_0_PACKED;
+#endif
+    (void)type;
+    return -1;
 }
 
 void ck_matvec(int type, const void *W, size_t row_bytes, int r0, int r1, int n,

@@ -39,9 +39,16 @@ enum Kernels {
 
     /// y[j*yStride + r] = W[r,:] · x_j for rows r0..<r1 and m activation rows, summed in
     /// `order(columns: m, rowwise:)`.
+    /// The packed copy serves row ranges that start on a group of 8 rows and end on one or at the
+    /// last row (ck_q8_0_pack), on threads whose level computes with it.
     static func matmul(_ w: WeightMatrix, rows: Range<Int>, xq: UnsafeRawPointer, xqStride: Int, m: Int,
                        y: UnsafeMutablePointer<Float>, yStride: Int, rowwise: Bool = false) {
-        ck_matmul_order(order(columns: m, rowwise: rowwise), Int32(w.type.id), w.base, w.rowBytes,
+        var (type, base) = (Int32(w.type.id), w.base)
+        if let packed = w.packed, rows.lowerBound % 8 == 0, rows.upperBound % 8 == 0 || rows.upperBound == w.rows {
+            let t = ck_packed_type(type)
+            if t >= 0 { (type, base) = (t, packed) }
+        }
+        ck_matmul_order(order(columns: m, rowwise: rowwise), type, base, w.rowBytes,
                         Int32(rows.lowerBound), Int32(rows.upperBound), Int32(w.cols), xq, xqStride, Int32(m), y, yStride)
     }
 }

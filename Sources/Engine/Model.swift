@@ -8,6 +8,8 @@ public final class Model: Sendable {
     /// The architecture whose forward pass runs this model.
     public let architecture: any Architecture.Type
     public var config: ModelConfig { weights.config }
+    /// Owns the packed copies `weights` points to.
+    private let packed = PackedWeights()
 
     public init(file: GGUFFile) throws {
         let arch = try file.string("general.architecture")
@@ -16,7 +18,7 @@ public final class Model: Sendable {
         }
         self.file = file
         architecture = a
-        weights = try a.load(file: file)
+        weights = packed.pack(try a.load(file: file))
     }
 
     public convenience init(path: String) throws {

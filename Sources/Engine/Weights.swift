@@ -10,6 +10,9 @@ public struct WeightMatrix: @unchecked Sendable {
     public let cols: Int
     public let rowBytes: Int
     public let base: UnsafeRawPointer
+    /// The same matrix in the kernels' packed layout (`PackedWeights`), when this CPU level has one;
+    /// matmuls prefer it.
+    var packed: UnsafeRawPointer? = nil
 
     /// Row `r` of the matrix.
     func row(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }

@@ -154,6 +154,49 @@ struct MatmulTests {
         }
     }
 
+    @Test("packed Q8_0 (ck_q8_0_pack) gives the plain layout's bits for ranges on groups of 8 rows")
+    func packedQ8_0() throws {
+        let t = WType.q8_0
+        var rng = Rng(808)
+        try #require(Level.avx512.available, "the packed layout runs at AVX-512 only")
+        for (rows, n, m) in [(8, 32, 1), (19, 128, 5), (40, 1024, 9), (151, 96, 3), (64, 8192, 2)] {
+            let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+            var packed = [UInt8](repeating: 0, count: w.count)
+            w.withUnsafeBytes { src in packed.withUnsafeMutableBytes { ck_q8_0_pack(src.baseAddress, t.rowSize(n), Int32(rows), Int32(n), $0.baseAddress) } }
+            // The rows after the last full group stay as they were.
+            let tail = rows / 8 * 8 * t.rowSize(n)
+            #expect(packed[tail...] == w[tail...])
+            #expect(rows < 8 || packed[..<tail] != w[..<tail])
+            let (xq, stride) = activations(t, rng.floats(n * m, scale: 2), m: m, n: n)
+            at(.avx512) {
+                #expect(ck_packed_type(t.id) == Int32(CK_TYPE_Q8_0_PACKED))
+                let plain = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
+                let p = WType(id: Int32(CK_TYPE_Q8_0_PACKED), name: "Q8_0 packed")
+                for (r0, r1) in [(0, rows), (8, rows), (0, rows / 8 * 8), (rows / 8 * 8, rows)] where r0 < r1 {
+                    for mm in [1, m] {
+                        var y = [Float](repeating: .nan, count: rows * mm)
+                        packed.withUnsafeBytes { wp in
+                            xq.withUnsafeBytes { xp in
+                                y.withUnsafeMutableBufferPointer { yp in
+                                    ck_matmul_order(Int32(CK_ORDER_TILED), p.id, wp.baseAddress, t.rowSize(n), Int32(r0), Int32(r1),
+                                                    Int32(n), xp.baseAddress, stride, Int32(mm), yp.baseAddress, rows)
+                                }
+                            }
+                        }
+                        for j in 0..<mm {
+                            for r in 0..<rows {
+                                let want = r0..<r1 ~= r ? bits(plain[j * rows + r]) : bits(.nan)
+                                #expect(bits(y[j * rows + r]) == want, "rows=\(rows) n=\(n) [\(r0), \(r1)) m=\(mm) r=\(r) j=\(j)")
+                            }
+                        }
+                    }
+                }
+            }
+            // Other levels compute with the plain layout.
+            for level in [Level.scalar, .avx2] { at(level) { #expect(ck_packed_type(t.id) == -1) } }
+        }
+    }
+
     @Test("ck_vec_dot matches matvec", arguments: WType.all)
     func vecDot(_ t: WType) {
         var rng = Rng(5)

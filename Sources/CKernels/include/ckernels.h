@@ -89,6 +89,21 @@ enum {
     CK_TYPE_MXFP4 = 39,
 };
 
+/// A Q8_0 matrix in ck_q8_0_pack's layout (not a ggml type; ck_matmul_order only, where
+/// ck_packed_type says so).
+enum { CK_TYPE_Q8_0_PACKED = 1008 };
+
+/// The packed layout of `type` that this thread's level computes with (CK_TYPE_Q8_0_PACKED for
+/// Q8_0 at AVX-512), or -1: the plain layout serves every level.
+int ck_packed_type(int type);
+/// Writes a Q8_0 matrix of `rows` rows of n elements (row_bytes each) in the packed layout, the
+/// same size: each full group of 8 rows keeps its 8 x row_bytes bytes, holding per block the 8 rows'
+/// fp16 scales, then their quants + 128 as unsigned bytes, row after row (a pair of rows is one
+/// 64-byte load); the last rows % 8 rows stay as they are. ck_matmul_order on the packed matrix
+/// (CK_TYPE_Q8_0_PACKED) gives the plain one's bits, for row ranges that start on a multiple of 8
+/// and end on one or at the last row.
+void ck_q8_0_pack(const void *src, size_t row_bytes, int rows, int n, void *dst);
+
 /// 1 if ck_matmul_order/ck_matvec/ck_dequantize_row support this weight type.
 int ck_type_supported(int type);
 /// Elements per block (1 for F32/F16/BF16, 32, or 256); 0 for unknown types.
