@@ -214,7 +214,94 @@ static inline __attribute__((always_inline)) void to_float_avx512(const int kind
     }
 }
 
-ROWWISE_KERNELS(ck_k_, _rowwise_avx512, rowwise_body_avx512, to_float_avx512)
+/// ck_tree16 of 16 vectors at once, each sum in its own tree (t_i = a_i + a_{i+8}; u_i = t_i + t_{i+4};
+/// (u_0 + u_2) + (u_1 + u_3)), by transposing as it adds: y[j] = ck_hsum16(v[j]) for j < 16.
+static inline __attribute__((always_inline)) void hsum16x16_avx512(const __m512 v[16], float *y) {
+    __m512 t[8], u[4], w[2];
+    // t[k]: lanes 0..7 the t of row 2k, 8..15 those of row 2k + 1.
+    CK_UNROLL for (int k = 0; k < 8; k++)
+        t[k] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    // u[k]: 128-bit block b the u of row 4k + [0, 1, 2, 3][b] (from t[2k] blocks 0, 2 and t[2k + 1] blocks 0, 2).
+    CK_UNROLL for (int k = 0; k < 4; k++)
+        u[k] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * k], t[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(t[2 * k], t[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    // w[k]: block b = [u_0 + u_2, u_1 + u_3] of row 8k + b, then of row 8k + 4 + b.
+    CK_UNROLL for (int k = 0; k < 2; k++)
+        w[k] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * k], u[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(u[2 * k], u[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    // r: block b = rows b, 4 + b, 8 + b, 12 + b.
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    _mm512_storeu_ps(y, _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), r));
+}
+
+/// 16 rows x C activations of the row-by-row order at AVX-512: each weight step is loaded once for
+/// the C activations, each (row, activation) keeps the accumulators of rowwise_body_avx512, and the
+/// 16 rows' vectors are reduced together (hsum16x16_avx512, each row in its own tree); then the
+/// tails as ROWWISE_KERNEL adds them.
+static inline __attribute__((always_inline)) void rowwise16_tile_avx512(const int kind, const int C, const uint8_t *W,
+                                                                       size_t rb, int n, const uint8_t *X, size_t xs,
+                                                                       float *Y, size_t ys) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    const int body = rowwise_body(kind, n), step = kind == K_BF16 ? 32 : 64, nacc = step / 16;
+    __m512 v0[4][16], v1[4][16];
+    for (int j = 0; j < 16; j++) {
+        const uint8_t *w = W + (size_t)j * rb;
+        __m512 a[4][4];
+        CK_UNROLL for (int c = 0; c < C; c++) CK_UNROLL for (int k = 0; k < 4; k++) a[c][k] = _mm512_setzero_ps();
+        for (int i = 0; i < body; i += step) {
+            CK_UNROLL for (int k = 0; k < 4; k++) {
+                if (k >= nacc) break;
+                const __m512 wv = ld16(kind, w + (i + 16 * k) * es);
+                CK_UNROLL for (int c = 0; c < C; c++)
+                    a[c][k] = _mm512_fmadd_ps(wv, ld16(kind, X + (size_t)c * xs + (i + 16 * k) * es), a[c][k]);
+            }
+        }
+        CK_UNROLL for (int c = 0; c < C; c++) {
+            if (kind == K_BF16) {
+                v0[c][j] = a[c][0];
+                v1[c][j] = a[c][1];
+            } else {
+                v0[c][j] = _mm512_add_ps(_mm512_add_ps(a[c][0], a[c][2]), _mm512_add_ps(a[c][1], a[c][3]));
+            }
+        }
+    }
+    CK_UNROLL for (int c = 0; c < C; c++) {
+        float s0[16], s1[16] = {0};
+        hsum16x16_avx512(v0[c], s0);
+        if (kind == K_BF16) hsum16x16_avx512(v1[c], s1);
+        for (int j = 0; j < 16; j++)
+            Y[(size_t)c * ys + j] = body == n && kind != K_BF16
+                ? s0[j] : rowwise_tail(kind, s0[j], s1[j], W + (size_t)j * rb, X + (size_t)c * xs, body, n);
+    }
+}
+
+ROWWISE_KERNELS(ck_rowwise4_, _avx512, rowwise_body_avx512, to_float_avx512)
+
+/// The row-by-row order at AVX-512: 16-row tiles by up to 4 activations, the last rows % 16 four
+/// (then one) at a time as ROWWISE_KERNEL takes them. One activation goes to ROWWISE_KERNEL whole:
+/// its four interleaved rows are as fast there (measured), and nothing is shared.
+#define ROWWISE16_KERNEL(NAME, KIND, REST)                                                                 \
+    void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y,   \
+              size_t ys) {                                                                                 \
+        const int full = nc > 1 ? nr - nr % 16 : 0;                                                        \
+        for (int r = 0; r < full; r += 16)                                                                 \
+            for (int c = 0; c < nc; c += 4) {                                                              \
+                const uint8_t *w = W + (size_t)r * rb, *x = X + (size_t)c * xs;                            \
+                float *y = Y + (size_t)c * ys + r;                                                         \
+                switch (nc - c < 4 ? nc - c : 4) {                                                         \
+                case 1: rowwise16_tile_avx512(KIND, 1, w, rb, n, x, xs, y, ys); break;                     \
+                case 2: rowwise16_tile_avx512(KIND, 2, w, rb, n, x, xs, y, ys); break;                     \
+                case 3: rowwise16_tile_avx512(KIND, 3, w, rb, n, x, xs, y, ys); break;                     \
+                default: rowwise16_tile_avx512(KIND, 4, w, rb, n, x, xs, y, ys); break;                    \
+                }                                                                                          \
+            }                                                                                              \
+        if (full < nr) REST(W + (size_t)full * rb, rb, nr - full, n, X, xs, nc, Y + full, ys);             \
+    }
+ROWWISE16_KERNEL(ck_k_f32_rowwise_avx512, K_F32, ck_rowwise4_f32_avx512)
+ROWWISE16_KERNEL(ck_k_f16_rowwise_avx512, K_F16, ck_rowwise4_f16_avx512)
+ROWWISE16_KERNEL(ck_k_bf16_rowwise_avx512, K_BF16, ck_rowwise4_bf16_avx512)
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target(CK_TARGET_AVX2))), apply_to = function)

@@ -154,6 +154,30 @@ struct MatmulTests {
         }
     }
 
+    @Test("row-by-row float order over 16-row tiles and several activations == scalar, bit for bit",
+          arguments: [WType.f32, .f16, .bf16])
+    func rowwiseFloatTiles(_ t: WType) {
+        var rng = Rng(1616 + UInt64(t.id))
+        let rowwise = Int32(CK_ORDER_ROWWISE)
+        for n in [16, 64, 100, 128, 256, 1000] {
+            let rows = 37, m = 6
+            let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+            let (xq, stride) = activations(t, rng.floats(n * m), m: m, n: n)
+            let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, order: rowwise) }
+            for level in Level.simd where level.available {
+                at(level) {
+                    for mm in 1...m {
+                        let y = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: mm, order: rowwise)
+                        #expect(y.map(bits) == Array(scalar[..<(mm * rows)]).map(bits), "\(t.name) \(level) n=\(n) m=\(mm)")
+                    }
+                    // A range that starts inside a tile's worth of rows.
+                    let part = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m, r0: 3, r1: rows, order: rowwise)
+                    for j in 0..<m { for r in 3..<rows { #expect(bits(part[j * rows + r]) == bits(scalar[j * rows + r])) } }
+                }
+            }
+        }
+    }
+
     @Test("packed Q8_0 (ck_q8_0_pack) gives the plain layout's bits for ranges on groups of 8 rows")
     func packedQ8_0() throws {
         let t = WType.q8_0
