@@ -238,8 +238,8 @@ static inline __attribute__((always_inline)) void hsum16x16_avx512(const __m512 
 
 /// 16 rows x C activations of the row-by-row order at AVX-512: each weight step is loaded once for
 /// the C activations, each (row, activation) keeps the accumulators of rowwise_body_avx512, and the
-/// 16 rows' vectors are reduced together (hsum16x16_avx512, each row in its own tree); then the
-/// tails as ROWWISE_KERNEL adds them.
+/// 16 rows' vectors are reduced together (hsum16x16_avx512, each row in its own tree). Rows without
+/// a tail (n a multiple of the vector step) only.
 static inline __attribute__((always_inline)) void rowwise16_tile_avx512(const int kind, const int C, const uint8_t *W,
                                                                        size_t rb, int n, const uint8_t *X, size_t xs,
                                                                        float *Y, size_t ys) {
@@ -271,21 +271,21 @@ static inline __attribute__((always_inline)) void rowwise16_tile_avx512(const in
         float s0[16], s1[16] = {0};
         hsum16x16_avx512(v0[c], s0);
         if (kind == K_BF16) hsum16x16_avx512(v1[c], s1);
-        for (int j = 0; j < 16; j++)
-            Y[(size_t)c * ys + j] = body == n && kind != K_BF16
-                ? s0[j] : rowwise_tail(kind, s0[j], s1[j], W + (size_t)j * rb, X + (size_t)c * xs, body, n);
+        for (int j = 0; j < 16; j++)  // no tail: rowwise_tail keeps the vector part (BF16: its halves in double)
+            Y[(size_t)c * ys + j] = kind == K_BF16 ? (float)((double)s0[j] + (double)s1[j]) : s0[j];
     }
 }
 
 ROWWISE_KERNELS(ck_rowwise4_, _avx512, rowwise_body_avx512, to_float_avx512)
 
 /// The row-by-row order at AVX-512: 16-row tiles by up to 4 activations, the last rows % 16 four
-/// (then one) at a time as ROWWISE_KERNEL takes them. One activation goes to ROWWISE_KERNEL whole:
-/// its four interleaved rows are as fast there (measured), and nothing is shared.
+/// (then one) at a time as ROWWISE_KERNEL takes them. One activation, and rows with a tail (such
+/// as 32-wide attention heads, all tail), go to ROWWISE_KERNEL whole: its four interleaved rows are
+/// as fast there (measured), and its tails are vectorised over the four.
 #define ROWWISE16_KERNEL(NAME, KIND, REST)                                                                 \
     void NAME(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc, float *Y,   \
               size_t ys) {                                                                                 \
-        const int full = nc > 1 ? nr - nr % 16 : 0;                                                        \
+        const int full = nc > 1 && rowwise_body(KIND, n) == n ? nr - nr % 16 : 0;                          \
         for (int r = 0; r < full; r += 16)                                                                 \
             for (int c = 0; c < nc; c += 4) {                                                              \
                 const uint8_t *w = W + (size_t)r * rb, *x = X + (size_t)c * xs;                            \
