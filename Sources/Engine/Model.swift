@@ -18,7 +18,7 @@ public final class Model: Sendable {
         }
         self.file = file
         architecture = a
-        weights = packed.pack(try a.load(file: file))
+        weights = packed.pack(try a.load(file: file), file: file)
     }
 
     public convenience init(path: String) throws {

@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import GGUF
 
 /// Copies of weight matrices in a layout the kernels of this CPU level read faster than the file's
 /// (ck_packed_type; today Q8_0 at AVX-512: each group of 8 rows holds per block their 8 scales
@@ -11,11 +12,16 @@ import Foundation
 /// few of them.
 final class PackedWeights: @unchecked Sendable {
     private var buffers: [UnsafeMutableRawPointer] = []
+    private var file: GGUFFile?
 
     deinit { for b in buffers { free(b) } }
 
-    /// `weights` with a packed copy of every matrix that has a packed layout at this level.
-    func pack(_ weights: ModelWeights) -> ModelWeights {
+    /// `weights` with a packed copy of every matrix that has a packed layout at this level. The
+    /// file's pages of a packed matrix are dropped from memory (`file` reads them again if an
+    /// embedding lookup or an unaligned range touches them), so packing does not double what the
+    /// model holds.
+    func pack(_ weights: ModelWeights, file: GGUFFile) -> ModelWeights {
+        self.file = file
         var w = weights
         w.output = pack(w.output)
         for i in w.layers.indices {
@@ -36,6 +42,7 @@ final class PackedWeights: @unchecked Sendable {
         guard let buffer = aligned_alloc(64, (bytes + 63) / 64 * 64) else { return m }
         ck_q8_0_pack(m.base, m.rowBytes, Int32(m.rows), Int32(m.cols), buffer)
         buffers.append(buffer)
+        file?.dropResidency(UnsafeRawBufferPointer(start: m.base, count: bytes))
         var packed = m
         packed.packed = UnsafeRawPointer(buffer)
         return packed

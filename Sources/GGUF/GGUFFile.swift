@@ -95,6 +95,11 @@ public final class GGUFFile: Sendable {
         return t
     }
 
+    /// Releases the memory `range` (bytes of this file, e.g. a tensor that was copied elsewhere)
+    /// occupies while it is not read: a mapped file's pages are dropped and read again on the next
+    /// touch; the bytes stay valid either way.
+    public func dropResidency(_ range: UnsafeRawBufferPointer) { bytes.dropResidency(range) }
+
     /// The bytes of a tensor, valid as long as this file object lives.
     public func data(of tensor: GGUFTensorInfo) -> UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: bytes.buffer[tensor.fileOffset..<(tensor.fileOffset + tensor.byteCount)])

@@ -10,6 +10,8 @@ final class MappedBytes: @unchecked Sendable {
     let base: UnsafeRawPointer?
     let count: Int
     private let release: () -> Void
+    /// Whether `base` is a read-only map of a file (whose pages the kernel can drop and read again).
+    let isFileMapping: Bool
 
     /// Maps the whole file read-only.
     init(path: String) throws(GGUFError) {
@@ -30,6 +32,7 @@ final class MappedBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(p)
         count = size
+        isFileMapping = true
         release = { munmap(p, size) }
     }
 
@@ -41,7 +44,20 @@ final class MappedBytes: @unchecked Sendable {
         }
         base = UnsafeRawPointer(p)
         count = bytes.count
+        isFileMapping = false
         release = { p.deallocate() }
+    }
+
+    /// Lets the kernel drop the resident pages wholly inside `range` (a part of these bytes) of a file
+    /// mapping: they stay readable and are read from the file again if touched. Nothing for a copy.
+    func dropResidency(_ range: UnsafeRawBufferPointer) {
+        guard isFileMapping, let b = base, let start = range.baseAddress,
+              start >= b, start + range.count <= b + count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + range.count) / page * page
+        guard end > first, let p = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        madvise(p, end - first, Int32(MADV_DONTNEED))
     }
 
     deinit { release() }

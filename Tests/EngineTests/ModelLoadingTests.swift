@@ -1,3 +1,4 @@
+import CKernels
 import Testing
 @testable import Engine
 import GGUF
@@ -24,6 +25,19 @@ import ModelFactory
         spec.architecture = "qwen3moe"; spec.experts = 4; spec.expertsUsed = 2; spec.expertFeedForward = 64
         let moe = try load({ _ in }, spec)
         #expect(moe.config.expertCount == 4 && moe.config.expertUsedCount == 2)
+    }
+
+    /// Q8_0 matrices get a packed copy where the CPU level computes with one (AVX-512; the parity
+    /// suites check that the bits stay llama.cpp's), other types and levels none.
+    @Test func q8_0MatricesArePackedWhereTheLevelHasAPackedKernel() throws {
+        var spec = RandomModelSpec()
+        spec.weightType = "Q8_0"
+        let m = try load({ _ in }, spec)
+        let packs = ck_packed_type(Int32(GGMLType.q8_0.id)) >= 0
+        #expect((m.weights.output.packed != nil) == packs)
+        #expect(m.weights.layers.allSatisfy { ($0.wq.packed != nil) == packs && ($0.wo.packed != nil) == packs })
+        let f32 = try load { _ in }
+        #expect(f32.weights.output.packed == nil && f32.weights.layers[0].wq.packed == nil)
     }
 
     @Test func missingTensorIsNamed() {

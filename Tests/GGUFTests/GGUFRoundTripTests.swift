@@ -74,6 +74,25 @@ import Testing
         #expect(Array(f.data(of: try f.requireTensor("c"))) == [UInt8](repeating: 1, count: 10))
     }
 
+    /// Dropping a mapped tensor's pages keeps its bytes; on a file held in memory it does nothing.
+    @Test func droppedPagesReadBackTheSameBytes() throws {
+        var w = GGUFWriter(alignment: 4096)
+        let big = (0..<(3 * 4096 + 102)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        w.addTensor("big", type: .q8_0, shape: [big.count / 34 * 32], data: Array(big[..<(big.count / 34 * 34)]))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-drop-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try w.write(to: path)
+        for f in [try GGUFFile(path: path), try GGUFFile(bytes: w.bytes())] {
+            let data = f.data(of: try f.requireTensor("big"))
+            let want = Array(big[..<data.count])
+            #expect(Array(data) == want)
+            f.dropResidency(data)
+            #expect(Array(data) == want)
+            f.dropResidency(UnsafeRawBufferPointer(start: data.baseAddress, count: 10 * 4096 * 4096))  // out of range: ignored
+            #expect(Array(data) == want)
+        }
+    }
+
     @Test func typedAccessorsNameKeyAndTypes() throws {
         let f = try GGUFFile(bytes: Self.sampleWriter().bytes(), name: "m.gguf")
         #expect(throws: GGUFError(path: "m.gguf", .missingKey("nope"))) { try f.int("nope") }
