@@ -43,7 +43,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
     public init(server: any TokenServer, chat: ChatFormat, transcript: [Int] = [], ledger: SegmentLedger = SegmentLedger()) {
         self.server = server
         self.ledger = ledger
-        vocabularySize = chat.tokenizer.vocabulary.count
+        vocabularySize = chat.tokenizer.vocabularySize
         var texts: [Int: String] = [:]
         if let end = chat.thinkEnd { texts[Int(end)] = chat.tokenizer.decode([end]) }
         stopTexts = texts

@@ -98,24 +98,7 @@ public struct BPETokenizer: Sendable {
         }
     }
 
-    // MARK: Decoding
-
-    /// The text of `ids`, invalid UTF-8 replaced by U+FFFD. CONTROL tokens appear only with `renderSpecial`.
-    public func decode(_ ids: [TokenID], renderSpecial: Bool = false) -> String {
-        String(decoding: decodeBytes(ids, renderSpecial: renderSpecial), as: UTF8.self)
-    }
-
-    /// The bytes of `ids` (what llama.cpp's detokenizer returns before any UTF-8 handling).
-    public func decodeBytes(_ ids: [TokenID], renderSpecial: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        for id in ids { vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &out) }
-        return out
-    }
-
-    /// A streaming decoder over this vocabulary.
-    public func streamingDecoder(renderSpecial: Bool = false) -> StreamingDecoder {
-        StreamingDecoder(vocabulary: vocabulary, renderSpecial: renderSpecial)
-    }
+    // Decoding: see `TokenCodec` (`decode`, `decodeBytes`, `streamingDecoder`).
 }
 
 /// Per-call state of an encoding: the optional word -> ids cache.
