@@ -262,6 +262,13 @@ public struct ChatFormat: Sendable {
         return prompt + opener + (template == .harmony || template == .s1 ? [] : tokenizer.encodeUserText("\n"))
     }
 
+    /// Every special token text a known format places or detects: each template's controls, the think
+    /// delimiters and harmony's `<|call|>` (what a tokenizer without a vocabulary list is asked for).
+    public static var specialTokenTexts: [String] {
+        var seen = Set<String>()
+        return (Template.allCases.flatMap(\.controls) + ["<think>", "</think>", "<|call|>"]).filter { seen.insert($0).inserted }
+    }
+
     /// The think delimiters, when the vocabulary has both.
     var thinkTokens: (TokenID, TokenID)? { thinkStart.flatMap { s in thinkEnd.map { (s, $0) } } }
 
