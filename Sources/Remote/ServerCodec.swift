@@ -267,23 +267,20 @@ public final class ServerCodec: TokenCodec, @unchecked Sendable {
         return pieces[id]
     }
 
+    /// The pieces of `ids` when each is known exactly, else the server's text of them all in one
+    /// request (bytes that complete each other across tokens are decoded together).
     public func decodeBytes(_ ids: [TokenID], renderSpecial: Bool) -> [UInt8] {
+        let shown = renderSpecial ? ids : ids.filter { !controls.contains($0) }
         var out: [UInt8] = []
-        var run: [Int] = []
-        func flush() {
-            guard !run.isEmpty else { return }
-            do { out += Array(try server.detokenize(run).utf8) } catch { failed(error) }
-            run.removeAll()
-        }
-        for id in ids {
-            if let bytes = piece(id, renderSpecial: renderSpecial) {
-                flush()
-                out += bytes
-            } else {
-                run.append(Int(id))
+        for id in shown {
+            guard let bytes = piece(id, renderSpecial: renderSpecial) else {
+                do { return Array(try server.detokenize(shown.map(Int.init)).utf8) } catch {
+                    failed(error)
+                    return out
+                }
             }
+            out += bytes
         }
-        flush()
         return out
     }
 }

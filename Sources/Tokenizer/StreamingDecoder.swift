@@ -8,8 +8,9 @@
 /// The concatenation of everything returned equals `String(decoding: allBytes, as: UTF8.self)`.
 ///
 /// A codec that knows a token's text only together with its neighbours (a server that detokenizes to
-/// text; `TokenCodec.piece` is nil) has its run of such tokens decoded together, held until the text no
-/// longer ends in U+FFFD (the character was completed) or 4 tokens are held (no character spans more).
+/// text; `TokenCodec.piece` is nil) has the run from the last character boundary decoded together
+/// (`decodeBytes`), held until its text no longer ends in U+FFFD (the character was completed) or 4
+/// such tokens are held (no character spans more).
 public struct StreamingDecoder: Sendable {
     public let codec: any TokenCodec
     /// The local vocabulary, when there is one: its pieces are appended without a copy.
@@ -17,8 +18,14 @@ public struct StreamingDecoder: Sendable {
     /// Whether CONTROL tokens render their text (USER_DEFINED tokens always do).
     public var renderSpecial: Bool
     private var pending: [UInt8] = []
-    /// Tokens whose bytes are known only as a run (see above).
+    /// Tokens whose bytes are known only as a run (see above), the bytes of the run already
+    /// emitted, and how many of the run came after the boundary.
     private var held: [TokenID] = []
+    private var heldEmitted = 0
+    private var heldAfter = 0
+    /// Tokens whose bytes reach into `pending` (since it was last empty), and their byte count.
+    private var tail: [TokenID] = []
+    private var tailBytes = 0
 
     public init(codec: any TokenCodec, renderSpecial: Bool = false) {
         self.codec = codec
@@ -35,21 +42,30 @@ public struct StreamingDecoder: Sendable {
 
     /// Adds one token; returns the text that is now complete (possibly empty).
     public mutating func append(_ id: TokenID) -> String {
+        if let vocabulary {
+            vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &pending)
+            return drain()
+        }
+        if held.isEmpty, let bytes = codec.piece(id, renderSpecial: renderSpecial) {
+            pending.append(contentsOf: bytes)
+            tail.append(id)
+            tailBytes += bytes.count
+            let text = drain()
+            if pending.isEmpty { (tail, tailBytes) = ([], 0) }
+            return text
+        }
         if held.isEmpty {
-            if let vocabulary {
-                vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &pending)
-                return drain()
-            }
-            if let bytes = codec.piece(id, renderSpecial: renderSpecial) {
-                pending.append(contentsOf: bytes)
-                return drain()
-            }
+            // The run starts with the tokens whose bytes are still pending: their text was not emitted.
+            (held, heldEmitted) = (tail, tailBytes - pending.count)
+            pending.removeAll()
+            (tail, tailBytes) = ([], 0)
         }
         held.append(id)
+        heldAfter += 1
         let bytes = codec.decodeBytes(held, renderSpecial: renderSpecial)
-        if held.count < 4 && bytes.count >= 3 && bytes.suffix(3).elementsEqual([0xEF, 0xBF, 0xBD]) { return "" }
-        held.removeAll()
-        pending.append(contentsOf: bytes)
+        if heldAfter < 4 && bytes.count >= 3 && bytes.suffix(3).elementsEqual([0xEF, 0xBF, 0xBD]) { return "" }
+        pending.append(contentsOf: bytes.dropFirst(heldEmitted))
+        (held, heldEmitted, heldAfter) = ([], 0, 0)
         return drain()
     }
 
@@ -63,10 +79,11 @@ public struct StreamingDecoder: Sendable {
     public mutating func finish() -> String {
         var text = ""
         if !held.isEmpty {
-            pending.append(contentsOf: codec.decodeBytes(held, renderSpecial: renderSpecial))
-            held.removeAll()
+            pending.append(contentsOf: codec.decodeBytes(held, renderSpecial: renderSpecial).dropFirst(heldEmitted))
+            (held, heldEmitted, heldAfter) = ([], 0, 0)
             text = drain()
         }
+        (tail, tailBytes) = ([], 0)
         defer { pending.removeAll() }
         return text + (pending.isEmpty ? "" : "\u{FFFD}")
     }
