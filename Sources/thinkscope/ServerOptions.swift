@@ -161,7 +161,9 @@ struct RemoteModel: @unchecked Sendable {
             do { chat = try ChatFormat(tokenizer: codec, template: chatFormat) } catch {
                 throw CLIError("\(error) (pass --chat-format, or the served model's GGUF or tokenizer.json as --tokenizer)")
             }
-            if chatFormat == nil, let missing = codec.facts.missing {
+            if let vllm = server as? VLLMServer, let differs = try? vllm.templateDisagreement(chat) {
+                Self.note("\(differs); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+            } else if chatFormat == nil, let missing = codec.facts.missing {
                 Self.note("\(missing): thinking is detected from its special tokens (\(chat.template.rawValue), \(chat.thinking.mode.rawValue)); pass --tokenizer with the served model's tokenizer_config.json for its template")
             }
         case (.chat, let local?):

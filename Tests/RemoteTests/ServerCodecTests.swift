@@ -48,13 +48,22 @@ enum TokenizerEndpoints {
     }
 
     /// vLLM: `/tokenize` {model, prompt, add_special_tokens} → {tokens, count, max_model_len} (a
-    /// Hugging Face tokenizer parses added tokens always), `/detokenize` {model, tokens} → {prompt}.
-    static func vllm() throws -> FakeServer {
+    /// Hugging Face tokenizer parses added tokens always), or {model, messages, add_generation_prompt,
+    /// chat_template_kwargs} → the template's prompt (here the demo format's, with `opens` appended
+    /// when thinking is on: a template that always opens thinking); `/detokenize` {model, tokens} → {prompt}.
+    static func vllm(opens: String = "") throws -> FakeServer {
         try FakeServer([
             "GET /health": [.json("{}")],
             "GET /v1/models": [.json(#"{"object":"list","data":[{"id":"Qwen/Qwen3-30B-A3B","object":"model","max_model_len":32768}]}"#)],
         ], handlers: [
             "POST /tokenize": { r in
+                if let messages = r.json["messages"] as? [[String: String]] {
+                    let thinking = (r.json["chat_template_kwargs"] as? [String: Any])?["enable_thinking"] as? Bool ?? true
+                    let chat = Demo.loaded!.1
+                    let m = messages.map { ChatMessage(ChatMessage.Role(rawValue: $0["role"]!)!, $0["content"]!) }
+                    let ids = (chat.render(m, enableThinking: thinking) + (thinking ? local.encode(opens, parseSpecial: true) : [])).map(Int.init)
+                    return json(["tokens": ids, "count": ids.count, "max_model_len": 32768])
+                }
                 let ids = local.encode(r.json["prompt"] as? String ?? "", parseSpecial: true).map(Int.init)
                 return json(["tokens": ids, "count": ids.count, "max_model_len": 32768])
             },
@@ -172,6 +181,20 @@ enum TokenizerEndpoints {
         try expectSameFormat(try ChatFormat(tokenizer: codec))
         expectSameStream(codec, try splitCharacters())
         #expect(fake.requests("POST /detokenize").allSatisfy { $0.json["model"] as? String == "Qwen/Qwen3-30B-A3B" })
+    }
+
+    /// vLLM's `messages` form of /tokenize renders its own template: it agrees with the detected
+    /// format, or the difference is said (a template that always opens thinking).
+    @Test func vllmsTemplateIsCheckedThroughItsMessagesForm() throws {
+        let same = try TokenizerEndpoints.vllm()
+        let agreeing = VLLMServer(testing: same.url, model: "Qwen/Qwen3-30B-A3B")
+        #expect(try agreeing.templateDisagreement(ChatFormat(tokenizer: ServerCodec.connect(agreeing))) == nil)
+        let asked = try #require(same.requests("POST /tokenize").last?.json)
+        #expect(asked["add_generation_prompt"] as? Bool == true && asked["messages"] != nil)
+        let opening = try TokenizerEndpoints.vllm(opens: "<think>\n")
+        let server = VLLMServer(testing: opening.url, model: "Qwen/Qwen3-30B-A3B")
+        let note = try #require(try server.templateDisagreement(ChatFormat(tokenizer: ServerCodec.connect(server))))
+        #expect(note.contains("thinking on") && note.contains("<think>"), "\(note)")
     }
 
     @Test func sglangEndpointsGiveTheLocalFormat() throws {
