@@ -161,8 +161,11 @@ struct RemoteModel: @unchecked Sendable {
             do { chat = try ChatFormat(tokenizer: codec, template: chatFormat) } catch {
                 throw CLIError("\(error) (pass --chat-format, or the served model's GGUF or tokenizer.json as --tokenizer)")
             }
-            if let vllm = server as? VLLMServer, let differs = try? vllm.templateDisagreement(chat) {
-                Self.note("\(differs); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+            if let vllm = server as? VLLMServer {
+                // vLLM renders its template through /tokenize: say only when it differs.
+                if let differs = try? vllm.templateDisagreement(chat) {
+                    Self.note("\(differs); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+                }
             } else if chatFormat == nil, let missing = codec.facts.missing {
                 Self.note("\(missing): thinking is detected from its special tokens (\(chat.template.rawValue), \(chat.thinking.mode.rawValue)); pass --tokenizer with the served model's tokenizer_config.json for its template")
             }

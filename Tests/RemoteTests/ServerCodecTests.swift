@@ -222,6 +222,28 @@ enum TokenizerEndpoints {
         #expect(a.tokens.map { $0.alternatives.map(\.text) } == b.tokens.map { $0.alternatives.map(\.text) })
     }
 
+    /// Responses recorded from the real llama-server (tools/remote/record_llama_tokenizer.sh) read as
+    /// the local GGUF says: pieces as bytes where a token is not UTF-8 alone, and such a token's
+    /// /detokenize text ending in U+FFFD (why `piece` can be nil).
+    @Test func recordedLlamaServerTokenizerResponsesRead() throws {
+        let fake = try FakeServer([
+            "GET /props": [.recording(try Recording.text("llama-props.json"), contentType: "application/json")],
+            "GET /v1/models": [.recording(try Recording.text("llama-models.json"), contentType: "application/json")],
+            "POST /tokenize": [.recording(try Recording.text("llama-tokenize-pieces.json"), contentType: "application/json")],
+            "POST /detokenize": [.recording(try Recording.text("llama-detokenize-partial.json"), contentType: "application/json")],
+        ])
+        let s = LlamaServer(testing: fake.url, slot: 0)
+        let t = try s.tokenize("ok 🧠𝄞 <think>", parseSpecial: true, addSpecial: false)
+        let v = TokenizerEndpoints.local
+        #expect(t.ids == v.encode("ok 🧠𝄞 <think>", parseSpecial: true).map(Int.init))
+        #expect(t.pieces == t.ids.map { v.decodeBytes([TokenID($0)], renderSpecial: true) })
+        #expect(try s.detokenize([11162]) == " \u{FFFD}")
+        let facts = try s.modelFacts()
+        #expect(facts.chatTemplate == v.chatTemplate)
+        #expect(facts.vocabularySize == v.vocabularySize)
+        #expect(facts.eosText == "<|im_end|>" && facts.bosText == "<|endoftext|>")
+    }
+
     /// llama-server streams each token's bytes with its probabilities: they are learnt, not asked.
     @Test func llamaStreamedBytesAreLearnt() throws {
         let fake = try TokenizerEndpoints.llama()
