@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Engine
 import Reasoning
+import Tokenizer
 import Foundation
 
 /// llama.cpp's `llama-server`, through its native `/completion`: token-id prompts (nothing is
@@ -102,6 +103,20 @@ public struct LlamaServer: TokenServer, ServerTokenizer {
             throw ServerError(server, #"POST /detokenize: expected {"content": text}, got: "# + ServerError.excerpt(data))
         }
         return text
+    }
+
+    /// `/apply-template` (the server's chat template, `chat_template_kwargs.enable_thinking`), then
+    /// `/tokenize` of its text with special parsing.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? {
+        let object: [String: Any] = ["messages": messages.map { ["role": $0.role.rawValue, "content": $0.content] },
+                                     "chat_template_kwargs": ["enable_thinking": enableThinking]]
+        let data = try HTTP.call(try HTTP.request(url.appendingPathComponent("apply-template"), object: object, server: server),
+                                 server: server, what: "POST /apply-template")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /apply-template", expected: #"{"prompt": text}"#)
+        guard let prompt = o["prompt"] as? String else {
+            throw ServerError(server, #"POST /apply-template: expected {"prompt": text}, got: "# + ServerError.excerpt(data))
+        }
+        return try tokenize(prompt, parseSpecial: true, addSpecial: false).ids
     }
 
     /// `/props` (the chat template, BOS and EOS texts, the model's path) and `/v1/models` (`n_vocab`).

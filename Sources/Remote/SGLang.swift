@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Engine
 import Foundation
 import Reasoning
+import Tokenizer
 
 /// SGLang's native `/generate` with `input_ids`: streamed, `return_logprob` with
 /// `top_logprobs_num` (entries `[logprob, id, text]`), `stop_token_ids` with `no_stop_trim`,
@@ -69,6 +70,9 @@ public struct SGLangServer: TokenServer, ServerTokenizer {
         }
         return text
     }
+
+    /// SGLang has no endpoint that renders its chat template without generating.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? { nil }
 
     /// `/get_model_info`: the model's path, and its vocabulary size where the version reports it.
     /// SGLang does not publish its chat template.

@@ -18,6 +18,9 @@ public protocol ServerTokenizer: Sendable {
     func detokenize(_ ids: [Int]) throws -> String
     /// What the server says about its model.
     func modelFacts() throws -> ServedModelFacts
+    /// The prompt ids the server's own chat template gives `messages` (with the generation prompt),
+    /// or nil when it cannot render it (SGLang has no such endpoint).
+    func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]?
 }
 
 extension ServerTokenizer {
@@ -173,6 +176,33 @@ public final class ServerCodec: TokenCodec, @unchecked Sendable {
             pieces[id] = bytes
             partial.remove(id)
         }
+    }
+
+    /// How the server's own chat template compares with a detected format.
+    public enum TemplateCheck: Sendable, Equatable {
+        case agrees
+        /// One line saying where they part.
+        case differs(String)
+        /// The server cannot render its template (or the request failed).
+        case unchecked
+    }
+
+    /// Whether the server's own chat template renders a test conversation as `chat` does, thinking
+    /// on and off. A server that does not publish its template text has its format detected from
+    /// special tokens; this says when that detection is wrong (a template that always opens thinking).
+    public func checkTemplate(_ chat: ChatFormat) -> TemplateCheck {
+        let messages: [ChatMessage] = [.system("You are brief."), .user("What is 17+25?")]
+        for thinking in [true, false] {
+            guard let theirs = try? server.renderChat(messages, enableThinking: thinking) else { return .unchecked }
+            let ours = chat.render(messages, enableThinking: thinking).map(Int.init)
+            if ours == theirs { continue }
+            let common = zip(ours, theirs).prefix { $0 == $1 }.count
+            func text(_ ids: [Int]) -> String { decode(ids.dropFirst(common).prefix(8).map(TokenID.init), renderSpecial: true).debugDescription }
+            return .differs("\(server.engine)'s chat template renders a test conversation (thinking \(thinking ? "on" : "off")) differently "
+                + "from the detected \(chat.template.rawValue) format with \(chat.thinking.mode.rawValue) thinking: after \(common) tokens it has "
+                + "\(text(theirs)), this client \(text(ours))")
+        }
+        return .agrees
     }
 
     /// The first request that failed since the last call (and forgets it).

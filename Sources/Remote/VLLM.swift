@@ -74,23 +74,9 @@ public struct VLLMServer: TokenServer, ServerTokenizer {
         return t
     }
 
-    /// Whether the server's own chat template (the `messages` form of `/tokenize`) renders a
-    /// conversation as `chat` does, thinking on and off; nil when it does, else one line saying how
-    /// it differs. vLLM does not publish its template, so with its tokenizer alone the format is
-    /// detected from special tokens; this check says when that detection is wrong.
-    public func templateDisagreement(_ chat: ChatFormat) throws -> String? {
-        let messages: [ChatMessage] = [.system("You are brief."), .user("What is 17+25?")]
-        for thinking in [true, false] {
-            let ours = chat.render(messages, enableThinking: thinking).map(Int.init)
-            let theirs = try tokenize(messages: messages.map { ["role": $0.role.rawValue, "content": $0.content] }, enableThinking: thinking)
-            if ours == theirs { continue }
-            let common = zip(ours, theirs).prefix { $0 == $1 }.count
-            return "vLLM's chat template renders a test conversation (thinking \(thinking ? "on" : "off")) differently from the detected "
-                + "\(chat.template.rawValue) format with \(chat.thinking.mode.rawValue) thinking: after \(common) tokens it has "
-                + "\(chat.tokenizer.decode(theirs.dropFirst(common).prefix(8).map(TokenID.init), renderSpecial: true).debugDescription), "
-                + "this client \(chat.tokenizer.decode(ours.dropFirst(common).prefix(8).map(TokenID.init), renderSpecial: true).debugDescription)"
-        }
-        return nil
+    /// The `messages` form of `/tokenize`: the server's own chat template.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? {
+        try tokenize(messages: messages.map { ["role": $0.role.rawValue, "content": $0.content] }, enableThinking: enableThinking)
     }
 
     public func detokenize(_ ids: [Int]) throws -> String {

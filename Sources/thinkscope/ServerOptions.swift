@@ -161,13 +161,16 @@ struct RemoteModel: @unchecked Sendable {
             do { chat = try ChatFormat(tokenizer: codec, template: chatFormat) } catch {
                 throw CLIError("\(error) (pass --chat-format, or the served model's GGUF or tokenizer.json as --tokenizer)")
             }
-            if let vllm = server as? VLLMServer {
-                // vLLM renders its template through /tokenize: say only when it differs.
-                if let differs = try? vllm.templateDisagreement(chat) {
-                    Self.note("\(differs); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+            // The server's own template rendering checks the detected format; a server that can
+            // render none and publishes no template is said to be read from its special tokens.
+            switch codec.checkTemplate(chat) {
+            case .agrees: break
+            case .differs(let line):
+                Self.note("\(line); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+            case .unchecked:
+                if chatFormat == nil, let missing = codec.facts.missing {
+                    Self.note("\(missing): thinking is detected from its special tokens (\(chat.template.rawValue), \(chat.thinking.mode.rawValue)); pass --tokenizer with the served model's tokenizer_config.json for its template")
                 }
-            } else if chatFormat == nil, let missing = codec.facts.missing {
-                Self.note("\(missing): thinking is detected from its special tokens (\(chat.template.rawValue), \(chat.thinking.mode.rawValue)); pass --tokenizer with the served model's tokenizer_config.json for its template")
             }
         case (.chat, let local?):
             chat = local.chat

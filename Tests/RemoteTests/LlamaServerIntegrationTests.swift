@@ -104,6 +104,8 @@ import Tokenizer
                 #expect(served.render(messages, enableThinking: thinking) == chat.render(messages, enableThinking: thinking))
             }
             #expect(served.forcedEnd(.qwen) == chat.forcedEnd(.qwen))
+            // The server's own template (/apply-template) renders prompts as the detected format does.
+            #expect((served.tokenizer as! ServerCodec).checkTemplate(served) == .agrees)
             // Characters split across tokens stream whole, through /detokenize alone.
             let ids = chat.tokenizer.encode("ok 🧠𝄞 東京 naïve <think>", parseSpecial: false)
             var a = served.tokenizer.streamingDecoder(), b = chat.tokenizer.streamingDecoder()

@@ -187,13 +187,17 @@ enum TokenizerEndpoints {
     /// format, or the difference is said (a template that always opens thinking).
     @Test func vllmsTemplateIsCheckedThroughItsMessagesForm() throws {
         let same = try TokenizerEndpoints.vllm()
-        let agreeing = VLLMServer(testing: same.url, model: "Qwen/Qwen3-30B-A3B")
-        #expect(try agreeing.templateDisagreement(ChatFormat(tokenizer: ServerCodec.connect(agreeing))) == nil)
-        let asked = try #require(same.requests("POST /tokenize").last?.json)
-        #expect(asked["add_generation_prompt"] as? Bool == true && asked["messages"] != nil)
+        let agreeing = try ServerCodec.connect(VLLMServer(testing: same.url, model: "Qwen/Qwen3-30B-A3B"))
+        #expect(try agreeing.checkTemplate(ChatFormat(tokenizer: agreeing)) == .agrees)
+        let asked = same.requests("POST /tokenize").map(\.json).filter { $0["messages"] != nil }
+        #expect(asked.count == 2 && asked.allSatisfy { $0["add_generation_prompt"] as? Bool == true })
+        #expect(asked.map { ($0["chat_template_kwargs"] as? [String: Any])?["enable_thinking"] as? Bool } == [true, false])
         let opening = try TokenizerEndpoints.vllm(opens: "<think>\n")
-        let server = VLLMServer(testing: opening.url, model: "Qwen/Qwen3-30B-A3B")
-        let note = try #require(try server.templateDisagreement(ChatFormat(tokenizer: ServerCodec.connect(server))))
+        let codec = try ServerCodec.connect(VLLMServer(testing: opening.url, model: "Qwen/Qwen3-30B-A3B"))
+        guard case .differs(let note) = try codec.checkTemplate(ChatFormat(tokenizer: codec)) else {
+            Issue.record("a template that opens thinking was not noticed")
+            return
+        }
         #expect(note.contains("thinking on") && note.contains("<think>"), "\(note)")
     }
 
@@ -204,6 +208,7 @@ enum TokenizerEndpoints {
         try expectSameFormat(try ChatFormat(tokenizer: codec))
         expectSameStream(codec, try splitCharacters())
         #expect(fake.requests("POST /detokenize").allSatisfy { $0.json["skip_special_tokens"] as? Bool == false })
+        #expect(codec.checkTemplate(try ChatFormat(tokenizer: codec)) == .unchecked)
     }
 
     /// A recorded vLLM turn read with the server's tokenizer: the ids and texts of the local one.
