@@ -24,7 +24,7 @@ public final class Generator {
     public let chat: ChatFormat
     public var settings: GenerationSettings
 
-    private var tokenizer: BPETokenizer { chat.tokenizer }
+    private var tokenizer: any TokenCodec { chat.tokenizer }
 
     public init(model: LanguageModel, chat: ChatFormat, settings: GenerationSettings) {
         self.model = model

@@ -13,7 +13,7 @@ import Tokenizer
 public final class ChatModel: MessageModel, @unchecked Sendable {
     public let server: any ChatServer
     let chat: ChatFormat
-    public var vocabularySize: Int { chat.tokenizer.vocabulary.count }
+    public var vocabularySize: Int { chat.tokenizer.vocabularySize }
     /// The request the next run sends (set before each run).
     private var request: ChatRequest?
     private var stream: ChatStream?

@@ -1,13 +1,16 @@
 import AsyncHTTPClient
 import Engine
 import Reasoning
+import Tokenizer
 import Foundation
 
 /// llama.cpp's `llama-server`, through its native `/completion`: token-id prompts (nothing is
 /// added to them), `return_tokens`, `n_probs` for alternatives with ids, `cache_prompt` and a
 /// pinned `id_slot` so each continuation evaluates only the new ids, `stop` on the end of
 /// thinking's text (its id stays in `tokens`), and `logit_bias` to ban ids.
-public struct LlamaServer: TokenServer {
+public struct LlamaServer: TokenServer, ServerTokenizer {
+    /// `parse_special: false` keeps control token texts as text, so control tokens are told apart.
+    public var tellsControlTokens: Bool { true }
     public let url: URL
     public var engine: String { "llama" }
     public let contextLength: Int
@@ -60,15 +63,77 @@ public struct LlamaServer: TokenServer {
         totalSlots = slot + 1
     }
 
-    /// The server's tokenization of `text` (special tokens parsed), to check a local tokenizer.
-    public func tokenize(_ text: String) throws -> [Int] {
-        let body = try JSONSerialization.data(withJSONObject: ["content": text, "add_special": false, "parse_special": true])
-        let data = try HTTP.call(HTTP.request(url.appendingPathComponent("tokenize"), json: body), server: server, what: "POST /tokenize")
-        struct Tokens: Decodable { var tokens: [Int] }
-        guard let t = try? JSONDecoder().decode(Tokens.self, from: data) else {
-            throw ServerError(server, "POST /tokenize: expected {\"tokens\": [ids]}, got: \(ServerError.excerpt(data))")
+    /// `/tokenize` with `with_pieces`: ids and each token's bytes (a piece is a string, or an array of
+    /// bytes when it is not valid UTF-8). `parse_special` and `add_special` are sent as asked.
+    public func tokenize(_ text: String, parseSpecial: Bool, addSpecial: Bool) throws -> ServerTokens {
+        let object: [String: Any] = ["content": text, "add_special": addSpecial, "parse_special": parseSpecial, "with_pieces": true]
+        let data = try HTTP.call(try HTTP.request(url.appendingPathComponent("tokenize"), object: object, server: server),
+                                 server: server, what: "POST /tokenize")
+        let expected = #"{"tokens": [{"id", "piece"}]}"#
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /tokenize", expected: expected)
+        guard let list = o["tokens"] as? [Any] else {
+            throw ServerError(server, "POST /tokenize: expected \(expected), got: \(ServerError.excerpt(data))")
         }
-        return t.tokens
+        var ids: [Int] = [], pieces: [[UInt8]] = []
+        for entry in list {
+            // A server without with_pieces answers bare ids.
+            if let id = JSON.int(entry) {
+                ids.append(id)
+                continue
+            }
+            guard let e = entry as? [String: Any], let id = JSON.int(e["id"]) else {
+                throw ServerError(server, "POST /tokenize: expected \(expected), got: \(ServerError.excerpt(data))")
+            }
+            ids.append(id)
+            if let text = e["piece"] as? String {
+                pieces.append(Array(text.utf8))
+            } else if let bytes = JSON.ints(e["piece"]), bytes.allSatisfy({ (0...255).contains($0) }) {
+                pieces.append(bytes.map(UInt8.init))
+            }
+        }
+        return ServerTokens(ids: ids, pieces: pieces.count == ids.count ? pieces : nil)
+    }
+
+    /// `/detokenize`: the text of `ids`, special tokens rendered.
+    public func detokenize(_ ids: [Int]) throws -> String {
+        let data = try HTTP.call(try HTTP.request(url.appendingPathComponent("detokenize"), object: ["tokens": ids], server: server),
+                                 server: server, what: "POST /detokenize")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /detokenize", expected: #"{"content": text}"#)
+        guard let text = o["content"] as? String else {
+            throw ServerError(server, #"POST /detokenize: expected {"content": text}, got: "# + ServerError.excerpt(data))
+        }
+        return text
+    }
+
+    /// `/apply-template` (the server's chat template, `chat_template_kwargs.enable_thinking`), then
+    /// `/tokenize` of its text with special parsing.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? {
+        let object: [String: Any] = ["messages": messages.map { ["role": $0.role.rawValue, "content": $0.content] },
+                                     "chat_template_kwargs": ["enable_thinking": enableThinking]]
+        let data = try HTTP.call(try HTTP.request(url.appendingPathComponent("apply-template"), object: object, server: server),
+                                 server: server, what: "POST /apply-template")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /apply-template", expected: #"{"prompt": text}"#)
+        guard let prompt = o["prompt"] as? String else {
+            throw ServerError(server, #"POST /apply-template: expected {"prompt": text}, got: "# + ServerError.excerpt(data))
+        }
+        return try tokenize(prompt, parseSpecial: true, addSpecial: false).ids
+    }
+
+    /// `/props` (the chat template, BOS and EOS texts, the model's path) and `/v1/models` (`n_vocab`).
+    public func modelFacts() throws -> ServedModelFacts {
+        let data = try HTTP.call(HTTP.get(url.appendingPathComponent("props")), server: server, what: "GET /props")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "GET /props", expected: "llama-server's properties (JSON)")
+        var facts = ServedModelFacts()
+        facts.chatTemplate = (o["chat_template"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        facts.bosText = o["bos_token"] as? String
+        facts.eosText = o["eos_token"] as? String
+        facts.model = (o["model_path"] as? String) ?? (o["model_alias"] as? String)
+        if let models = try? HTTP.call(HTTP.get(url.appendingPathComponent("v1/models")), server: server, what: "GET /v1/models"),
+           let m = try? JSON.object(String(decoding: models, as: UTF8.self), server: server, what: "", expected: ""),
+           let first = (m["data"] as? [[String: Any]])?.first, let meta = first["meta"] as? [String: Any] {
+            facts.vocabularySize = JSON.int(meta["n_vocab"])
+        }
+        return facts
     }
 
     /// The request body of one segment.
@@ -114,9 +179,10 @@ final class LlamaSegment: StreamedSegment {
 
     struct Chunk: Decodable {
         struct Probability: Decodable {
-            struct Top: Decodable { var id: Int; var logprob: Float }
+            struct Top: Decodable { var id: Int; var logprob: Float; var bytes: [UInt8]? }
             var id: Int
             var logprob: Float?
+            var bytes: [UInt8]?
             var top_logprobs: [Top]?
         }
         struct Timings: Decodable { var cache_n: Int?; var prompt_n: Int?; var predicted_n: Int? }
@@ -151,6 +217,8 @@ final class LlamaSegment: StreamedSegment {
             guard i < probs.count, probs[i].id == id, let logprob = probs[i].logprob else {
                 throw ServerError(server, "POST /completion: expected completion_probabilities (logprob) for token \(id), as n_probs asks")
             }
+            if let b = probs[i].bytes { pieces.append((id, b)) }
+            for top in probs[i].top_logprobs ?? [] { if let b = top.bytes { pieces.append((top.id, b)) } }
             take(SampledToken(token: id, logProbability: logprob,
                               alternatives: (probs[i].top_logprobs ?? []).prefix(alternatives).map {
                                   .init(token: $0.id, logProbability: $0.logprob)

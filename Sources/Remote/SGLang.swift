@@ -2,13 +2,15 @@ import AsyncHTTPClient
 import Engine
 import Foundation
 import Reasoning
+import Tokenizer
 
 /// SGLang's native `/generate` with `input_ids`: streamed, `return_logprob` with
 /// `top_logprobs_num` (entries `[logprob, id, text]`), `stop_token_ids` with `no_stop_trim`,
 /// `logit_bias` to ban ids, RadixAttention reusing the whole transcript. With
 /// `--enable-return-routed-experts` on the server, `return_routed_experts` per request adds
 /// `meta_info.routed_experts` (base64 int32, tokens × layers × top-k) when the request finishes.
-public struct SGLangServer: TokenServer {
+public struct SGLangServer: TokenServer, ServerTokenizer {
+    public var tellsControlTokens: Bool { false }
     public let url: URL
     public var engine: String { "sglang" }
     public let contextLength: Int
@@ -47,13 +49,41 @@ public struct SGLangServer: TokenServer {
         headers = []
     }
 
-    public func tokenize(_ text: String) throws -> [Int] {
-        let request = try HTTP.request(url.appendingPathComponent("tokenize"), object: ["prompt": text, "add_special_tokens": false],
+    /// `/tokenize`: SGLang's tokenizer always parses added tokens; `add_special_tokens` as asked.
+    public func tokenize(_ text: String, parseSpecial: Bool, addSpecial: Bool) throws -> ServerTokens {
+        let request = try HTTP.request(url.appendingPathComponent("tokenize"), object: ["prompt": text, "add_special_tokens": addSpecial],
                                        headers: headers, server: server)
         let data = try HTTP.call(request, server: server, what: "POST /tokenize")
         let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /tokenize", expected: "{\"tokens\": [ids]}")
         guard let t = JSON.ints(o["tokens"]) else { throw ServerError(server, "POST /tokenize: expected {\"tokens\": [ids]}, got: \(ServerError.excerpt(data))") }
-        return t
+        return ServerTokens(ids: t, pieces: nil)
+    }
+
+    /// `/detokenize` with `skip_special_tokens: false`: `{"text"}` (a vLLM-style `{"prompt"}` is read too).
+    public func detokenize(_ ids: [Int]) throws -> String {
+        let request = try HTTP.request(url.appendingPathComponent("detokenize"), object: ["tokens": ids, "skip_special_tokens": false],
+                                       headers: headers, server: server)
+        let data = try HTTP.call(request, server: server, what: "POST /detokenize")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /detokenize", expected: "{\"text\": text}")
+        guard let text = (o["text"] as? String) ?? (o["prompt"] as? String) else {
+            throw ServerError(server, "POST /detokenize: expected {\"text\": text}, got: \(ServerError.excerpt(data))")
+        }
+        return text
+    }
+
+    /// SGLang has no endpoint that renders its chat template without generating.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? { nil }
+
+    /// `/get_model_info`: the model's path, and its vocabulary size where the version reports it.
+    /// SGLang does not publish its chat template.
+    public func modelFacts() throws -> ServedModelFacts {
+        let data = try HTTP.call(HTTP.get(url.appendingPathComponent("get_model_info"), headers: headers), server: server, what: "GET /get_model_info")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "GET /get_model_info", expected: "SGLang's model info (JSON)")
+        var facts = ServedModelFacts()
+        facts.model = (o["model_path"] as? String) ?? (o["tokenizer_path"] as? String)
+        facts.vocabularySize = JSON.int(o["vocab_size"])
+        facts.missing = "SGLang does not publish its chat template"
+        return facts
     }
 
     /// The request body of one segment.

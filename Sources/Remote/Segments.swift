@@ -65,6 +65,14 @@ class StreamedSegment: TokenSegment {
         received.append(t.token)
     }
 
+    /// Token bytes the stream sent (llama-server's probabilities carry them), for `ServerCodec`.
+    var pieces: [(Int, [UInt8])] = []
+
+    func takePieces() -> [(Int, [UInt8])] {
+        defer { pieces.removeAll() }
+        return pieces
+    }
+
     func failure(_ message: String) -> ServerError { ServerError(server, "\(what): \(message)") }
 }
 

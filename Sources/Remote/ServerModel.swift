@@ -29,6 +29,9 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
     private var open: TokenSegment?
     /// The token `next` gave and `evaluate` has not yet taken.
     private var given: Int?
+    /// The tokenizer when it is the server's own (it learns token bytes from the stream, and a
+    /// request of it that failed is raised here).
+    private let codec: ServerCodec?
 
     /// One segment: the prompt it sent, the tokens it delivered, and how it ended (nil when the
     /// loop closed it first).
@@ -43,11 +46,12 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
     public init(server: any TokenServer, chat: ChatFormat, transcript: [Int] = [], ledger: SegmentLedger = SegmentLedger()) {
         self.server = server
         self.ledger = ledger
-        vocabularySize = chat.tokenizer.vocabulary.count
+        vocabularySize = chat.tokenizer.vocabularySize
         var texts: [Int: String] = [:]
         if let end = chat.thinkEnd { texts[Int(end)] = chat.tokenizer.decode([end]) }
         stopTexts = texts
         endOfGeneration = Set(chat.endOfGeneration.map(Int.init))
+        codec = chat.tokenizer as? ServerCodec
         self.transcript = transcript
     }
 
@@ -57,6 +61,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         vocabularySize = m.vocabularySize
         stopTexts = m.stopTexts
         endOfGeneration = m.endOfGeneration
+        codec = m.codec
         self.transcript = transcript
         routed = m.routed.filter { $0.key < transcript.count }
     }
@@ -88,6 +93,8 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
         let routing = server.routing
         if let routing { plan.maxTokens = min(plan.maxTokens, routing.segmentLength) }
         var emptySegments = 0
+        // A request the server's tokenizer could not answer (the prompt, a "Wait") fails the turn here.
+        if let f = codec?.takeFailure() { throw f }
         while true {
             if open == nil && queue.isEmpty && failure == nil {
                 open = try server.segment(SegmentRequest(prompt: transcript, sampling: sampling, plan: plan,
@@ -112,6 +119,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
                     throw f
                 } else {
                     item = try open?.next()
+                    if let codec, let open { codec.learn(open.takePieces().map { (TokenID($0.0), $0.1) }) }
                 }
             } catch {
                 open = nil
@@ -162,6 +170,7 @@ public final class ServerModel: SamplingModel, @unchecked Sendable {
             }
             queue.append(item)
         }
+        if let codec, let open { codec.learn(open.takePieces().map { (TokenID($0.0), $0.1) }) }
     }
 
     /// The open segment ended by itself.

@@ -55,6 +55,13 @@ public protocol TokenSegment: AnyObject {
     func next() throws -> SegmentItem?
     /// Closes the stream; the server stops generating.
     func cancel()
+    /// The bytes of tokens the stream has sent since the last call (ids with their pieces), where
+    /// the engine streams them; a `ServerCodec` learns them.
+    func takePieces() -> [(Int, [UInt8])]
+}
+
+extension TokenSegment {
+    public func takePieces() -> [(Int, [UInt8])] { [] }
 }
 
 public enum SegmentItem: Sendable, Equatable {

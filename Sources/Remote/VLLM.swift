@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Engine
 import Foundation
 import Reasoning
+import Tokenizer
 
 /// vLLM's OpenAI-compatible `/v1/completions` with a token-id prompt: `logprobs` with
 /// `return_tokens_as_token_ids` (every sampled token and its alternatives come back as
@@ -10,7 +11,8 @@ import Reasoning
 /// for continuations. Routed experts (`--enable-return-routed-experts`) come only with a
 /// finished, non-streamed response, so with routing on each segment is one short non-streamed
 /// request.
-public struct VLLMServer: TokenServer {
+public struct VLLMServer: TokenServer, ServerTokenizer {
+    public var tellsControlTokens: Bool { false }
     public let url: URL
     public var engine: String { "vllm" }
     public let contextLength: Int
@@ -50,13 +52,31 @@ public struct VLLMServer: TokenServer {
         headers = []
     }
 
-    public func tokenize(_ text: String) throws -> [Int] {
+    /// `/tokenize` with a prompt: vLLM's tokenizer always parses added tokens (`parseSpecial` cannot
+    /// be switched off); `add_special_tokens` as asked.
+    public func tokenize(_ text: String, parseSpecial: Bool, addSpecial: Bool) throws -> ServerTokens {
         let request = try HTTP.request(url.appendingPathComponent("tokenize"),
-                                       object: ["model": model, "prompt": text, "add_special_tokens": false], headers: headers, server: server)
+                                       object: ["model": model, "prompt": text, "add_special_tokens": addSpecial], headers: headers, server: server)
         let data = try HTTP.call(request, server: server, what: "POST /tokenize")
         let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /tokenize", expected: "{\"tokens\": [ids]}")
         guard let t = JSON.ints(o["tokens"]) else { throw ServerError(server, "POST /tokenize: expected {\"tokens\": [ids]}, got: \(ServerError.excerpt(data))") }
+        return ServerTokens(ids: t, pieces: nil)
+    }
+
+    /// `/tokenize` with `messages`: the prompt the server's own chat template renders.
+    public func tokenize(messages: [[String: String]], enableThinking: Bool) throws -> [Int] {
+        let object: [String: Any] = ["model": model, "messages": messages, "add_generation_prompt": true, "add_special_tokens": false,
+                                     "chat_template_kwargs": ["enable_thinking": enableThinking]]
+        let data = try HTTP.call(try HTTP.request(url.appendingPathComponent("tokenize"), object: object, headers: headers, server: server),
+                                 server: server, what: "POST /tokenize (messages)")
+        let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /tokenize (messages)", expected: "{\"tokens\": [ids]}")
+        guard let t = JSON.ints(o["tokens"]) else { throw ServerError(server, "POST /tokenize (messages): expected {\"tokens\": [ids]}, got: \(ServerError.excerpt(data))") }
         return t
+    }
+
+    /// The `messages` form of `/tokenize`: the server's own chat template.
+    public func renderChat(_ messages: [ChatMessage], enableThinking: Bool) throws -> [Int]? {
+        try tokenize(messages: messages.map { ["role": $0.role.rawValue, "content": $0.content] }, enableThinking: enableThinking)
     }
 
     public func detokenize(_ ids: [Int]) throws -> String {
@@ -65,6 +85,14 @@ public struct VLLMServer: TokenServer {
         let o = try JSON.object(String(decoding: data, as: UTF8.self), server: server, what: "POST /detokenize", expected: "{\"prompt\": text}")
         guard let text = o["prompt"] as? String else { throw ServerError(server, "POST /detokenize: expected {\"prompt\": text}, got: \(ServerError.excerpt(data))") }
         return text
+    }
+
+    /// vLLM does not publish its chat template or vocabulary size; the model's name is what it lists.
+    public func modelFacts() throws -> ServedModelFacts {
+        var facts = ServedModelFacts()
+        facts.model = model
+        facts.missing = "vLLM does not publish its chat template"
+        return facts
     }
 
     /// Whether a segment streams: not when it asks for routing (vLLM returns it only in a

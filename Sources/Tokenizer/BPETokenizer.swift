@@ -98,22 +98,7 @@ public struct BPETokenizer: Sendable {
         }
     }
 
-    // MARK: Decoding
-
-    /// The text of `ids`, invalid UTF-8 replaced by U+FFFD. CONTROL tokens appear only with `renderSpecial`.
-    /// The pieces are joined as they are (see `decodeBytes`), so encoding valid text and decoding it gives
-    /// the text back.
-    public func decode(_ ids: [TokenID], renderSpecial: Bool = false) -> String {
-        String(decoding: decodeBytes(ids, renderSpecial: renderSpecial), as: UTF8.self)
-    }
-
-    /// The bytes of `ids`: each token's piece (llama.cpp's `llama_token_to_piece`), joined. This is what a
-    /// stream of these tokens shows; `detokenize` is llama.cpp's whole-sequence detokenizer.
-    public func decodeBytes(_ ids: [TokenID], renderSpecial: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        for id in ids { vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &out) }
-        return out
-    }
+    // Decoding: see `TokenCodec` (`decode`, `decodeBytes`, `streamingDecoder`).
 
     /// llama.cpp's `llama_detokenize(remove_special: false, unparse_special: renderSpecial)`: the pieces of
     /// `decodeBytes`, then, for the pre-tokenizers where llama.cpp cleans spaces (`llama-bpe`, `smaug-bpe`),
@@ -180,11 +165,6 @@ public struct BPETokenizer: Sendable {
             i += 1
         }
         return Array(t[0..<kept])
-    }
-
-    /// A streaming decoder over this vocabulary.
-    public func streamingDecoder(renderSpecial: Bool = false) -> StreamingDecoder {
-        StreamingDecoder(vocabulary: vocabulary, renderSpecial: renderSpecial)
     }
 }
 

@@ -38,8 +38,8 @@ public struct ChatFormatError: Error, CustomStringConvertible, Equatable, Sendab
 /// this app knows (`Template`, detected from the vocabulary and its template text).
 ///
 /// Control tokens (`<|im_start|>`, `<think>`, `<｜User｜>`, …) are placed by the formatter, by ids looked
-/// up from the vocabulary. Everything else, including all message content, is encoded as user text
-/// (`BPETokenizer.encodeUserText`), so text that spells a control token stays text. `/think` and
+/// up from the tokenizer. Everything else, including all message content, is encoded as user text
+/// (`TokenCodec.encodeUserText`), so text that spells a control token stays text. `/think` and
 /// `/no_think` in user text are ordinary text that the model itself reacts to.
 public struct ChatFormat: Sendable {
     /// gpt-oss's reasoning effort: a class-conditional thinking control in s1's sense.
@@ -96,17 +96,18 @@ public struct ChatFormat: Sendable {
             }
         }
 
-        /// The template a vocabulary's tokens and template text call for.
-        static func detect(_ v: Vocabulary) -> Template {
-            if v.id(forText: "<｜User｜>") != nil && v.id(forText: "<｜Assistant｜>") != nil { return .deepSeekR1 }
-            if v.id(forText: "<|channel|>") != nil && v.id(forText: "<|message|>") != nil { return .harmony }
-            if v.chatTemplate?.contains("Reasoning Mode") == true { return .smolLM3 }
+        /// The template a tokenizer's tokens and template text call for.
+        static func detect(_ c: any TokenCodec) -> Template {
+            if c.specialToken("<｜User｜>") != nil && c.specialToken("<｜Assistant｜>") != nil { return .deepSeekR1 }
+            if c.specialToken("<|channel|>") != nil && c.specialToken("<|message|>") != nil { return .harmony }
+            if c.chatTemplate?.contains("Reasoning Mode") == true { return .smolLM3 }
             return .chatML
         }
     }
 
     public let template: Template
-    public let tokenizer: BPETokenizer
+    /// Text to ids and back: a local vocabulary (`BPETokenizer`) or a server's endpoints.
+    public let tokenizer: any TokenCodec
     /// The control token that opens a turn (`<|im_start|>`; `<｜Assistant｜>` for DeepSeek-R1; `<|start|>`):
     /// the last one in a prompt starts the reply being generated.
     public let turnStart: TokenID
@@ -125,15 +126,17 @@ public struct ChatFormat: Sendable {
     /// Control ids by text, for the template's `controls`.
     let controls: [String: TokenID]
 
-    /// The chat format of `tokenizer`'s vocabulary: `template` when given, else the one its tokens and
+    /// The local vocabulary, when the tokenizer has one.
+    public var vocabulary: Vocabulary? { (tokenizer as? BPETokenizer)?.vocabulary }
+
+    /// The chat format of `tokenizer`'s tokens: `template` when given, else the one its tokens and
     /// template text call for.
-    public init(tokenizer: BPETokenizer, template chosen: Template? = nil) throws(ChatFormatError) {
-        let v = tokenizer.vocabulary
-        let template = chosen ?? Template.detect(v)
+    public init(tokenizer: any TokenCodec, template chosen: Template? = nil) throws(ChatFormatError) {
+        let template = chosen ?? Template.detect(tokenizer)
         var controls: [String: TokenID] = [:]
         for text in template.controls {
-            guard let id = v.id(forText: text) else {
-                throw ChatFormatError(source: v.source, missingToken: text, template: template)
+            guard let id = tokenizer.specialToken(text) else {
+                throw ChatFormatError(source: tokenizer.source, missingToken: text, template: template)
             }
             controls[text] = id
         }
@@ -145,13 +148,13 @@ public struct ChatFormat: Sendable {
         case .deepSeekR1: (turnStart, turnEnd) = (controls["<｜Assistant｜>"]!, controls["<｜end▁of▁sentence｜>"]!)
         case .harmony: (turnStart, turnEnd) = (controls["<|start|>"]!, controls["<|return|>"]!)
         }
-        thinking = ThinkingSupport(vocabulary: v, template: template)
-        var ends = v.endOfGeneration
+        thinking = ThinkingSupport(codec: tokenizer, template: template)
+        var ends = tokenizer.endOfGeneration
         ends.insert(turnEnd)
         if template == .harmony {
             // As llama.cpp: with <|return|> and <|call|> in the vocabulary, <|end|> only ends a message.
             ends.remove(controls["<|end|>"]!)
-            if let call = v.id(forText: "<|call|>") { ends.insert(call) }
+            if let call = tokenizer.specialToken("<|call|>") { ends.insert(call) }
         }
         endOfGeneration = ends
     }
@@ -181,7 +184,7 @@ public struct ChatFormat: Sendable {
         var s = ""
         for seg in segments(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking) {
             switch seg {
-            case .control(let id): s += tokenizer.vocabulary.text(of: id) ?? ""
+            case .control(let id): s += tokenizer.tokenText(id) ?? ""
             case .text(let t): s += t
             }
         }
@@ -198,8 +201,7 @@ public struct ChatFormat: Sendable {
     public func segments(_ messages: [ChatMessage], addGenerationPrompt: Bool = true,
                          enableThinking: Bool = true) -> [Segment] {
         var b = SegmentBuilder()
-        let v = tokenizer.vocabulary
-        if v.addBOS, let bos = v.bosID { b.control(bos) }
+        if tokenizer.addBOS, let bos = tokenizer.bosID { b.control(bos) }
         switch template {
         case .chatML: chatML(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
         case .deepSeekR1: deepSeekR1(messages, addGenerationPrompt: addGenerationPrompt, enableThinking: enableThinking, &b)
@@ -258,6 +260,13 @@ public struct ChatFormat: Sendable {
     public func openingThinking(_ prompt: [TokenID]) -> [TokenID] {
         guard let opener = thinkingOpener, !promptOpensThinking(prompt) else { return prompt }
         return prompt + opener + (template == .harmony || template == .s1 ? [] : tokenizer.encodeUserText("\n"))
+    }
+
+    /// Every special token text a known format places or detects: each template's controls, the think
+    /// delimiters and harmony's `<|call|>` (what a tokenizer without a vocabulary list is asked for).
+    public static var specialTokenTexts: [String] {
+        var seen = Set<String>()
+        return (Template.allCases.flatMap(\.controls) + ["<think>", "</think>", "<|call|>"]).filter { seen.insert($0).inserted }
     }
 
     /// The think delimiters, when the vocabulary has both.

@@ -6,15 +6,35 @@
 /// at most 3 bytes are ever held. `finish()` flushes a held incomplete character as U+FFFD.
 ///
 /// The concatenation of everything returned equals `String(decoding: allBytes, as: UTF8.self)`.
+///
+/// A codec that knows a token's text only together with its neighbours (a server that detokenizes to
+/// text; `TokenCodec.piece` is nil) has the run from the last character boundary decoded together
+/// (`decodeBytes`), held until its text no longer ends in U+FFFD (the character was completed) or 4
+/// such tokens are held (no character spans more).
 public struct StreamingDecoder: Sendable {
-    public let vocabulary: Vocabulary
+    public let codec: any TokenCodec
+    /// The local vocabulary, when there is one: its pieces are appended without a copy.
+    private let vocabulary: Vocabulary?
     /// Whether CONTROL tokens render their text (USER_DEFINED tokens always do).
     public var renderSpecial: Bool
     private var pending: [UInt8] = []
+    /// Tokens whose bytes are known only as a run (see above), the bytes of the run already
+    /// emitted, and how many of the run came after the boundary.
+    private var held: [TokenID] = []
+    private var heldEmitted = 0
+    private var heldAfter = 0
+    /// Tokens whose bytes reach into `pending` (since it was last empty), and their byte count.
+    private var tail: [TokenID] = []
+    private var tailBytes = 0
+
+    public init(codec: any TokenCodec, renderSpecial: Bool = false) {
+        self.codec = codec
+        vocabulary = (codec as? BPETokenizer)?.vocabulary
+        self.renderSpecial = renderSpecial
+    }
 
     public init(vocabulary: Vocabulary, renderSpecial: Bool = false) {
-        self.vocabulary = vocabulary
-        self.renderSpecial = renderSpecial
+        self.init(codec: BPETokenizer(vocabulary: vocabulary), renderSpecial: renderSpecial)
     }
 
     /// Bytes held back waiting for the rest of a character (0 to 3).
@@ -22,7 +42,30 @@ public struct StreamingDecoder: Sendable {
 
     /// Adds one token; returns the text that is now complete (possibly empty).
     public mutating func append(_ id: TokenID) -> String {
-        vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &pending)
+        if let vocabulary {
+            vocabulary.appendPiece(id, renderSpecial: renderSpecial, to: &pending)
+            return drain()
+        }
+        if held.isEmpty, let bytes = codec.piece(id, renderSpecial: renderSpecial) {
+            pending.append(contentsOf: bytes)
+            tail.append(id)
+            tailBytes += bytes.count
+            let text = drain()
+            if pending.isEmpty { (tail, tailBytes) = ([], 0) }
+            return text
+        }
+        if held.isEmpty {
+            // The run starts with the tokens whose bytes are still pending: their text was not emitted.
+            (held, heldEmitted) = (tail, tailBytes - pending.count)
+            pending.removeAll()
+            (tail, tailBytes) = ([], 0)
+        }
+        held.append(id)
+        heldAfter += 1
+        let bytes = codec.decodeBytes(held, renderSpecial: renderSpecial)
+        if heldAfter < 4 && bytes.count >= 3 && bytes.suffix(3).elementsEqual([0xEF, 0xBF, 0xBD]) { return "" }
+        pending.append(contentsOf: bytes.dropFirst(heldEmitted))
+        (held, heldEmitted, heldAfter) = ([], 0, 0)
         return drain()
     }
 
@@ -32,10 +75,17 @@ public struct StreamingDecoder: Sendable {
         return drain()
     }
 
-    /// Ends the stream: a held incomplete character becomes U+FFFD.
+    /// Ends the stream: held tokens are decoded as they are, a held incomplete character becomes U+FFFD.
     public mutating func finish() -> String {
+        var text = ""
+        if !held.isEmpty {
+            pending.append(contentsOf: codec.decodeBytes(held, renderSpecial: renderSpecial).dropFirst(heldEmitted))
+            (held, heldEmitted, heldAfter) = ([], 0, 0)
+            text = drain()
+        }
+        (tail, tailBytes) = ([], 0)
         defer { pending.removeAll() }
-        return pending.isEmpty ? "" : "\u{FFFD}"
+        return text + (pending.isEmpty ? "" : "\u{FFFD}")
     }
 
     /// Emits every complete character and every certainly-invalid subsequence; keeps a valid incomplete tail.

@@ -1,4 +1,4 @@
-/// Whether and how a model thinks, decided from its vocabulary and `tokenizer.chat_template`.
+/// Whether and how a model thinks, decided from its tokens (a vocabulary, or a server's) and its chat template.
 public struct ThinkingSupport: Sendable, Equatable {
     public enum Mode: String, Sendable, Equatable {
         /// No think tokens, or a template that never opens a think block (e.g. Qwen3-Instruct-2507).
@@ -26,6 +26,10 @@ public struct ThinkingSupport: Sendable, Equatable {
     public var supportsThinking: Bool { mode != .unsupported }
 
     public init(vocabulary: Vocabulary, template kind: ChatFormat.Template = .chatML) {
+        self.init(codec: BPETokenizer(vocabulary: vocabulary), template: kind)
+    }
+
+    public init(codec: any TokenCodec, template kind: ChatFormat.Template = .chatML) {
         // harmony: thinking is the analysis message, from its <|message|> to its <|end|>; s1: from
         // <|im_start|>think to the next <|im_start|>.
         let delimiters: (String, String) = switch kind {
@@ -33,9 +37,9 @@ public struct ThinkingSupport: Sendable, Equatable {
         case .s1: ("<|im_start|>", "<|im_start|>")
         default: ("<think>", "</think>")
         }
-        thinkStart = vocabulary.id(forText: delimiters.0)
-        thinkEnd = vocabulary.id(forText: delimiters.1)
-        let template = vocabulary.chatTemplate
+        thinkStart = codec.specialToken(delimiters.0)
+        thinkEnd = codec.specialToken(delimiters.1)
+        let template = codec.chatTemplate
         hasChatTemplate = template != nil
         templateMentionsThink = template?.contains("<think>") ?? false
         templateHasEnableThinking = template?.contains("enable_thinking") ?? false

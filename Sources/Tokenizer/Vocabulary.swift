@@ -213,13 +213,16 @@ public struct Vocabulary: Sendable {
         return out
     }
 
+    /// Texts of the tokens that end a reply when the vocabulary has them (control or user-defined).
+    public static let endOfTurnTexts = ["<|endoftext|>", "<|im_end|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
+                                        "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>", "<EOT>"]
+
     /// Ids whose generation ends a reply: the EOS id plus tokens found by text (`<|endoftext|>`, `<|im_end|>`,
     /// `<|fim_pad|>`, `<|repo_name|>`, `<|file_sep|>` and the other end-of-turn texts llama.cpp knows).
     public var endOfGeneration: Set<TokenID> {
         var s = Set<TokenID>()
         if let eosID { s.insert(eosID) }
-        for t in ["<|endoftext|>", "<|im_end|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>",
-                  "<|eot_id|>", "<|eom_id|>", "<|end|>", "<end_of_turn>", "<EOT>"] {
+        for t in Self.endOfTurnTexts {
             if let id = id(forText: t), let ty = type(of: id), ty == .control || ty == .userDefined { s.insert(id) }
         }
         return s

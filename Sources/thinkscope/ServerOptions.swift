@@ -39,16 +39,17 @@ enum ServerAPI: String, CaseIterable, ExpressibleByArgument {
 
 /// Where the model runs when it is not in this process: `--server URL` with `--api` naming the
 /// engine. Token-level engines (llama, vllm, sglang) take ids: the tokenizer, the chat format
-/// and the thinking markers come from a local GGUF or a Hugging Face `tokenizer.json` (`--tokenizer`,
-/// or `--model FILE`, by default the embedded demo model), and the server's `/tokenize` must agree
-/// with it. Display-only APIs
-/// (openai, ollama, anthropic) take messages; `--model NAME` is the served model's name there.
+/// and the thinking markers come from the server's own tokenizer endpoints (`ServerCodec`), or from
+/// a local GGUF or Hugging Face `tokenizer.json` when one is given (`--tokenizer`, or `--model FILE`),
+/// whose tokenization the server's `/tokenize` must then agree with. Display-only APIs
+/// (openai, ollama, anthropic) take messages; `--model NAME` is the served model's name there, and
+/// their text is counted with the local tokenizer (by default the embedded demo model).
 struct ServerOptions: ParsableArguments {
     @Option(help: "Run the model on a server at this URL (e.g. http://127.0.0.1:8080); see --api.")
     var server: String?
     @Option(help: "The server's API: llama (llama-server /completion), vllm (/v1/completions), sglang (/generate), or the display-only openai (chat completions), ollama (/api/chat), anthropic (Messages). With --server, --model is the served model's name unless it names a local file or folder (then it is the tokenizer, as --tokenizer).")
     var api: ServerAPI = .llama
-    @Option(help: "The served model's tokenizer and chat format (token-level APIs): a GGUF, or a Hugging Face tokenizer.json or the checkpoint folder holding it with tokenizer_config.json (default: --model when it is a file, else the embedded demo model).")
+    @Option(help: "The served model's tokenizer and chat format: a GGUF, or a Hugging Face tokenizer.json or the checkpoint folder holding it with tokenizer_config.json (default: --model when it is a file; else token-level APIs use the server's /tokenize and /detokenize, display-only ones the embedded demo model).")
     var tokenizer: String?
     @Option(help: "The llama-server slot to pin (its KV cache holds the turn); sweeps use this slot and the next --parallel - 1.") var slot: Int = 0
     @Option(help: "Seconds to wait for the server to finish loading its model.") var serverWait: Double = 0
@@ -76,13 +77,15 @@ struct ServerOptions: ParsableArguments {
         return FileManager.default.fileExists(atPath: model) ? (model, nil) : (nil, model)
     }
 
-    /// Connects to the server (checking a token-level server tokenizes as the local tokenizer does).
+    /// Connects to the server (checking a token-level server tokenizes as a local tokenizer does, or
+    /// reading the tokenizer from the server when none is given).
     func connect(model: String?, chatFormat: ChatFormat.Template?, effort: ChatFormat.ReasoningEffort? = nil,
                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RemoteModel {
         guard let server, let url = URL(string: server) else { throw CLIError("no --server given") }
         let (file, name) = Self.split(model: model)
-        guard let path = tokenizer ?? file ?? EmbeddedModel.path else {
-            throw CLIError("--server needs --tokenizer FILE.gguf or tokenizer.json for the tokenizer and chat format (this build has no embedded model)")
+        let path = tokenizer ?? file ?? (api.tokenLevel ? nil : EmbeddedModel.path)
+        if path == nil && !api.tokenLevel {
+            throw CLIError("--api \(api.rawValue) needs --tokenizer FILE.gguf or tokenizer.json to count its text (this build has no embedded model)")
         }
         return try RemoteModel(api: api, url: url, name: name, slot: slot, wait: serverWait, tokenizerPath: path,
                                chatFormat: chatFormat, routing: routing ? routingSegment : nil, effort: effort,
@@ -90,7 +93,7 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
-/// A served model: the connection, and the local tokenizer and chat format (from a GGUF or a tokenizer.json).
+/// A served model: the connection, and the tokenizer and chat format (the server's, or a local GGUF or tokenizer.json).
 struct RemoteModel: @unchecked Sendable {
     enum Connection {
         case tokens(any TokenServer)
@@ -99,17 +102,25 @@ struct RemoteModel: @unchecked Sendable {
 
     let api: ServerAPI
     let connection: Connection
-    let local: LocalTokenizer
-    var chat: ChatFormat { local.chat }
-    var architecture: String { local.architecture }
+    /// The local tokenizer, when one was given (else the chat format reads the server's: `ServerCodec`).
+    let local: LocalTokenizer?
+    let chat: ChatFormat
+    var architecture: String { local?.architecture ?? "unknown" }
     /// llama-server's slot count (sweeps pin one slot per parallel problem).
     let slots: Int
 
-    init(api: ServerAPI, url: URL, name: String?, slot: Int, wait: Double, tokenizerPath: String, chatFormat: ChatFormat.Template?,
+    init(api: ServerAPI, url: URL, name: String?, slot: Int, wait: Double, tokenizerPath: String?, chatFormat: ChatFormat.Template?,
          routing segment: Int?, effort: ChatFormat.ReasoningEffort?, apiKey: String?) throws {
         self.api = api
-        let local = try LocalTokenizer(path: tokenizerPath, chatFormat: chatFormat)
+        let local = try tokenizerPath.map { try LocalTokenizer(path: $0, chatFormat: chatFormat) }
         self.local = local
+        func routingShape() throws -> RoutingShape? {
+            guard let segment else { return nil }
+            guard let local else {
+                throw CLIError("--routing needs the served model's layers and experts, which \(api.title) does not say: pass its GGUF (or its Hugging Face folder with config.json) as --tokenizer")
+            }
+            return try local.routingShape(segment: segment)
+        }
         var slots = 1
         switch api {
         case .llama:
@@ -117,10 +128,10 @@ struct RemoteModel: @unchecked Sendable {
             slots = llama.totalSlots
             connection = .tokens(llama)
         case .vllm:
-            connection = .tokens(try VLLMServer(url: url, model: name, routing: try local.routingShape(segment: segment),
+            connection = .tokens(try VLLMServer(url: url, model: name, routing: try routingShape(),
                                                 apiKey: apiKey, wait: wait))
         case .sglang:
-            connection = .tokens(try SGLangServer(url: url, routing: try local.routingShape(segment: segment), apiKey: apiKey, wait: wait))
+            connection = .tokens(try SGLangServer(url: url, routing: try routingShape(), apiKey: apiKey, wait: wait))
         case .openai, .ollama, .anthropic:
             guard let name else {
                 throw CLIError("--api \(api.rawValue) needs --model NAME: the served model's name")
@@ -132,15 +143,45 @@ struct RemoteModel: @unchecked Sendable {
             }
         }
         self.slots = slots
-        if case .tokens(let server) = connection {
-            let probe = "ThinkScope checks its tokenizer: 17 + 25 = 42, naïve café, 東京."
+        switch (connection, local) {
+        case (.tokens(let server), let local?):
+            let probe = ServerCodec.probe
             let ids = local.chat.tokenizer.encode(probe, parseSpecial: false).map(Int.init)
             let remote = try server.tokenize(probe)
             guard ids == remote else {
-                throw CLIError("server \(url.absoluteString): its tokenizer disagrees with \(tokenizerPath) "
+                throw CLIError("server \(url.absoluteString): its tokenizer disagrees with \(local.path) "
                                + "(\(remote.count) vs \(ids.count) tokens for a test sentence); pass the served model's GGUF or tokenizer.json as --tokenizer")
             }
+            chat = local.chat
+        case (.tokens(let server), nil):
+            guard let endpoints = server as? any ServerTokenizer else {
+                throw CLIError("server \(url.absoluteString): \(api.title) has no tokenizer endpoints here; pass the served model's GGUF or tokenizer.json as --tokenizer")
+            }
+            let codec = try ServerCodec.connect(endpoints)
+            do { chat = try ChatFormat(tokenizer: codec, template: chatFormat) } catch {
+                throw CLIError("\(error) (pass --chat-format, or the served model's GGUF or tokenizer.json as --tokenizer)")
+            }
+            // The server's own template rendering checks the detected format; a server that can
+            // render none and publishes no template is said to be read from its special tokens.
+            switch codec.checkTemplate(chat) {
+            case .agrees: break
+            case .differs(let line):
+                Self.note("\(line); pass --chat-format, or --tokenizer with the served model's tokenizer_config.json for its template")
+            case .unchecked:
+                if chatFormat == nil, let missing = codec.facts.missing {
+                    Self.note("\(missing): thinking is detected from its special tokens (\(chat.template.rawValue), \(chat.thinking.mode.rawValue)); pass --tokenizer with the served model's tokenizer_config.json for its template")
+                }
+            }
+        case (.chat, let local?):
+            chat = local.chat
+        case (.chat, nil):
+            throw CLIError("--api \(api.rawValue) needs a tokenizer to count its text")
         }
+    }
+
+    /// One line on stderr.
+    static func note(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// A model for one run (a sweep's `worker` pins its own llama-server slot).
@@ -190,11 +231,12 @@ struct RemoteModel: @unchecked Sendable {
     }
 
     func traceHeader(messages: [ChatMessage], promptTokens: [TokenID], settings: GenerationSettings, thinking: Bool) -> TraceHeader {
-        let gguf = local.fileName
+        let codec = chat.tokenizer as? ServerCodec
+        let gguf = local?.fileName ?? "\(codec?.facts.model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "served model") (the server's tokenizer)"
         // A display-only server's ids are the local tokenizer's reading of its text: say so.
         let name = displayOnly == nil ? "\(gguf) on \(where_)" : "\(where_); ids and counts from \(gguf)'s tokenizer"
         return TraceHeader(
-            model: .init(file: name, size: local.size, headerHash: local.fingerprint, architecture: architecture),
+            model: .init(file: name, size: local?.size ?? 0, headerHash: local?.fingerprint ?? "", architecture: architecture),
             settings: TraceSettings(thinking: thinking, settings: settings),
             messages: messages.map { TraceMessage(role: $0.role.rawValue, content: $0.content) },
             promptTokens: promptTokens.map(Int.init),

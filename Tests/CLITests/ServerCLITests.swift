@@ -48,11 +48,27 @@ import Tokenizer
             "GET /v1/models": [.json(#"{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","max_model_len":32768}]}"#)],
             "POST /tokenize": [.json(#"{"tokens":[1,2,3],"count":3,"max_model_len":32768}"#)],
         ])
-        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "vllm", "--prompt", "hi"])
+        let demo = CLITests.fixtures.appendingPathComponent("../../Sources/EmbeddedModel/thinkscope-demo.gguf").standardized.path
+        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "vllm", "--tokenizer", demo, "--prompt", "hi"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("its tokenizer disagrees"), "\(r.stderr)")
         #expect(r.stderr.contains("--tokenizer"))
         #expect(fake.requests("POST /tokenize").first?.json["model"] as? String == "Qwen/Qwen3-8B")
+    }
+
+    /// Without --tokenizer the server's endpoints are the tokenizer: one missing is one line that
+    /// says which flag to add.
+    @Test func aServerWithoutDetokenizeIsOneLineThatAsksForATokenizer() throws {
+        let fake = try FakeServer([
+            "GET /health": [.json("{}")],
+            "GET /v1/models": [.json(#"{"object":"list","data":[{"id":"Qwen/Qwen3-8B","object":"model","max_model_len":32768}]}"#)],
+            "POST /tokenize": [.json(#"{"tokens":[1,2,3],"count":3,"max_model_len":32768}"#)],
+        ])
+        let r = try CLI.run(["run", "--server", fake.url.absoluteString, "--api", "vllm", "--prompt", "hi"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("POST /detokenize: HTTP 404"), "\(r.stderr)")
+        #expect(r.stderr.contains("pass the served model's GGUF or tokenizer.json as --tokenizer"))
+        #expect(r.stderr.split(separator: "\n").count <= 2)
     }
 
     static func recording(_ name: String) throws -> String {

@@ -34,7 +34,7 @@ final class FakeThinker: RewindableModel {
         self.answer = Array(("\n\n" + answer).utf8).map(Int.init)
         self.thinkLength = thinkLength
         self.delay = delay
-        buffer = [Float](repeating: 0, count: chat.tokenizer.vocabulary.count)
+        buffer = [Float](repeating: 0, count: chat.tokenizer.vocabularySize)
     }
 
     var vocabularySize: Int { buffer.count }

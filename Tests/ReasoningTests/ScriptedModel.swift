@@ -78,7 +78,7 @@ final class ScriptedModel: LanguageModel {
         self.answer = ([10, 10] + Array(answer.utf8)).map(Int.init)
         self.thinkLength = thinkLength
         self.opensThinking = opensThinking
-        buffer = [Float](repeating: 0, count: chat.tokenizer.vocabulary.count)
+        buffer = [Float](repeating: 0, count: chat.tokenizer.vocabularySize)
     }
 
     var vocabularySize: Int { buffer.count }

@@ -57,13 +57,16 @@ final class FakeServer: @unchecked Sendable {
 
     private let lock = NSLock()
     private var routes: [String: [Response]]
+    /// Routes answered by a function of the request (a tokenizer endpoint), tried before `routes`.
+    private let handlers: [String: @Sendable (Request) -> Response]
     private(set) var requestLog: [Request] = []
     private let fd: Int32
     let port: Int
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    init(_ routes: [String: [Response]]) throws {
+    init(_ routes: [String: [Response]], handlers: [String: @Sendable (Request) -> Response] = [:]) throws {
         self.routes = routes
+        self.handlers = handlers
         (fd, port) = try Self.listen()
         Thread.detachNewThread { [self] in acceptLoop() }
     }
@@ -149,7 +152,11 @@ final class FakeServer: @unchecked Sendable {
         requestLog.append(request)
         let key = "\(method) \(path)"
         var response: Response?
-        if var queue = routes[key], !queue.isEmpty {
+        if let handler = handlers[key] {
+            lock.unlock()
+            response = handler(request)
+            lock.lock()
+        } else if var queue = routes[key], !queue.isEmpty {
             response = queue.count > 1 ? queue.removeFirst() : queue[0]  // the last response repeats
             routes[key] = queue
         }

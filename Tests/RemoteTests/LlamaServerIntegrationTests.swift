@@ -81,6 +81,58 @@ import Tokenizer
         }
     }
 
+    /// The chat format from the server alone (`ServerCodec`: /props, /tokenize, /detokenize), once per suite.
+    nonisolated(unsafe) static var servedFormat: ChatFormat?
+
+    func served(_ s: LlamaServer) throws -> ChatFormat {
+        if let f = Self.servedFormat { return f }
+        let f = try ChatFormat(tokenizer: ServerCodec.connect(s))
+        Self.servedFormat = f
+        return f
+    }
+
+    @Test func theServerAloneGivesTheLocalGGUFsChatFormat() throws {
+        try withServer { s, _, chat in
+            let served = try served(s)
+            #expect(served.template == chat.template && served.thinking == chat.thinking)
+            #expect(served.turnStart == chat.turnStart && served.turnEnd == chat.turnEnd)
+            #expect(served.endOfGeneration == chat.endOfGeneration)
+            #expect(served.tokenizer.vocabularySize == chat.tokenizer.vocabularySize)
+            let messages: [ChatMessage] = [.system("Be brief."), .user("Wie viel ist 17+25? 日本語 🧠 𝄞"),
+                                           .assistant("<think>\nAdd.\n</think>\n\n42"), .user(Demo.question)]
+            for thinking in [true, false] {
+                #expect(served.render(messages, enableThinking: thinking) == chat.render(messages, enableThinking: thinking))
+            }
+            #expect(served.forcedEnd(.qwen) == chat.forcedEnd(.qwen))
+            // The server's own template (/apply-template) renders prompts as the detected format does.
+            #expect((served.tokenizer as! ServerCodec).checkTemplate(served) == .agrees)
+            // Characters split across tokens stream whole, through /detokenize alone.
+            let ids = chat.tokenizer.encode("ok 🧠𝄞 東京 naïve <think>", parseSpecial: false)
+            var a = served.tokenizer.streamingDecoder(), b = chat.tokenizer.streamingDecoder()
+            var (ta, tb) = ("", "")
+            for id in ids { ta += a.append(id); tb += b.append(id) }
+            #expect(ta + a.finish() == tb + b.finish())
+        }
+    }
+
+    /// cap(n) with the server's own tokenization gives exactly the tokens (and texts) of a local GGUF tokenizer.
+    @Test(arguments: [0, 8, 24])
+    func capWithTheServersTokenizerGivesTheLocalTokenizersTokens(n: Int) throws {
+        try withServer { s, _, chat in
+            let served = try served(s)
+            let settings = greedySettings(Cap(n))
+            let a = runTurn(ServerModel(server: s, chat: served), served, settings)
+            let b = runTurn(ServerModel(server: s, chat: chat), chat, settings)
+            #expect(a.errors.isEmpty && b.errors.isEmpty, "\(a.errors) \(b.errors)")
+            #expect(!a.ids.isEmpty)
+            #expect(a.ids == b.ids)
+            #expect(a.tokens.map(\.origin) == b.tokens.map(\.origin))
+            #expect(a.tokens.map(\.text) == b.tokens.map(\.text))
+            #expect(a.tokens.map { $0.alternatives.map(\.text) } == b.tokens.map { $0.alternatives.map(\.text) })
+            #expect(a.text(.answer) == b.text(.answer))
+        }
+    }
+
     @Test func exactWithWait() throws {
         try withServer { s, model, chat in
             let natural = local(model, chat, greedySettings(Unlimited(), maxTokens: 400)).count(.thinking, .sampled)

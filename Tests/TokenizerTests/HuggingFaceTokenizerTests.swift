@@ -128,8 +128,8 @@ import Tokenizer
         #expect(listed.vocabulary.chatTemplate == "{{ enable_thinking }}")
         let plain = try ChatFormat(tokenizer: try Self.load("plain", added: chatML))
         #expect(plain.template == .chatML && plain.thinking.mode == .hybrid)
-        #expect(plain.tokenizer.vocabulary.type(of: plain.turnStart) == .control)
-        #expect(plain.tokenizer.vocabulary.type(of: plain.thinkEnd!) == .userDefined)
+        #expect(plain.vocabulary!.type(of: plain.turnStart) == .control)
+        #expect(plain.vocabulary!.type(of: plain.thinkEnd!) == .userDefined)
     }
 
     @Test func eachKnownSplitRegexIsRecognised() throws {
