@@ -1,6 +1,7 @@
 import Dispatch
 
-/// Splits row ranges over a fixed number of threads (fork-join on Dispatch's persistent pool).
+/// Splits row ranges over a fixed number of threads (fork-join on `SpinPool`'s workers, or
+/// Dispatch's pool when they are busy).
 public struct Parallel: Sendable {
     public let threads: Int
 
@@ -18,12 +19,18 @@ public struct Parallel: Sendable {
             return
         }
         let per = ((count + parts - 1) / parts + align - 1) / align * align
+        run(parts: parts) { p in
+            let lo = min(count, p * per), hi = min(count, lo + per)
+            if lo < hi { body(lo..<hi, p) }
+        }
+    }
+
+    /// `body(p)` for p in 0..<parts, concurrently.
+    private func run(parts: Int, _ body: (Int) -> Void) {
+        if SpinPool.shared.run(parts: parts, body) { return }
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let lo = min(count, p * per), hi = min(count, lo + per)
-                if lo < hi { box.value(lo..<hi, p) }
-            }
+            DispatchQueue.concurrentPerform(iterations: parts) { p in box.value(p) }
         }
     }
 }
@@ -61,12 +68,8 @@ extension Parallel {
             bounds.append(max(bounds[p - 1], aligned))
         }
         bounds.append(count)
-        let slices = bounds
-        withoutActuallyEscaping(body) { body in
-            let box = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                if slices[p] < slices[p + 1] { box.value(slices[p]..<slices[p + 1], p) }
-            }
+        run(parts: parts) { p in
+            if bounds[p] < bounds[p + 1] { body(bounds[p]..<bounds[p + 1], p) }
         }
     }
 }

@@ -27,6 +27,30 @@ import Testing
         }
     }
 
+    /// Many fork-joins in a row, from several threads at once (the pool runs one at a time and the
+    /// others go through Dispatch): every part runs exactly once each time, and its writes are seen
+    /// when the call returns.
+    @Test func everyPartRunsOnceUnderConcurrentCallers() async {
+        let p = Parallel(threads: ProcessInfoThreads.available)
+        await withTaskGroup(of: Bool.self) { group in
+            for caller in 0..<4 {
+                group.addTask {
+                    var ok = true
+                    for round in 0..<2000 {
+                        let count = 16 * (1 + (round + caller) % 7)
+                        let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: count)
+                        hits.initialize(repeating: 0)
+                        p.forRanges(count) { r, _ in for i in r { hits[i] += 1 } }
+                        ok = ok && hits.allSatisfy { $0 == 1 }
+                        hits.deallocate()
+                    }
+                    return ok
+                }
+            }
+            for await ok in group { #expect(ok) }
+        }
+    }
+
     @Test func slicesBalanceCostNotRows() {
         // One expert with 7 tokens and three with 1: equal row counts would give one thread 7/10
         // of the work; cost-weighted slices give each about half.

@@ -66,6 +66,15 @@ uint32_t ck_active_features(void);
 /// SIMD level the dispatcher would pick now: 0 scalar, 1 AVX2, 2 AVX-512, 3 NEON (aarch64 with dotprod).
 int ck_active_level(void);
 
+/// A spin-wait hint to the CPU (x86 `pause`, ARM `yield`), for threads that poll a flag.
+static inline void ck_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 // MARK: Types
 
 enum {
