@@ -344,10 +344,9 @@ public struct ForwardPass {
                 if let earlier = (start..<end).first(where: { Self.sameActivations(jobs[$0], j) }) {
                     offsets.append(offsets[earlier - start])
                 } else {
-                    let bytes = j.m * Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
+                    let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols), bytes = j.m * rowBytes
                     if end > start && used + bytes > capacity { break }
                     offsets.append(used)
-                    let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols)
                     for r in 0..<j.m {
                         Kernels.quantizeActivation(for: j.w.type, j.input + r * j.inputStride, xq + used + r * rowBytes, n: j.w.cols)
                     }

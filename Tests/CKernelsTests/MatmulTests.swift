@@ -179,10 +179,13 @@ struct MatmulTests {
     }
 
     @Test("packed Q8_0 (ck_q8_0_pack) gives the plain layout's bits for ranges on groups of 8 rows")
-    func packedQ8_0() throws {
+    func packedQ8_0() {
         let t = WType.q8_0
         var rng = Rng(808)
-        try #require(Level.avx512.available, "the packed layout runs at AVX-512 only")
+        guard Level.avx512.available else {  // a CPU or THINKSCOPE_ISA without AVX-512 computes plain
+            #expect(ck_packed_type(t.id) == -1)
+            return
+        }
         for (rows, n, m) in [(8, 32, 1), (19, 128, 5), (40, 1024, 9), (151, 96, 3), (64, 8192, 2)] {
             let w = randomWeights(t, rows: rows, n: n, rng: &rng)
             var packed = [UInt8](repeating: 0, count: w.count)
