@@ -329,8 +329,8 @@ public struct ForwardPass {
 
     /// Projections computed in one fork-join over all their output rows: one thread hand-off instead
     /// of one per matrix, which counts in decode and for the many small matrices of MoE experts.
-    /// Each job's input is converted to its weight's activation format first (once for jobs that
-    /// share input rows and format); jobs whose converted inputs do not fit the activation scratch
+    /// Each job's input is converted to its weight's activation format first (once for a job that
+    /// shares the previous job's input rows and format); jobs whose converted inputs do not fit the activation scratch
     /// together go in further fork-joins. Threads get equal shares of rows × columns × m, so an
     /// expert with many tokens is not one thread's alone. Every output equals what `project` gives:
     /// each is one matmul call over whichever rows a thread holds.
@@ -341,8 +341,8 @@ public struct ForwardPass {
             var offsets: [Int] = [], used = 0, end = start
             while end < jobs.count {
                 let j = jobs[end]
-                if let earlier = (start..<end).first(where: { Self.sameActivations(jobs[$0], j) }) {
-                    offsets.append(offsets[earlier - start])
+                if end > start && Self.sameActivations(jobs[end - 1], j) {  // Q, K, V; an expert's gate and up
+                    offsets.append(offsets[end - 1 - start])
                 } else {
                     let rowBytes = Kernels.activationRowBytes(for: j.w.type, n: j.w.cols), bytes = j.m * rowBytes
                     if end > start && used + bytes > capacity { break }
@@ -354,7 +354,7 @@ public struct ForwardPass {
                 }
                 end += 1
             }
-            let group = Array(jobs[start..<end])
+            let group = jobs[start..<end]
             let box = UnsafeSendable((xq, group, offsets))
             session.parallel.forWeightedRanges(group.map { ($0.w.rows, $0.m * $0.w.cols) }) { range, _ in
                 let (xq, group, offsets) = box.value

@@ -5,7 +5,8 @@ import GGUF
 /// Copies of weight matrices in a layout the kernels of this CPU level read faster than the file's
 /// (ck_packed_type; today Q8_0 at AVX-512: each group of 8 rows holds per block their 8 scales
 /// together and their quants pre-biased for vpdpbusd, so the decode tile's shared work per block
-/// is two loads instead of a scale gather, eight loads and a bias). The bits are the plain
+/// is one load for the scales and one per pair of rows, instead of a scalar scale gather and two
+/// loads, an insert and a bias per pair). The bits are the plain
 /// layout's. Made once at load for every dense matrix (attention, dense feed-forward, output);
 /// the file's bytes stay as they are for embedding lookups and the row ranges the packed layout
 /// cannot serve. Experts are left as they are: they are most of a MoE file, and each token reads

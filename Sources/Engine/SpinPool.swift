@@ -4,16 +4,17 @@ import Foundation
 import Synchronization
 
 /// Persistent worker threads for the forward pass's fork-joins. A decode step is a few dozen short
-/// fork-joins (a projection, attention, the experts) a few to a few tens of microseconds apart;
-/// waking a sleeping thread for each (Dispatch's pool, a futex) took about as long as the work,
-/// so the second core bought little. Workers here spin (with the CPU's pause hint) for a short
-/// while after each part, so the next fork-join finds them awake, and sleep on a semaphore only
-/// after about `spinRounds` idle polls. One fork-join runs at a time: a caller that finds the pool
-/// busy (another session on another thread) goes through Dispatch instead.
+/// fork-joins a few to a few tens of microseconds apart; with Dispatch's pool each first waited for
+/// a thread parked on a futex, and the second core bought the demo model's decode 12-14% (the 0.6B's
+/// 1.42x; with these workers +42% and 1.96x, docs/PERFORMANCE.md). Workers here spin (with the CPU's
+/// pause hint) for a short while after each part, so the next fork-join finds them awake, and sleep
+/// on a semaphore only after `spinRounds` idle polls. One fork-join runs at a time: a caller that
+/// finds the pool busy (another session on another thread) goes through Dispatch instead.
 final class SpinPool: @unchecked Sendable {
     static let shared = SpinPool(workers: max(0, ProcessInfoThreads.available - 1))
 
-    /// Idle polls before a worker sleeps (a pause is some tens of nanoseconds: about 0.1 ms).
+    /// Idle polls before a worker sleeps (4,000 pauses took 53 us on the AVX-512 machine of
+    /// docs/PERFORMANCE.md).
     static let spinRounds = 4000
 
     let workers: Int

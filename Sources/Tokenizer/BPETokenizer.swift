@@ -116,24 +116,13 @@ public struct BPETokenizer: Sendable {
         let space = UInt8(ascii: " "), quote = UInt8(ascii: "'")
         var t = input
         // 1: " ?", " !", " .", " ," lose the space.
-        var n = t.count
-        var kept = n > 0 ? 1 : 0
-        var i = 1
-        while i < n {
-            let x = t[i]
-            if t[i - 1] == space && (x == UInt8(ascii: "?") || x == UInt8(ascii: "!") || x == UInt8(ascii: ".")
-                                     || x == UInt8(ascii: ",")) {
-                kept -= 1
-            }
-            t[kept] = x
-            kept += 1
-            i += 1
+        var n = dropSpaces(&t, t.count) { t, i in
+            t[i] == UInt8(ascii: "?") || t[i] == UInt8(ascii: "!") || t[i] == UInt8(ascii: ".") || t[i] == UInt8(ascii: ",")
         }
         // 2: " ' " becomes "'". The dropped second space is zeroed, so the byte after it does not see a
         // space before it.
-        n = kept
-        kept = n > 0 ? 1 : 0
-        i = 1
+        var kept = n > 0 ? 1 : 0
+        var i = 1
         while i < n {
             let x = t[i]
             if x == quote && i + 1 < n && t[i - 1] == space && t[i + 1] == space {
@@ -146,25 +135,26 @@ public struct BPETokenizer: Sendable {
             i += 1
         }
         // 3: " 's", " 'm", " 're", " 've" lose the space.
-        n = kept
-        kept = n > 0 ? 1 : 0
-        i = 1
-        while i < n {
-            let x = t[i]
-            if t[i - 1] == space && x == quote && i + 1 < n {
-                let x1 = t[i + 1]
-                if x1 == UInt8(ascii: "s") || x1 == UInt8(ascii: "m") {
-                    kept -= 1
-                } else if x1 != UInt8(ascii: "t") && x1 != UInt8(ascii: "d") && i + 2 < n {
-                    let x2 = t[i + 2]
-                    if (x1 == UInt8(ascii: "r") || x1 == UInt8(ascii: "v")) && x2 == UInt8(ascii: "e") { kept -= 1 }
-                }
-            }
-            t[kept] = x
-            kept += 1
-            i += 1
+        n = dropSpaces(&t, kept) { t, i in
+            guard t[i] == quote, i + 1 < t.count else { return false }
+            let x1 = t[i + 1]
+            if x1 == UInt8(ascii: "s") || x1 == UInt8(ascii: "m") { return true }
+            return (x1 == UInt8(ascii: "r") || x1 == UInt8(ascii: "v")) && i + 2 < t.count && t[i + 2] == UInt8(ascii: "e")
         }
-        return Array(t[0..<kept])
+        return Array(t[0..<n])
+    }
+
+    /// One compacting pass over t[0..<n]: the space before byte i is dropped where `after(bytes, i)`
+    /// (the bytes are t[0..<n] as they were before the pass); returns the new length.
+    private static func dropSpaces(_ t: inout [UInt8], _ n: Int, after: ([UInt8], Int) -> Bool) -> Int {
+        let before = Array(t[0..<n])
+        var kept = n > 0 ? 1 : 0
+        for i in 1..<max(n, 1) {
+            if before[i - 1] == UInt8(ascii: " ") && after(before, i) { kept -= 1 }
+            t[kept] = before[i]
+            kept += 1
+        }
+        return kept
     }
 }
 
