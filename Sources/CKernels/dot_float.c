@@ -248,6 +248,8 @@ static inline __attribute__((always_inline)) void rowwise16_tile_avx512(const in
     __m512 v0[4][16], v1[4][16];
     for (int j = 0; j < 16; j++) {
         const uint8_t *w = W + (size_t)j * rb;
+        // Rows may be far apart (attention keys, a KV row apart): prefetch the next tile.
+        for (size_t o = 0; o < (size_t)n * es; o += 64) _mm_prefetch((const char *)(w + 16 * rb + o), _MM_HINT_T0);
         __m512 a[4][4];
         CK_UNROLL for (int c = 0; c < C; c++) CK_UNROLL for (int k = 0; k < 4; k++) a[c][k] = _mm512_setzero_ps();
         for (int i = 0; i < body; i += step) {
@@ -337,6 +339,93 @@ static inline __attribute__((always_inline)) void to_float_avx2(const int kind, 
     for (; i < len; i++) out[i] = ld_elem(kind, p, i);
 }
 
-ROWWISE_KERNELS(ck_k_, _rowwise_avx2, rowwise_body_avx2, to_float_avx2)
+ROWWISE_KERNELS(ck_rowwise4_, _avx2, rowwise_body_avx2, to_float_avx2)
+
+/// ck_hsum8 of 8 vectors at once, each in its own tree (t_i = a_i + a_{i+4}; (t_0 + t_2) + (t_1 +
+/// t_3)), transposing as it adds: lane j of the result = ck_hsum8(v[j]).
+static inline __attribute__((always_inline)) __m256 hsum8x8_avx2(const __m256 v[8]) {
+    __m256 t[4], w[2];
+    // t[k]: lanes 0..3 the t of row 2k, 4..7 those of row 2k + 1.
+    CK_UNROLL for (int k = 0; k < 4; k++)
+        t[k] = _mm256_add_ps(_mm256_permute2f128_ps(v[2 * k], v[2 * k + 1], 0x20),
+                             _mm256_permute2f128_ps(v[2 * k], v[2 * k + 1], 0x31));
+    // w[k]: 128-bit half h = [t_0 + t_2, t_1 + t_3] of row 4k + h, then of row 4k + 2 + h.
+    CK_UNROLL for (int k = 0; k < 2; k++)
+        w[k] = _mm256_add_ps(_mm256_shuffle_ps(t[2 * k], t[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm256_shuffle_ps(t[2 * k], t[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    // r: half h = rows h, 2 + h, 4 + h, 6 + h.
+    const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm256_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/// 8 rows x C activations (F32, F16; rows without a tail) of the row-by-row order at AVX2. The
+/// activations come as floats (xf, C rows xfs apart), so each weight vector is loaded and converted
+/// once for the C of them and the activation is a memory operand of the fused multiply-add. Each
+/// (row, activation) computes the 8-lane halves of rowwise_body_avx2's accumulators one at a time (a
+/// chain over the row's 64-element steps), combines them as it does, and the 8 rows' sums are
+/// reduced together (hsum8x8_avx2).
+static inline __attribute__((always_inline)) void rowwise8_tile_avx2(const int kind, const int C, const uint8_t *W,
+                                                                    size_t rb, int n, const float *xf, size_t xfs,
+                                                                    float *Y, size_t ys) {
+    const size_t es = kind == K_F32 ? 4 : 2;
+    __m256 v[4][8];
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *w = W + (size_t)j * rb;
+        // Rows may be far apart (attention keys, a KV row apart): prefetch two tiles ahead.
+        for (size_t o = 0; o < (size_t)n * es; o += 64) _mm_prefetch((const char *)(w + 16 * rb + o), _MM_HINT_T0);
+        __m256 a[4][4][2];  // [activation][accumulator][half]
+        CK_UNROLL for (int k = 0; k < 4; k++) CK_UNROLL for (int h = 0; h < 2; h++) {
+            CK_UNROLL for (int c = 0; c < C; c++) a[c][k][h] = _mm256_setzero_ps();
+            for (int i = 16 * k + 8 * h; i < n; i += 64) {
+                const __m256 wv = ld8(kind, w + i * es);
+                CK_UNROLL for (int c = 0; c < C; c++)
+                    a[c][k][h] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xf + c * xfs + i), a[c][k][h]);
+            }
+        }
+        CK_UNROLL for (int c = 0; c < C; c++) {
+            const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[c][0][0], a[c][2][0]), _mm256_add_ps(a[c][1][0], a[c][3][0]));
+            const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[c][0][1], a[c][2][1]), _mm256_add_ps(a[c][1][1], a[c][3][1]));
+            v[c][j] = _mm256_add_ps(lo, hi);
+        }
+    }
+    CK_UNROLL for (int c = 0; c < C; c++) _mm256_storeu_ps(Y + (size_t)c * ys, hsum8x8_avx2(v[c]));
+}
+
+/// The row-by-row order at AVX2 for F32 and F16: 8-row tiles by up to 4 activations (F16
+/// activations converted to floats first, rows of up to ROWWISE8_XMAX elements: 32 KiB of stack),
+/// the last rows % 8 and rows with a tail as ROWWISE_KERNEL takes them.
+enum { ROWWISE8_XMAX = 2048 };
+#define ROWWISE8_KERNEL(NAME, KIND, REST)                                                                  \
+    CK_DECLARE_KERNEL(NAME) {                                                                              \
+        const int tiled = rowwise_body(KIND, n) == n && (KIND == K_F32 || n <= ROWWISE8_XMAX);             \
+        const int full = tiled ? nr - nr % 8 : 0;                                                          \
+        float conv[KIND == K_F32 ? 1 : 4 * ROWWISE8_XMAX];                                                 \
+        for (int c = 0; c < nc && full > 0; c += 4) {                                                      \
+            const int cc = nc - c < 4 ? nc - c : 4;                                                        \
+            const float *xf = (const float *)(X + (size_t)c * xs);                                         \
+            size_t xfs = xs / 4;                                                                           \
+            if (KIND != K_F32) {                                                                           \
+                for (int k = 0; k < cc; k++) to_float_avx2(KIND, X + (size_t)(c + k) * xs, n, conv + k * n); \
+                xf = conv, xfs = (size_t)n;                                                                \
+            }                                                                                              \
+            for (int r = 0; r < full; r += 8) {                                                            \
+                const uint8_t *w = W + (size_t)r * rb;                                                     \
+                float *y = Y + (size_t)c * ys + r;                                                         \
+                switch (cc) {                                                                              \
+                case 1: rowwise8_tile_avx2(KIND, 1, w, rb, n, xf, xfs, y, ys); break;                      \
+                case 2: rowwise8_tile_avx2(KIND, 2, w, rb, n, xf, xfs, y, ys); break;                      \
+                case 3: rowwise8_tile_avx2(KIND, 3, w, rb, n, xf, xfs, y, ys); break;                      \
+                default: rowwise8_tile_avx2(KIND, 4, w, rb, n, xf, xfs, y, ys); break;                     \
+                }                                                                                          \
+            }                                                                                              \
+        }                                                                                                  \
+        if (full < nr) REST(W + (size_t)full * rb, rb, nr - full, n, X, xs, nc, Y + full, ys);             \
+    }
+ROWWISE8_KERNEL(ck_k_f32_rowwise_avx2, K_F32, ck_rowwise4_f32_avx2)
+ROWWISE8_KERNEL(ck_k_f16_rowwise_avx2, K_F16, ck_rowwise4_f16_avx2)
+CK_DECLARE_KERNEL(ck_k_bf16_rowwise_avx2) {
+    ck_rowwise4_bf16_avx2(W, rb, nr, n, X, xs, nc, Y, ys);
+}
 #pragma clang attribute pop
 #endif  // CK_X86

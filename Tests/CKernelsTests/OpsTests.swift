@@ -206,7 +206,7 @@ struct OpsTests {
     @Test("attention: every level gives the same bits, close to exact softmax attention",
           arguments: [1, 5, 17, 70, 130], [false, true])
     func attentionHeads(_ nPos: Int, _ rowwise: Bool) {
-        for (hd, heads) in [(64, 1), (128, 3), (80, 2), (20, 1)] {  // 80, 20: partial chunks and lanes
+        for (hd, heads) in [(64, 1), (128, 3), (80, 2), (20, 1), (256, 2)] {  // 80, 20: partial chunks and lanes; 256: two passes
             var rng = Rng(UInt64(nPos * 10 + hd) + (rowwise ? 1 : 0))
             let stride = 2 * hd  // two KV heads per cache row; this group uses the first
             let k = rng.floats(nPos * stride, scale: 1).map(fp16), v = rng.floats(nPos * stride, scale: 2).map(fp16)
