@@ -190,11 +190,13 @@ public struct RandomModelSpec: Sendable, Equatable, Codable {
 }
 
 public enum RandomModel {
-    /// A GGUF writer holding a complete random model for `spec` (tokenizer included).
     public static let writableTypes: [GGMLType] = [.f32, .f16, .bf16, .q8_0]
 
-    public static func writer(_ spec: RandomModelSpec) -> GGUFWriter {
+    /// A GGUF writer holding a complete random model for `spec` (tokenizer included): the synthetic
+    /// vocabulary, or `vocabulary`'s records (then the spec's `chat` is not used).
+    public static func writer(_ spec: RandomModelSpec, vocabulary: BorrowedVocabulary? = nil) -> GGUFWriter {
         precondition(spec.problem == nil, spec.problem ?? "")
+        precondition(vocabulary.map { $0.size == spec.vocab } ?? true, "the borrowed vocabulary's size is not the spec's")
         let type = GGMLType.named(spec.weightType)!
         var rng = SplitMix64(seed: spec.seed)
         var w = GGUFWriter()
@@ -224,8 +226,12 @@ public enum RandomModel {
             w.set(key(ModelConfig.Key.expertUsedCount), uint32: spec.expertsUsed)
             w.set(key(ModelConfig.Key.expertFeedForwardLength), uint32: spec.expertFeedForward)
         }
-        addSyntheticVocabulary(&w, size: spec.vocab, chat: SyntheticChat(rawValue: spec.chatConventions)!,
-                               llama: a == Llama.name)
+        if let vocabulary {
+            vocabulary.add(to: &w)
+        } else {
+            addSyntheticVocabulary(&w, size: spec.vocab, chat: SyntheticChat(rawValue: spec.chatConventions)!,
+                                   llama: a == Llama.name)
+        }
         let qkNorm = a == Qwen3.name || a == Qwen3MoE.name
         let qkvBias = a == Qwen2.name || gptOss
 
@@ -312,9 +318,9 @@ public enum RandomModel {
         }
     }
 
-    /// Writes a random model to `path`.
-    public static func write(_ spec: RandomModelSpec, to path: String) throws {
-        try writer(spec).write(to: path)
+    /// Writes a random model to `path` (with `vocabulary`'s tokenizer, if given).
+    public static func write(_ spec: RandomModelSpec, vocabulary: BorrowedVocabulary? = nil, to path: String) throws {
+        try writer(spec, vocabulary: vocabulary).write(to: path)
     }
 
     /// Encodes F32 values as `type` (F32, F16, BF16 or Q8_0).

@@ -16,6 +16,9 @@ struct RandomModelCommand: ParsableCommand {
     @Option(help: "Weight type: f32, f16, bf16 or q8_0 (default q8_0; with --spec, the spec's weightType).") var type: String?
     @Option(help: "Override the number of layers.") var layers: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Take the tokenizer (every tokenizer.* key) from this GGUF file instead of the synthetic vocabulary, e.g. Tests/Fixtures/qwen3-vocab.gguf.",
+                               discussion: "Its token count must equal the shape's vocab; the spec's chat is then not used."))
+    var vocabFrom: String?
     @Option(help: "Output GGUF file.") var out: String
 
     func resolvedSpec() throws -> RandomModelSpec {
@@ -46,7 +49,17 @@ struct RandomModelCommand: ParsableCommand {
     func validate() throws { _ = try resolvedSpec() }
 
     func run() throws {
-        try RandomModel.write(try resolvedSpec(), to: out)
+        let s = try resolvedSpec()
+        var vocabulary: BorrowedVocabulary?
+        if let path = vocabFrom {
+            let neededBy = preset.map { "preset \($0)" } ?? "the --spec shape"
+            do {
+                vocabulary = try BorrowedVocabulary(path: path, size: s.vocab, neededBy: neededBy)
+            } catch {
+                throw CLIError("--vocab-from \(error)")
+            }
+        }
+        try RandomModel.write(s, vocabulary: vocabulary, to: out)
         print(out)
     }
 }

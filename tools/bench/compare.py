@@ -23,6 +23,14 @@ by running a llama-bench built for that level only (default ../llama-<isa>/bin/l
 the repository; see docs/PERFORMANCE.md for the cmake flags). --llama-passive runs llama.cpp with
 OMP_WAIT_POLICY=passive (its spinning threads collapse on shared cores). K-quant models are
 quantized with the oracle or, without it, with llama-quantize beside llama-bench.
+
+--real-vocab gives the bench models the real Qwen3 tokenizer (`random-model --vocab-from
+Tests/Fixtures/qwen3-vocab.gguf`) instead of the synthetic vocabulary with few merges, for the qwen3
+presets (other presets are refused); --vocab-from FILE takes the tokenizer from FILE for every model
+(its size must match each preset's). Such models are cached apart, as PRESET-TYPE-realvocab.gguf
+(or PRESET-TYPE-vocab-STEM.gguf for FILE). Speeds barely change; token counts of text do (the
+Qwen end of thinking: 64 tokens synthetic, 24 real), which matters for `bench --probe-every`.
+Without either option the models are made exactly as before.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -30,6 +38,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
 NATIVE_TYPES = {"f32", "f16", "bf16", "q8_0"}
+QWEN3_VOCAB = os.path.join(ROOT, "Tests", "Fixtures", "qwen3-vocab.gguf")
+QWEN3_PRESETS = {"qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l"}
+
+
+def vocab_for(a, preset):
+    """(tokenizer file, cache-name suffix) for a bench model: (None, "") for the synthetic vocabulary."""
+    if a.vocab_from:
+        stem = os.path.splitext(os.path.basename(a.vocab_from))[0]
+        return a.vocab_from, f"-vocab-{stem}"
+    if a.real_vocab:
+        if preset not in QWEN3_PRESETS:
+            sys.exit(f"--real-vocab: no real vocabulary for preset {preset} (qwen3 presets only; or --vocab-from FILE)")
+        return QWEN3_VOCAB, "-realvocab"
+    return None, ""
 
 
 def quantize_cmd(a):
@@ -46,13 +68,16 @@ def quantize_cmd(a):
 
 def model_path(a, preset, qtype):
     os.makedirs(a.cache, exist_ok=True)
-    path = os.path.join(a.cache, f"{preset}-{qtype}.gguf")
+    vocab, suffix = vocab_for(a, preset)
+    path = os.path.join(a.cache, f"{preset}-{qtype}{suffix}.gguf")
     if os.path.exists(path):
         return path
     base_type = qtype if qtype in NATIVE_TYPES else "f16"
-    base = os.path.join(a.cache, f"{preset}-{base_type}.gguf")
+    base = os.path.join(a.cache, f"{preset}-{base_type}{suffix}.gguf")
     if not os.path.exists(base):
-        subprocess.run([a.thinkscope, "random-model", "--preset", preset, "--type", base_type, "--out", base], check=True)
+        extra = ["--vocab-from", vocab] if vocab else []
+        subprocess.run([a.thinkscope, "random-model", "--preset", preset, "--type", base_type, "--out", base] + extra,
+                       check=True)
     if base != path:
         subprocess.run(quantize_cmd(a) + [base, path, qtype], check=True)
     return path
@@ -134,6 +159,10 @@ def main():
     ap.add_argument("--thinkscope", default=os.path.join(ROOT, ".build", "release", "thinkscope"))
     ap.add_argument("--cache", default="/tmp/thinkscope-bench")
     ap.add_argument("--json", action="store_true")
+    vocab = ap.add_mutually_exclusive_group()
+    vocab.add_argument("--real-vocab", action="store_true",
+                       help="qwen3 presets with the real Qwen3 tokenizer (Tests/Fixtures/qwen3-vocab.gguf), not the synthetic one")
+    vocab.add_argument("--vocab-from", metavar="FILE", help="every model's tokenizer from this GGUF file (sizes must match)")
     ap.add_argument("--isa", choices=["native", "avx2", "avx512"], default="native",
                     help="SIMD level for both engines (THINKSCOPE_ISA and the matching llama-bench)")
     ap.add_argument("--llama-passive", action="store_true",
@@ -159,7 +188,7 @@ def main():
         path = model_path(a, preset, qtype)
         if a.interleave:
             res, ratios = interleaved(a, path, fas)
-            row = dict(model=f"{preset} {qtype}", depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
+            row = dict(model=f"{preset} {qtype}{vocab_for(a, preset)[1]}", depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
             for k, v in res.items():
                 for m in ("prefill_tps", "decode_tps"):
                     row[f"{k}_{m}"] = round(statistics.median(r[m] for r in v), 2)
@@ -183,7 +212,7 @@ def main():
         med["llama"] = {m: max(med[f"llama_fa_{fa}"][m] for fa in fas) for m in ("prefill_tps", "decode_tps")}
         if a.no_hooks:
             med["ts_hooks"] = med["ts"]
-        row = dict(model=f"{preset} {qtype}", isa=a.isa, threads=a.t, depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
+        row = dict(model=f"{preset} {qtype}{vocab_for(a, preset)[1]}", isa=a.isa, threads=a.t, depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
             f"{k}_{m}": round(v[m], 2) for k, v in med.items() for m in v})
         for m in ("prefill_tps", "decode_tps"):
             row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
