@@ -14,7 +14,8 @@ Needs the oracle (../shared/oracle/install.sh).
 
 Depth (-d, as llama-bench -d): both engines prefill DEPTH tokens untimed, then time -p and -n on
 top. The llama.cpp side is llama_depth.py (llama-cpp-python, the oracle's build) or, with
---llama-bench PATH, that llama-bench binary. --kv-type sets both engines' KV cache (llama.cpp:
+--llama-bench PATH, that llama-bench binary (--interleave needs llama_depth.py's server: it then
+loads the libllama built beside that llama-bench). --kv-type sets both engines' KV cache (llama.cpp:
 -ctk/-ctv); --fa sets llama.cpp's flash attention: off, on, or best (both, alternating, and the
 faster median of each metric counts). A quantized V cache forces flash attention on in llama.cpp.
 
@@ -113,8 +114,13 @@ def interleaved(a, path, fas):
     cmds = {"ts": [a.thinkscope, "bench", "--model", path, "--serve"] + common}
     for fa in fas:
         cmds[f"llama_fa_{fa}"] = [sys.executable, os.path.join(HERE, "llama_depth.py"), path, "--serve", "--fa", fa] + common
+    # llama_depth.py is llama-cpp-python: with --llama-bench (or --isa) it loads the libllama built
+    # beside that llama-bench instead of the oracle's (LLAMA_CPP_LIB_PATH), so both sides run one level.
+    llama_env = dict(a.llama_env or os.environ)
+    if a.llama_bench:
+        llama_env["LLAMA_CPP_LIB_PATH"] = os.path.dirname(os.path.abspath(a.llama_bench))
     procs = {k: subprocess.Popen(c, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                 env=a.ts_env if k == "ts" else a.llama_env) for k, c in cmds.items()}
+                                 env=a.ts_env if k == "ts" else llama_env) for k, c in cmds.items()}
     for k, p in procs.items():
         line = p.stdout.readline().strip()
         assert line == "ready", f"{k}: {line!r}"
