@@ -29,8 +29,9 @@ quantized with the oracle or, without it, with llama-quantize beside llama-bench
 Tests/Fixtures/qwen3-vocab.gguf`) instead of the synthetic vocabulary with few merges, for the qwen3
 presets (other presets are refused); --vocab-from FILE takes the tokenizer from FILE for every model
 (its size must match each preset's). Such models are cached apart, as PRESET-TYPE-realvocab.gguf
-(or PRESET-TYPE-vocab-STEM.gguf for FILE). Speeds barely change; token counts of text do (the
-Qwen end of thinking: 64 tokens synthetic, 24 real), which matters for `bench --probe-every`.
+(or PRESET-TYPE-vocab-STEM.gguf for FILE). The weights and shapes are the same; token counts of
+text are not (the Qwen end of thinking: 64 tokens synthetic, 24 real), which matters for `bench
+--probe-every`.
 Without either option the models are made exactly as before.
 """
 import argparse, json, os, statistics, subprocess, sys
@@ -40,7 +41,6 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 ORACLE = os.path.join(ROOT, "..", "shared", "oracle", "llamacpp.py")
 NATIVE_TYPES = {"f32", "f16", "bf16", "q8_0"}
 QWEN3_VOCAB = os.path.join(ROOT, "Tests", "Fixtures", "qwen3-vocab.gguf")
-QWEN3_PRESETS = {"qwen3-0.6b", "qwen3-4b-8l", "qwen3-30b-a3b-4l", "qwen3-30b-a3b-6l"}
 
 
 def vocab_for(a, preset):
@@ -49,7 +49,7 @@ def vocab_for(a, preset):
         stem = os.path.splitext(os.path.basename(a.vocab_from))[0]
         return a.vocab_from, f"-vocab-{stem}"
     if a.real_vocab:
-        if preset not in QWEN3_PRESETS:
+        if not preset.startswith("qwen3-"):  # every qwen3 preset has Qwen3's vocabulary size
             sys.exit(f"--real-vocab: no real vocabulary for preset {preset} (qwen3 presets only; or --vocab-from FILE)")
         return QWEN3_VOCAB, "-realvocab"
     return None, ""
@@ -192,9 +192,10 @@ def main():
     for spec in a.models.split(","):
         preset, qtype = spec.split(":")
         path = model_path(a, preset, qtype)
+        name = f"{preset} {qtype}{vocab_for(a, preset)[1]}"
         if a.interleave:
             res, ratios = interleaved(a, path, fas)
-            row = dict(model=f"{preset} {qtype}{vocab_for(a, preset)[1]}", depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
+            row = dict(model=name, depth=a.d, kv_type=a.kv_type, threads=a.t, turns=a.interleave)
             for k, v in res.items():
                 for m in ("prefill_tps", "decode_tps"):
                     row[f"{k}_{m}"] = round(statistics.median(r[m] for r in v), 2)
@@ -218,7 +219,7 @@ def main():
         med["llama"] = {m: max(med[f"llama_fa_{fa}"][m] for fa in fas) for m in ("prefill_tps", "decode_tps")}
         if a.no_hooks:
             med["ts_hooks"] = med["ts"]
-        row = dict(model=f"{preset} {qtype}{vocab_for(a, preset)[1]}", isa=a.isa, threads=a.t, depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
+        row = dict(model=name, isa=a.isa, threads=a.t, depth=a.d, kv_type=a.kv_type, file_mb=round(os.path.getsize(path) / 1e6, 1), **{
             f"{k}_{m}": round(v[m], 2) for k, v in med.items() for m in v})
         for m in ("prefill_tps", "decode_tps"):
             row[f"ratio_{m}"] = round(med["ts"][m] / med["llama"][m], 3)
