@@ -246,9 +246,11 @@ void ck_q4_0_gemm_avx512(const uint8_t *W, size_t rb, int nr, int n,
 CK_DECLARE_KERNEL(ck_k_q4_K_scalar); CK_DECLARE_KERNEL(ck_k_q4_K_avx2); CK_DECLARE_KERNEL(ck_k_q4_K_avx512);
 CK_DECLARE_KERNEL(ck_k_q5_K_scalar); CK_DECLARE_KERNEL(ck_k_q5_K_avx2); CK_DECLARE_KERNEL(ck_k_q5_K_avx512);
 CK_DECLARE_KERNEL(ck_k_q6_K_scalar); CK_DECLARE_KERNEL(ck_k_q6_K_avx2); CK_DECLARE_KERNEL(ck_k_q6_K_avx512);
-// AVX-512 K-quant matvec tiles (dot_kquants_avx512.c); the entry points above add the repacked
-// matmul of dot_kquants_gemm.c for several activation rows.
+// K-quant matvec tiles (dot_kquants_avx512.c, dot_kquants_avx2.c, dot_kquants_low.c); the entry
+// points add the repacked matmul of dot_kquants_gemm.c (AVX-512) or dot_kquants_gemm_avx2.c for
+// several activation rows.
 CK_DECLARE_KERNEL(ck_k_q4_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q5_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q6_K_avx512_mv);
+CK_DECLARE_KERNEL(ck_k_q4_K_avx2_mv); CK_DECLARE_KERNEL(ck_k_q5_K_avx2_mv); CK_DECLARE_KERNEL(ck_k_q6_K_avx2_mv);
 // 32-element blocks against Q8_0 (Q5_0, IQ4_NL, MXFP4) or Q8_1 (Q4_1, Q5_1) activations (dot_q32.c)
 CK_DECLARE_KERNEL(ck_k_q4_1_scalar); CK_DECLARE_KERNEL(ck_k_q4_1_avx2); CK_DECLARE_KERNEL(ck_k_q4_1_avx512);
 CK_DECLARE_KERNEL(ck_k_q5_0_scalar); CK_DECLARE_KERNEL(ck_k_q5_0_avx2); CK_DECLARE_KERNEL(ck_k_q5_0_avx512);
@@ -260,6 +262,7 @@ CK_DECLARE_KERNEL(ck_k_q2_K_scalar); CK_DECLARE_KERNEL(ck_k_q2_K_avx2); CK_DECLA
 CK_DECLARE_KERNEL(ck_k_q3_K_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_avx512);
 CK_DECLARE_KERNEL(ck_k_iq4_xs_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512);
 CK_DECLARE_KERNEL(ck_k_q2_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_q3_K_avx512_mv); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx512_mv);
+CK_DECLARE_KERNEL(ck_k_q2_K_avx2_mv); CK_DECLARE_KERNEL(ck_k_q3_K_avx2_mv); CK_DECLARE_KERNEL(ck_k_iq4_xs_avx2_mv);
 // Q3_K and IQ4_XS in llama.cpp's vec_dot order (CK_ORDER_ROWWISE; the kernels above are CK_ORDER_TILED)
 CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_rowwise_avx512);
 CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_scalar); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx2); CK_DECLARE_KERNEL(ck_k_iq4_xs_rowwise_avx512);

@@ -126,9 +126,9 @@ AI void q6k_tile(const int R, const int C, const uint8_t *W, size_t rb, int n,
 
 #define Q4K_TILE(R, C, ...) q45k_tile(0, R, C, __VA_ARGS__)
 #define Q5K_TILE(R, C, ...) q45k_tile(1, R, C, __VA_ARGS__)
-KQ_KERNEL(ck_k_q4_K_avx2, Q4K_TILE)
-KQ_KERNEL(ck_k_q5_K_avx2, Q5K_TILE)
-KQ_KERNEL(ck_k_q6_K_avx2, q6k_tile)
+KQ_KERNEL(ck_k_q4_K_avx2_mv, Q4K_TILE)  // ck_k_*_avx2 add the repacked matmul (dot_kquants_gemm_avx2.c)
+KQ_KERNEL(ck_k_q5_K_avx2_mv, Q5K_TILE)
+KQ_KERNEL(ck_k_q6_K_avx2_mv, q6k_tile)
 
 #pragma clang attribute pop
 

@@ -12,11 +12,8 @@
 #include "ck_internal.h"
 #if CK_X86  // the whole file is x86 SIMD
 #include <immintrin.h>
+#include "ck_kq_gemm.h"
 
-enum { KQ_Q4K = 0, KQ_Q5K = 1, KQ_Q6K = 2, KQ_Q2K = 3, KQ_Q3K = 4, KQ_IQ4XS = 5 };
-
-/// Sub-blocks of 16 elements (Q6_K, Q2_K, Q3_K) rather than 32.
-static inline int kq_sub16(const int kind) { return kind == KQ_Q6K || kind == KQ_Q2K || kind == KQ_Q3K; }
 enum {
     KG_ROWS = 16,  // rows per tile (one zmm)
     KG_KC = 4,     // super-blocks per repacked chunk (~22 KiB)
@@ -100,8 +97,7 @@ static void kq_repack_low(const int kind, const uint8_t *p, size_t rb, int R, __
 }
 
 static void kq_repack(const int kind, const uint8_t *W, size_t rb, int R, int sb0, int kc, kq_tile *t) {
-    const size_t bytes = kind == KQ_Q4K ? Q4_K_BYTES : kind == KQ_Q5K ? Q5_K_BYTES : kind == KQ_Q6K ? Q6_K_BYTES
-                       : kind == KQ_Q2K ? Q2_K_BYTES : kind == KQ_Q3K ? Q3_K_BYTES : IQ4_XS_BYTES;
+    const size_t bytes = kq_block_bytes(kind);
     int off[16];
     for (int r = 0; r < 16; r++) off[r] = (int)((size_t)(r < R ? r : R - 1) * rb);
     const __m512i o = _mm512_loadu_si512(off);
@@ -257,24 +253,12 @@ static inline __attribute__((always_inline)) void kq_gemm(
     }
 }
 
-/// Activation rows from which the repacked matmul beats the matvec tiles.
-#ifndef CK_KQ_GEMM_MIN
-#define CK_KQ_GEMM_MIN 4
-#endif
-
-#define KQ_ENTRY(name, kind)                                                                          \
-    void name(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc,       \
-              float *Y, size_t ys) {                                                                  \
-        if (nc >= CK_KQ_GEMM_MIN) kq_gemm(kind, W, rb, nr, n, X, xs, nc, Y, ys);                      \
-        else name##_mv(W, rb, nr, n, X, xs, nc, Y, ys);                                               \
-    }
-
-KQ_ENTRY(ck_k_q4_K_avx512, KQ_Q4K)
-KQ_ENTRY(ck_k_q5_K_avx512, KQ_Q5K)
-KQ_ENTRY(ck_k_q6_K_avx512, KQ_Q6K)
-KQ_ENTRY(ck_k_q2_K_avx512, KQ_Q2K)
-KQ_ENTRY(ck_k_q3_K_avx512, KQ_Q3K)
-KQ_ENTRY(ck_k_iq4_xs_avx512, KQ_IQ4XS)
+KQ_ENTRY(ck_k_q4_K_avx512, kq_gemm, KQ_Q4K, 4)
+KQ_ENTRY(ck_k_q5_K_avx512, kq_gemm, KQ_Q5K, 4)
+KQ_ENTRY(ck_k_q6_K_avx512, kq_gemm, KQ_Q6K, 4)
+KQ_ENTRY(ck_k_q2_K_avx512, kq_gemm, KQ_Q2K, 4)
+KQ_ENTRY(ck_k_q3_K_avx512, kq_gemm, KQ_Q3K, 4)
+KQ_ENTRY(ck_k_iq4_xs_avx512, kq_gemm, KQ_IQ4XS, 4)
 
 #pragma clang attribute pop
 

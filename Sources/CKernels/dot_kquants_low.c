@@ -384,9 +384,9 @@ AI void iq4xs_lanes_tile(const int R, const int C, const uint8_t *W, size_t rb, 
 
 #define Q2K_TILE(R, C, ...) q23k_tile(0, R, C, __VA_ARGS__)
 #define Q3K_TILE(R, C, ...) q23k_tile(1, R, C, __VA_ARGS__)
-KQ_KERNEL(ck_k_q2_K_avx2, Q2K_TILE)
-KQ_KERNEL(ck_k_q3_K_avx2, Q3K_TILE)
-KQ_KERNEL(ck_k_iq4_xs_avx2, iq4xs_tile)
+KQ_KERNEL(ck_k_q2_K_avx2_mv, Q2K_TILE)  // ck_k_*_avx2 add the repacked matmul (dot_kquants_gemm_avx2.c)
+KQ_KERNEL(ck_k_q3_K_avx2_mv, Q3K_TILE)
+KQ_KERNEL(ck_k_iq4_xs_avx2_mv, iq4xs_tile)
 KQ_KERNEL(ck_k_q3_K_rowwise_avx2, q3k_lanes_tile)
 KQ_KERNEL(ck_k_iq4_xs_rowwise_avx2, iq4xs_lanes_tile)
 

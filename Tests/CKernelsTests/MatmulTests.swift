@@ -104,6 +104,37 @@ struct MatmulTests {
         }
     }
 
+    /// The AVX2 repacked matmul adds several groups' vpmaddubsw pair sums in int16 before widening
+    /// (as many as each type's largest quant allows); all-maximal quants against activations of
+    /// ±127 are where a group too many would saturate.
+    @Test("K-quant matmul at the quants' and activations' extremes == scalar, bit for bit",
+          arguments: [WType.q4_K, .q5_K, .q6_K, .q2_K, .q3_K, .iq4_xs], [UInt8(0x00), 0xFF])
+    func kQuantExtremes(_ t: WType, _ fill: UInt8) {
+        let rows = 9, n = 256 * 5, m = 18  // past every AVX2 threshold for the repacked matmul
+        var w = [UInt8](repeating: fill, count: rows * t.rowSize(n))
+        for blk in 0..<(w.count / t.typeSize) {  // every byte at `fill` except finite block scales
+            let o = blk * t.typeSize, d = fp16(0.01)
+            switch t.id {
+            case WType.q6_K.id: putU16(&w, o + 208, d)
+            case WType.q4_K.id, WType.q5_K.id: putU16(&w, o, d); putU16(&w, o + 2, d)
+            case WType.q2_K.id: putU16(&w, o + 80, d); putU16(&w, o + 82, d)
+            case WType.q3_K.id: putU16(&w, o + 108, d)
+            default: putU16(&w, o, d)
+            }
+        }
+        // Constant rows quantize to -127 (x = 1) or +127 (x = -1) in every element.
+        var rng = Rng(5)
+        let x = (0..<m).flatMap { j -> [Float] in j == m - 1 ? rng.floats(n) : Array(repeating: j % 2 == 0 ? 1 : -1, count: n) }
+        let (xq, stride) = activations(t, x, m: m, n: n)
+        let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
+        for level in Level.simd {
+            at(level) {
+                let mm = matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m)
+                #expect(mm.map(bits) == scalar.map(bits), "\(t.name) \(level) fill=\(fill)")
+            }
+        }
+    }
+
     @Test("repacked matmul (many rows, several K chunks) == matvec == scalar, bit for bit",
           arguments: [WType.q8_0, .q4_0, .q4_K, .q5_K, .q6_K] + WType.added)
     func repackedMatmul(_ t: WType) {
@@ -111,7 +142,7 @@ struct MatmulTests {
         // Q8_0/Q4_0 chunks are 32 blocks (1024 values), K-quant chunks 4 super-blocks.
         let n = t.blockSize == 32 ? 32 * 70 : 256 * 9
         let rowwise = Int32(CK_ORDER_ROWWISE)
-        for (rows, m) in [(31, 4), (32, 5), (47, 9), (16, 6), (3, 13)] {
+        for (rows, m) in [(31, 4), (32, 5), (47, 9), (16, 6), (3, 13), (19, 17)] {
             let w = randomWeights(t, rows: rows, n: n, rng: &rng)
             let (xq, stride) = activations(t, rng.floats(n * m, scale: 2), m: m, n: n)
             let scalar = at(.scalar) { matmul(t, w, rows: rows, n: n, xq, stride: stride, m: m) }
