@@ -257,6 +257,8 @@ CK_DECLARE_KERNEL(ck_k_q5_0_scalar); CK_DECLARE_KERNEL(ck_k_q5_0_avx2); CK_DECLA
 CK_DECLARE_KERNEL(ck_k_q5_1_scalar); CK_DECLARE_KERNEL(ck_k_q5_1_avx2); CK_DECLARE_KERNEL(ck_k_q5_1_avx512);
 CK_DECLARE_KERNEL(ck_k_iq4_nl_scalar); CK_DECLARE_KERNEL(ck_k_iq4_nl_avx2); CK_DECLARE_KERNEL(ck_k_iq4_nl_avx512);
 CK_DECLARE_KERNEL(ck_k_mxfp4_scalar); CK_DECLARE_KERNEL(ck_k_mxfp4_avx2); CK_DECLARE_KERNEL(ck_k_mxfp4_avx512);
+// Their AVX2 chain kernels for one activation row; the entry points add dot_q32_gemm.c's matmul.
+CK_DECLARE_KERNEL(ck_k_iq4_nl_avx2_mv); CK_DECLARE_KERNEL(ck_k_mxfp4_avx2_mv);
 // Q2_K, Q3_K and IQ4_XS against Q8_K activations (dot_kquants_low.c)
 CK_DECLARE_KERNEL(ck_k_q2_K_scalar); CK_DECLARE_KERNEL(ck_k_q2_K_avx2); CK_DECLARE_KERNEL(ck_k_q2_K_avx512);
 CK_DECLARE_KERNEL(ck_k_q3_K_scalar); CK_DECLARE_KERNEL(ck_k_q3_K_avx2); CK_DECLARE_KERNEL(ck_k_q3_K_avx512);

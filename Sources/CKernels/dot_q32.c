@@ -269,8 +269,8 @@ CK_DEFINE_KERNEL(ck_k_q5_1_avx2, Q5_1_T_AVX2, 2, 4)
               size_t ys) {                                                                                \
         q32_avx2(K, W, rb, nr, n, X, xs, nc, Y, ys);                                                      \
     }
-Q32_KERNEL_AVX2(ck_k_iq4_nl_avx2, Q32_IQ4_NL)
-Q32_KERNEL_AVX2(ck_k_mxfp4_avx2, Q32_MXFP4)
+Q32_KERNEL_AVX2(ck_k_iq4_nl_avx2_mv, Q32_IQ4_NL)  // ck_k_*_avx2 add the repacked matmul (dot_q32_gemm.c)
+Q32_KERNEL_AVX2(ck_k_mxfp4_avx2_mv, Q32_MXFP4)
 
 #pragma clang attribute pop
 

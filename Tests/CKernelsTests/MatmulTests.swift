@@ -104,11 +104,11 @@ struct MatmulTests {
         }
     }
 
-    /// The AVX2 repacked matmul adds several groups' vpmaddubsw pair sums in int16 before widening
+    /// The AVX2 repacked matmuls add several groups' vpmaddubsw pair sums in int16 before widening
     /// (as many as each type's largest quant allows); all-maximal quants against activations of
     /// ±127 are where a group too many would saturate.
-    @Test("K-quant matmul at the quants' and activations' extremes == scalar, bit for bit",
-          arguments: [WType.q4_K, .q5_K, .q6_K, .q2_K, .q3_K, .iq4_xs], [UInt8(0x00), 0xFF])
+    @Test("K-quant, IQ4_NL and MXFP4 matmul at the quants' and activations' extremes == scalar, bit for bit",
+          arguments: [WType.q4_K, .q5_K, .q6_K, .q2_K, .q3_K, .iq4_xs, .iq4_nl, .mxfp4], [UInt8(0x00), 0x77, 0xFF])
     func kQuantExtremes(_ t: WType, _ fill: UInt8) {
         let rows = 9, n = 256 * 5, m = 18  // past every AVX2 threshold for the repacked matmul
         var w = [UInt8](repeating: fill, count: rows * t.rowSize(n))
@@ -119,6 +119,7 @@ struct MatmulTests {
             case WType.q4_K.id, WType.q5_K.id: putU16(&w, o, d); putU16(&w, o + 2, d)
             case WType.q2_K.id: putU16(&w, o + 80, d); putU16(&w, o + 82, d)
             case WType.q3_K.id: putU16(&w, o + 108, d)
+            case WType.mxfp4.id: w[o] = 120  // 2^-8
             default: putU16(&w, o, d)
             }
         }
