@@ -102,22 +102,27 @@ public struct ForwardPass {
             for i in q.first..<(q.first + q.count) {
                 let pos = q.session.position + i - q.first
                 let qr = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen, v = s.v.pointer + i * kvLen
-                switch cache.type {
-                case .f16:
-                    ck_fp32_to_fp16_row(k, cache.keyRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
-                    ck_fp32_to_fp16_row(v, cache.valueRow(layer: l, position: pos).assumingMemoryBound(to: UInt16.self), Int32(kvLen))
-                case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0, after its Hadamard rotations
-                    if let r = cache.type.rotation(headDim: hd) {
-                        ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
-                        ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
-                        ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
-                    }
-                    ck_quantize_row_q8_0(k, cache.keyRow(layer: l, position: pos), Int32(kvLen))
-                    ck_quantize_row_q8_0(v, cache.valueRow(layer: l, position: pos), Int32(kvLen))
+                if cache.type == .q8_0, let r = cache.type.rotation(headDim: hd) {  // llama.cpp's Hadamard rotations
+                    ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
+                    ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
+                    ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))
                 }
-                keysOf[i] = UnsafeRawPointer(cache.keyRow(layer: l, position: 0))
-                valuesOf[i] = UnsafeRawPointer(cache.valueRow(layer: l, position: 0))
-                s.rowRowBytes[i] = cache.type == .q8_0 ? cache.rowBytes : 0
+                for h in 0..<c.kvHeadCount {  // each head's row in its own run of positions
+                    let kh = k + h * hd, vh = v + h * hd
+                    let kc = cache.key(layer: l, head: h, position: pos), vc = cache.value(layer: l, head: h, position: pos)
+                    switch cache.type {
+                    case .f16:
+                        ck_fp32_to_fp16_row(kh, kc.assumingMemoryBound(to: UInt16.self), Int32(hd))
+                        ck_fp32_to_fp16_row(vh, vc.assumingMemoryBound(to: UInt16.self), Int32(hd))
+                    case .q8_0:  // as llama.cpp's set_rows: quantize_row_q8_0 (blocks never straddle heads)
+                        ck_quantize_row_q8_0(kh, kc, Int32(hd))
+                        ck_quantize_row_q8_0(vh, vc, Int32(hd))
+                    }
+                }
+                keysOf[i] = UnsafeRawPointer(cache.key(layer: l, head: 0, position: 0))
+                valuesOf[i] = UnsafeRawPointer(cache.value(layer: l, head: 0, position: 0))
+                s.rowRowBytes[i] = cache.type == .q8_0 ? cache.headRowBytes : 0
+                s.rowHeadBytes[i] = cache.headBytes
                 lengthOf[i] = Int32(pos + 1)
                 orderOf[i] = Kernels.order(columns: q.count)
             }
@@ -142,17 +147,16 @@ public struct ForwardPass {
                     let i = pair / c.kvHeadCount, g = pair % c.kvHeadCount
                     let firstHead = i * qLen + (g * group + h0) * hd
                     let heads = Int32(min(perPart, group - h0))
-                    let rowBytes = s.rowRowBytes[i]
+                    let rowBytes = s.rowRowBytes[i], headKeys = s.rowKeys[i]! + g * s.rowHeadBytes[i]
+                    let headValues = s.rowValues[i]! + g * s.rowHeadBytes[i]
                     if rowBytes > 0 {  // Q8_0 cache: llama.cpp's flash-attention order (no window or sinks)
-                        let headBytes = rowBytes / c.kvHeadCount  // one KV head of Q8_0 blocks
-                        ck_attention_heads_q8(s.q.pointer + firstHead, heads, Int32(hd), s.rowKeys[i]! + g * headBytes,
-                                              s.rowValues[i]! + g * headBytes, rowBytes, s.rowLength[i], scale,
-                                              scratch, q16, s.att.pointer + firstHead)
+                        ck_attention_heads_q8(s.q.pointer + firstHead, heads, Int32(hd), headKeys, headValues, rowBytes,
+                                              s.rowLength[i], scale, scratch, q16, s.att.pointer + firstHead)
                     } else {
                         let first = window.map { max(0, Int(s.rowLength[i]) - $0) } ?? 0
                         ck_attention_heads_masked(s.q.pointer + firstHead, heads, Int32(hd),
-                                                  s.rowKeys[i]!.assumingMemoryBound(to: UInt16.self) + g * hd,
-                                                  s.rowValues[i]!.assumingMemoryBound(to: UInt16.self) + g * hd, kvLen,
+                                                  headKeys.assumingMemoryBound(to: UInt16.self),
+                                                  headValues.assumingMemoryBound(to: UInt16.self), hd,
                                                   s.rowLength[i], Int32(first), scale, sinkBase.map { $0 + g * group + h0 },
                                                   s.rowOrder[i], scratch, q16, s.att.pointer + firstHead)
                     }

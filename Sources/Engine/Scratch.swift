@@ -21,7 +21,8 @@ final class Scratch {
     // it attends to, and the order of its sums.
     let rowKeys: Buffer<UnsafeRawPointer?>    // [batch]
     let rowValues: Buffer<UnsafeRawPointer?>  // [batch]
-    let rowRowBytes: Buffer<Int>     // [batch] bytes per cache row for a Q8_0 cache, 0 for fp16
+    let rowRowBytes: Buffer<Int>     // [batch] bytes per cache row of one head for a Q8_0 cache, 0 for fp16
+    let rowHeadBytes: Buffer<Int>    // [batch] bytes from one KV head's cache rows to the next's
     let rowLength: Buffer<Int32>     // [batch]
     let rowOrder: Buffer<Int32>      // [batch]
     let scores: Buffer<Float>        // [threads][attentionScratch] one GQA group's scores and partial sums
@@ -60,6 +61,7 @@ final class Scratch {
         rowKeys = Buffer(zeroed: batch)
         rowValues = Buffer(zeroed: batch)
         rowRowBytes = Buffer(zeroed: batch)
+        rowHeadBytes = Buffer(zeroed: batch)
         rowLength = Buffer(zeroed: batch)
         rowOrder = Buffer(zeroed: batch)
         let group = c.groupSize

@@ -45,7 +45,7 @@ public final class Session {
         capacity = max(1, context ?? ContextSize.choose(model: model, type: type).tokens)
         self.batchSize = max(1, batchSize)
         parallel = Parallel(threads: threads ?? ProcessInfoThreads.available)
-        kv = KVCache(layers: c.layerCount, capacity: capacity, rowLength: c.kvLength, type: type)
+        kv = KVCache(layers: c.layerCount, capacity: capacity, heads: c.kvHeadCount, headDim: c.headDim, type: type)
         s = Scratch(weights: model.weights, batch: self.batchSize, capacity: capacity, threads: parallel.threads)
     }
 

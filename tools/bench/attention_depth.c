@@ -5,7 +5,11 @@
 //
 //   clang -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels Sources/CKernels/*.c \
 //         tools/bench/attention_depth.c -o /tmp/attention_depth -lm
-//   THINKSCOPE_ISA=avx2 /tmp/attention_depth [positions=4096] [group=2] [steps=3] [layers=28]
+//   THINKSCOPE_ISA=avx2 /tmp/attention_depth [positions=4096] [group=2] [steps=3] [layers=28] [heads-major=1]
+//
+// heads-major = 1 lays each layer out as the engine's KVCache: per KV head, its positions one after
+// another (rows of one head's 128 values); 0, the layout before session 10: per position, every KV
+// head, so a head's rows are 2 KiB apart.
 //
 // Prints the best of 5 timings of ms per layer (all KV heads of the layer).
 #include "ck_attention.h"
@@ -24,6 +28,7 @@ static double now(void) {
 int main(int argc, char **argv) {
     const int npos = argc > 1 ? atoi(argv[1]) : 4096, group = argc > 2 ? atoi(argv[2]) : 2;
     const int steps = argc > 3 ? atoi(argv[3]) : 3, layers = argc > 4 ? atoi(argv[4]) : 28;
+    const int headsMajor = argc > 5 ? atoi(argv[5]) : 1;
     const int hd = 128, kvh = 8;
     if (npos < 1 || group < 1 || steps < 1 || layers < 1) {
         fprintf(stderr, "usage: attention_depth [positions] [group] [steps] [layers] (all >= 1)\n");
@@ -49,8 +54,12 @@ int main(int argc, char **argv) {
         for (int s = 0; s < steps; s++)
             for (int l = 0; l < layers; l++)
                 for (int h = 0; h < kvh; h++)
-                    ck_attention_heads(q, group, hd, k + l * per + h * hd, v + l * per + h * hd, stride, npos,
-                                       0.088f, CK_ORDER_ROWWISE, scratch, q16, out);
+                    if (headsMajor)
+                        ck_attention_heads(q, group, hd, k + l * per + (size_t)h * npos * hd, v + l * per + (size_t)h * npos * hd,
+                                           hd, npos, 0.088f, CK_ORDER_ROWWISE, scratch, q16, out);
+                    else
+                        ck_attention_heads(q, group, hd, k + l * per + h * hd, v + l * per + h * hd, stride, npos,
+                                           0.088f, CK_ORDER_ROWWISE, scratch, q16, out);
         const double t = (now() - t0) / steps / layers;
         if (t < best) best = t;
     }
