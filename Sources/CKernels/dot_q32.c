@@ -15,8 +15,8 @@
 // Kernels:
 // - scalar: the definitions above.
 // - AVX2: lane order in tiles of 2 rows x up to 4 activation rows (an __m256 per output); chain
-//   order with 8 rows in the lanes of a ymm (maddubs/madd, transpose-add), every activation row
-//   against a group of 8 rows while it is in L1.
+//   order with 8 rows in the lanes of a ymm (maddubs/madd, transpose-add) for one activation row;
+//   for several, dot_q32_gemm.c's repacked tile.
 // - AVX-512: the same with vpdpbusd, lane-order tiles of 4 x 4, chain order 16 rows per zmm.
 #include "ck_internal.h"
 #include "ck_reduce.h"
