@@ -227,6 +227,14 @@ void ck_run_dots(ck_dot_fn dot, const uint8_t *W, size_t rb, int nr, int n,
 #define CK_DOTS_KERNEL(NAME, DOT) \
     CK_DECLARE_KERNEL(NAME) { ck_run_dots(DOT, W, rb, nr, n, X, xs, nc, Y, ys); }
 
+/// Defines kernel NAME: the repacked matmul GEMM(KIND, ...) from MIN activation rows up, the
+/// kernel NAME_mv below that.
+#define CK_GEMM_ENTRY(NAME, GEMM, KIND, MIN)                                           \
+    CK_DECLARE_KERNEL(NAME) {                                                          \
+        if (nc >= (MIN)) GEMM(KIND, W, rb, nr, n, X, xs, nc, Y, ys);                   \
+        else NAME##_mv(W, rb, nr, n, X, xs, nc, Y, ys);                                \
+    }
+
 // Float kernels (dot_float.c)
 CK_DECLARE_KERNEL(ck_k_f32_scalar); CK_DECLARE_KERNEL(ck_k_f32_avx2); CK_DECLARE_KERNEL(ck_k_f32_avx512);
 CK_DECLARE_KERNEL(ck_k_f16_scalar); CK_DECLARE_KERNEL(ck_k_f16_avx2); CK_DECLARE_KERNEL(ck_k_f16_avx512);

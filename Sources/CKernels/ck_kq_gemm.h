@@ -1,6 +1,5 @@
 // Shared by the repacked K-quant matmuls (dot_kquants_gemm.c for AVX-512 VNNI,
-// dot_kquants_gemm_avx2.c for AVX2): the weight kinds and the entry points that pick the repacked
-// matmul for several activation rows and the matvec tiles (NAME_mv) otherwise.
+// dot_kquants_gemm_avx2.c for AVX2): the weight kinds and their geometry.
 #ifndef CK_KQ_GEMM_H
 #define CK_KQ_GEMM_H
 
@@ -13,13 +12,5 @@ static inline size_t kq_block_bytes(const int kind) {
     return kind == KQ_Q4K ? Q4_K_BYTES : kind == KQ_Q5K ? Q5_K_BYTES : kind == KQ_Q6K ? Q6_K_BYTES
          : kind == KQ_Q2K ? Q2_K_BYTES : kind == KQ_Q3K ? Q3_K_BYTES : IQ4_XS_BYTES;
 }
-
-/// `min`: activation rows from which the repacked matmul beats the matvec tiles.
-#define KQ_ENTRY(name, gemm, kind, min)                                                               \
-    void name(const uint8_t *W, size_t rb, int nr, int n, const uint8_t *X, size_t xs, int nc,       \
-              float *Y, size_t ys) {                                                                  \
-        if (nc >= (min)) gemm(kind, W, rb, nr, n, X, xs, nc, Y, ys);                                  \
-        else name##_mv(W, rb, nr, n, X, xs, nc, Y, ys);                                               \
-    }
 
 #endif

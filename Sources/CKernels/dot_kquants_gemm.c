@@ -253,12 +253,12 @@ static inline __attribute__((always_inline)) void kq_gemm(
     }
 }
 
-KQ_ENTRY(ck_k_q4_K_avx512, kq_gemm, KQ_Q4K, 4)
-KQ_ENTRY(ck_k_q5_K_avx512, kq_gemm, KQ_Q5K, 4)
-KQ_ENTRY(ck_k_q6_K_avx512, kq_gemm, KQ_Q6K, 4)
-KQ_ENTRY(ck_k_q2_K_avx512, kq_gemm, KQ_Q2K, 4)
-KQ_ENTRY(ck_k_q3_K_avx512, kq_gemm, KQ_Q3K, 4)
-KQ_ENTRY(ck_k_iq4_xs_avx512, kq_gemm, KQ_IQ4XS, 4)
+CK_GEMM_ENTRY(ck_k_q4_K_avx512, kq_gemm, KQ_Q4K, 4)
+CK_GEMM_ENTRY(ck_k_q5_K_avx512, kq_gemm, KQ_Q5K, 4)
+CK_GEMM_ENTRY(ck_k_q6_K_avx512, kq_gemm, KQ_Q6K, 4)
+CK_GEMM_ENTRY(ck_k_q2_K_avx512, kq_gemm, KQ_Q2K, 4)
+CK_GEMM_ENTRY(ck_k_q3_K_avx512, kq_gemm, KQ_Q3K, 4)
+CK_GEMM_ENTRY(ck_k_iq4_xs_avx512, kq_gemm, KQ_IQ4XS, 4)
 
 #pragma clang attribute pop
 

@@ -131,7 +131,8 @@ static void kq2_scales(const int kind, const uint8_t *p, const size_t off[8], kq
         for (int j = 0; j < nsub; j++) t->sc[b][j][r] = pair16(sc[j], sc[j]);
         // Against bsums (2k, 2k + 1): Q4/5_K one 32-element sub-block's min twice, the 16-element
         // kinds their two sub-blocks' mins (Q2_K) or scales (Q6_K, Q3_K: the offset's correction).
-        for (int k = 0; k < 8; k++)
+        // IQ4_XS has no offset (|v| x sign(y, v)), so none.
+        for (int k = 0; k < 8 && kind != KQ_IQ4XS; k++)
             t->mp[b][k][r] = kq_sub16(kind) ? pair16(mn[2 * k], mn[2 * k + 1]) : pair16(mn[k], mn[k]);
         t->d[b][r] = d;
         t->dmin[b][r] = dmin;
@@ -236,13 +237,14 @@ static inline __attribute__((always_inline)) void kq2_gemm(
 }
 
 // From how many activation rows the repack pays (C harness, 3072 x 1024, one thread: break-even at
-// about 6 rows for Q4_K, 9 for Q6_K, 10 for IQ4_XS, 12 for Q3_K, whose unpacking costs most).
-KQ_ENTRY(ck_k_q4_K_avx2, kq2_gemm, KQ_Q4K, 8)
-KQ_ENTRY(ck_k_q5_K_avx2, kq2_gemm, KQ_Q5K, 8)
-KQ_ENTRY(ck_k_q6_K_avx2, kq2_gemm, KQ_Q6K, 12)
-KQ_ENTRY(ck_k_q2_K_avx2, kq2_gemm, KQ_Q2K, 16)
-KQ_ENTRY(ck_k_q3_K_avx2, kq2_gemm, KQ_Q3K, 16)
-KQ_ENTRY(ck_k_iq4_xs_avx2, kq2_gemm, KQ_IQ4XS, 12)
+// about 6 rows for Q4_K, 9 for Q6_K, 10 for IQ4_XS, 12 for Q3_K, whose unpacking costs most; Q5_K
+// and Q2_K were not measured and take Q4_K's and Q3_K's).
+CK_GEMM_ENTRY(ck_k_q4_K_avx2, kq2_gemm, KQ_Q4K, 8)
+CK_GEMM_ENTRY(ck_k_q5_K_avx2, kq2_gemm, KQ_Q5K, 8)
+CK_GEMM_ENTRY(ck_k_q6_K_avx2, kq2_gemm, KQ_Q6K, 12)
+CK_GEMM_ENTRY(ck_k_q2_K_avx2, kq2_gemm, KQ_Q2K, 16)
+CK_GEMM_ENTRY(ck_k_q3_K_avx2, kq2_gemm, KQ_Q3K, 16)
+CK_GEMM_ENTRY(ck_k_iq4_xs_avx2, kq2_gemm, KQ_IQ4XS, 12)
 
 #pragma clang attribute pop
 

@@ -102,7 +102,7 @@ public struct ForwardPass {
             for i in q.first..<(q.first + q.count) {
                 let pos = q.session.position + i - q.first
                 let qr = s.q.pointer + i * qLen, k = s.k.pointer + i * kvLen, v = s.v.pointer + i * kvLen
-                if cache.type == .q8_0, let r = cache.type.rotation(headDim: hd) {  // llama.cpp's Hadamard rotations
+                if let r = cache.type.rotation(headDim: hd) {  // llama.cpp's Hadamard rotations (quantized cache)
                     ck_fwht(qr, Int32(r.k), Int32(qLen / r.k))
                     ck_fwht(k, Int32(r.k), Int32(kvLen / r.k))
                     ck_fwht(v, Int32(r.v), Int32(kvLen / r.v))

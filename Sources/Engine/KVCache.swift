@@ -2,8 +2,8 @@
 /// llama.cpp). Keys are stored after QK-norm and RoPE. Layout per layer: `[heads][capacity][row]`,
 /// a row holding one KV head's `headDim` values (fp16 values or Q8_0 blocks): a head's positions
 /// follow one another, so attention streams each head's keys and values instead of taking a head's
-/// slice of every position (rows `heads` times apart; 1.6-1.8x the attention speed at depth). The
-/// buffers come from calloc, so untouched capacity costs nothing.
+/// slice of every position (rows `heads` times apart; 1.5-1.8x the attention speed at depth,
+/// docs/DECISIONS.md). The buffers come from calloc, so untouched capacity costs nothing.
 final class KVCache {
     let layers: Int
     let capacity: Int
@@ -20,11 +20,11 @@ final class KVCache {
         self.capacity = capacity
         self.heads = heads
         self.type = type
-        headRowBytes = type.rowBytes(headDim)
-        let perHead = capacity * type.rowBytes(headDim)
-        headBytes = perHead
-        keys = (0..<layers).map { _ in Buffer(zeroed: heads * perHead) }
-        values = (0..<layers).map { _ in Buffer(zeroed: heads * perHead) }
+        let rowBytes = type.rowBytes(headDim), layerBytes = heads * capacity * rowBytes
+        headRowBytes = rowBytes
+        headBytes = capacity * rowBytes
+        keys = (0..<layers).map { _ in Buffer(zeroed: layerBytes) }
+        values = (0..<layers).map { _ in Buffer(zeroed: layerBytes) }
     }
 
     /// Bytes the keys and values of every layer take.
